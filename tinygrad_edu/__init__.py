@@ -1,0 +1,15 @@
+"""tinygrad_edu: a scalar reverse-mode autodiff engine for learning backpropagation.
+
+>>> from tinygrad_edu import Value
+>>> x = Value(3.0)
+>>> y = x * x + x        # y = x^2 + x
+>>> y.backward()
+>>> x.grad               # dy/dx = 2x + 1
+7.0
+"""
+
+from .engine import Value
+
+__version__ = "0.1.0"
+
+__all__ = ["Value", "__version__"]

@@ -1,0 +1,407 @@
+"""The computation graph: `Value`, its operations, and the backward pass.
+
+Read this file top to bottom:
+
+1. `Value` holds one real number and remembers how it was made: the operation
+   (`op`), the operands it came from (`children`) and, for each of them, the
+   local derivative d(self)/d(child) (`local_grads`), computed in the forward pass.
+2. Each operation is one short method: it checks its inputs, computes the value
+   and the local derivatives side by side, and builds the node with `_new_node`.
+3. `backward()` applies the chain rule: it visits the nodes from the output back
+   to the inputs and adds ``node.grad * local_grad`` into every child's gradient.
+
+Design notes for the curious (they are why the engine is fast and never recurses):
+
+* A node stores its (at most two) operands and their local derivatives in
+  private slots, not in tuples or closures. A node is then a single object that
+  the garbage collector tracks, with no reference cycle, so building a big graph
+  stays cheap and a dropped graph is freed at once. `children` and `local_grads`
+  build their tuples only when you ask for them.
+* A number operand (the 2 in ``x * 2``) is not turned into a node; it is kept in
+  `_constant`, and the operand slot it would have used stays ``None``. Keeping it
+  means the local derivatives can always be rebuilt from the op, its operands and
+  that constant.
+* Every graph walk is a loop over an explicit stack, so a chain a million nodes
+  deep works (a recursive walk stops at Python's limit of about a thousand).
+"""
+
+import math
+import numbers
+
+__all__ = ["Value", "topological_order"]
+
+
+def _as_real(x, where, expected="a real number (int or float) or a Value"):
+    """Return `x` as a finite Python float, or raise an error that names `where`
+    (the operation), the value received and what was expected."""
+    if type(x) is float or type(x) is int:  # the common case, checked first
+        number = float(x)
+    elif isinstance(x, numbers.Real) and not isinstance(x, bool):
+        number = float(x)  # numpy.float64, numpy.int32, fractions.Fraction, ...
+    else:
+        if isinstance(x, bool):
+            got = f"the bool {x!r}"
+        else:
+            got = f"{type(x).__name__} {_short_repr(x)}"
+        raise TypeError(f"{where}: expected {expected}, got {got}")
+    if not math.isfinite(number):
+        raise ValueError(f"{where}: expected a finite real number, got {number!r}")
+    return number
+
+
+def _short_repr(x, limit=60):
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Value:
+    """A scalar in a computation graph: its value, its gradient, and how it was made.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a            # c = ab + a
+    >>> c.backward()
+    >>> a.grad, b.grad           # dc/da = b + 1, dc/db = a
+    (-2.0, 2.0)
+    """
+
+    # data, grad: the value and d(output)/d(self), plain writable floats.
+    # _a, _b: the left and right operand when it is a Value (else None).
+    # _da, _db: d(self)/d(_a) and d(self)/d(_b), plain floats.
+    # _constant: the operand that is a plain number, if any (None otherwise).
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_da", "_b", "_db", "_constant")
+
+    def __init__(self, data, label=""):
+        """A leaf: a number that was not computed from other Values (an input or a parameter)."""
+        if isinstance(data, Value):
+            raise TypeError(f"Value(): expected a real number, got the Value {data!r}; use it as it is")
+        if not isinstance(label, str):
+            raise TypeError(f"Value(): label must be a str, got {type(label).__name__} {_short_repr(label)}")
+        self.data = _as_real(data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)")
+        self.grad = 0.0
+        self._label = label
+        self._op = ""
+        self._a = self._b = self._constant = None
+        self._da = self._db = 0.0
+
+    # ----- read-only views of the graph ------------------------------------------------
+
+    @property
+    def label(self):
+        """A name for pictures and error messages ("" when unnamed)."""
+        return self._label
+
+    @property
+    def op(self):
+        """The operation that made this node ("+", "*", "tanh", ...); "" for a leaf."""
+        return self._op
+
+    @property
+    def children(self):
+        """The Values this node was computed from, in operand order (``a*a`` gives ``(a, a)``)."""
+        return tuple(child for child in (self._a, self._b) if child is not None)
+
+    @property
+    def local_grads(self):
+        """d(self)/d(child) for each child, in the same order as `children`."""
+        grads = []
+        if self._a is not None:
+            grads.append(self._da)
+        if self._b is not None:
+            grads.append(self._db)
+        return tuple(grads)
+
+    def named(self, label):
+        """Give this node a label (shown in pictures and errors) and return it:
+        ``e = (a * b).named("e")``."""
+        if not isinstance(label, str):
+            raise TypeError(f"named(): label must be a str, got {type(label).__name__} {_short_repr(label)}")
+        self._label = label
+        return self
+
+    def __repr__(self):
+        label = f", label={self._label!r}" if self._label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # ----- the operations: value and local derivatives side by side -------------------
+    #
+    # Each binary operation handles two cases: the other operand is a Value (two
+    # children) or a plain number (one child; the number is kept as `constant`).
+
+    def __add__(self, other):
+        """a + b.   d/da = 1,  d/db = 1"""
+        if isinstance(other, Value):
+            return _new_node(self.data + other.data, "+", self, 1.0, other, 1.0, None)
+        c = _as_real(other, "+")
+        return _new_node(self.data + c, "+", self, 1.0, None, 0.0, c)
+
+    def __radd__(self, other):
+        """c + a.   d/da = 1"""
+        c = _as_real(other, "+")
+        return _new_node(c + self.data, "+", None, 0.0, self, 1.0, c)
+
+    def __sub__(self, other):
+        """a - b.   d/da = 1,  d/db = -1"""
+        if isinstance(other, Value):
+            return _new_node(self.data - other.data, "-", self, 1.0, other, -1.0, None)
+        c = _as_real(other, "-")
+        return _new_node(self.data - c, "-", self, 1.0, None, 0.0, c)
+
+    def __rsub__(self, other):
+        """c - a.   d/da = -1"""
+        c = _as_real(other, "-")
+        return _new_node(c - self.data, "-", None, 0.0, self, -1.0, c)
+
+    def __mul__(self, other):
+        """a * b.   d/da = b,  d/db = a"""
+        if isinstance(other, Value):
+            return _new_node(self.data * other.data, "*", self, other.data, other, self.data, None)
+        c = _as_real(other, "*")
+        return _new_node(self.data * c, "*", self, c, None, 0.0, c)
+
+    def __rmul__(self, other):
+        """c * a.   d/da = c"""
+        c = _as_real(other, "*")
+        return _new_node(c * self.data, "*", None, 0.0, self, c, c)
+
+    def __truediv__(self, other):
+        """a / b.   d/da = 1/b,  d/db = -a/b^2 = -(a/b)/b"""
+        if isinstance(other, Value):
+            b = other.data
+            _check_divisor(self.data, b)
+            out = self.data / b
+            return _new_node(out, "/", self, _finite(1.0 / b, "/", out), other, _finite(-out / b, "/", out), None)
+        c = _as_real(other, "/")
+        _check_divisor(self.data, c)
+        return _new_node(self.data / c, "/", self, _finite(1.0 / c, "/", c), None, 0.0, c)
+
+    def __rtruediv__(self, other):
+        """c / a.   d/da = -c/a^2 = -(c/a)/a"""
+        c = _as_real(other, "/")
+        a = self.data
+        _check_divisor(c, a)
+        out = c / a
+        return _new_node(out, "/", None, 0.0, self, _finite(-out / a, "/", out), c)
+
+    def __neg__(self):
+        """-a.   d/da = -1"""
+        return _new_node(-self.data, "neg", self, -1.0, None, 0.0, None)
+
+    def __pow__(self, other):
+        """a ** b.   d/da = b a^(b-1),  d/db = a^b ln(a)  (the second needs a > 0)"""
+        a = self.data
+        if isinstance(other, Value):
+            b = other.data
+            _check_value_exponent_base(a, b)
+            out = _power(a, b)
+            return _new_node(out, "**", self, _power_slope(a, b), other, _finite(out * math.log(a), "**", out), None)
+        c = _as_real(other, "**")
+        out = _power(a, c)
+        return _new_node(out, "**", self, _power_slope(a, c), None, 0.0, c)
+
+    def __rpow__(self, other):
+        """c ** a.   d/da = c^a ln(c)  (needs c > 0)"""
+        c = _as_real(other, "**")
+        b = self.data
+        _check_value_exponent_base(c, b)
+        out = _power(c, b)
+        return _new_node(out, "**", None, 0.0, self, _finite(out * math.log(c), "**", out), c)
+
+    def exp(self):
+        """e^a.   d/da = e^a (the output itself)"""
+        a = self.data
+        if a > _LARGEST_EXP_INPUT:
+            raise OverflowError(
+                f"exp: exp({a!r}) is too large for a float (inputs must be at most {_LARGEST_EXP_INPUT})"
+            )
+        out = math.exp(a)
+        return _new_node(out, "exp", self, out, None, 0.0, None)
+
+    def log(self):
+        """ln(a).   d/da = 1/a  (needs a > 0)"""
+        a = self.data
+        if a <= 0.0:
+            raise ValueError(f"log: the logarithm needs a positive number, got {a!r}")
+        return _new_node(math.log(a), "log", self, _finite(1.0 / a, "log", a), None, 0.0, None)
+
+    def tanh(self):
+        """tanh(a).   d/da = 1 - tanh(a)^2"""
+        t = math.tanh(self.data)  # math.tanh saturates to +-1 without overflow
+        return _new_node(t, "tanh", self, 1.0 - t * t, None, 0.0, None)
+
+    def sigmoid(self):
+        """s(a) = 1 / (1 + e^-a).   d/da = s(a) (1 - s(a))"""
+        a = self.data
+        if a >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-a))  # e^-a <= 1: cannot overflow
+        else:
+            e = math.exp(a)  # e^a < 1: cannot overflow
+            s = e / (1.0 + e)
+        return _new_node(s, "sigmoid", self, s * (1.0 - s), None, 0.0, None)
+
+    def relu(self):
+        """max(0, a).   d/da = 1 if a > 0 else 0"""
+        a = self.data
+        if a > 0.0:
+            return _new_node(a, "relu", self, 1.0, None, 0.0, None)
+        return _new_node(0.0, "relu", self, 0.0, None, 0.0, None)
+
+    # ----- the backward pass -------------------------------------------------------------
+
+    def backward(self):
+        """Fill in ``node.grad = d(self)/d(node)`` for every node `self` depends on.
+
+        The chain rule, one node at a time: visit the nodes from `self` back to the
+        leaves (reverse topological order, so a node's gradient is complete before it
+        is used) and add ``node.grad * local_grad`` into each child's gradient.
+        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; interior
+        nodes start from 0 on every call.
+        """
+        order = topological_order(self)
+        leaves, earlier_leaf_grads = [], []
+        for node in order:
+            if node._a is None and node._b is None:
+                leaves.append(node)
+                earlier_leaf_grads.append(node.grad)
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            a, b = node._a, node._b
+            if a is not None:
+                a.grad += node.grad * node._da
+            if b is not None:
+                b.grad += node.grad * node._db
+        # Leaves keep what earlier calls gave them. Adding this call's gradient as one
+        # sum (rather than term by term) makes a second call give exactly twice the first.
+        for leaf, earlier in zip(leaves, earlier_leaf_grads):
+            leaf.grad += earlier
+            if not math.isfinite(leaf.grad):
+                # A non-finite gradient anywhere flows down to some leaf, so checking
+                # the leaves catches every overflow in the products.
+                raise OverflowError(
+                    f"backward: the gradient of {leaf!r} is {leaf.grad!r}; a product of local "
+                    "derivatives overflowed the float range (scale your inputs down)"
+                )
+
+    def zero_grad(self):
+        """Set the gradient of this node and of every node it depends on to 0."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+# ----- helpers for the operations ----------------------------------------------------------
+
+_LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78
+
+
+def _new_node(data, op, a, da, b, db, constant):
+    """The one place that creates a computed (non-leaf) node.
+
+    `a`/`b` are the left/right operands when they are Values (None otherwise), `da`/`db`
+    their local derivatives, `constant` the operand that is a plain number, if any.
+    """
+    if not math.isfinite(data):
+        operands = [repr(x.data) for x in (a, b) if x is not None]
+        if constant is not None:
+            operands.insert(0 if a is None else 1, repr(constant))
+        raise OverflowError(f"{op}: the result of {op} on {', '.join(operands)} is {data!r}, outside the float range")
+    node = _object_new(Value)
+    node.data = data
+    node.grad = 0.0
+    node._label = ""
+    node._op = op
+    node._a = a
+    node._da = da
+    node._b = b
+    node._db = db
+    node._constant = constant
+    return node
+
+
+_object_new = object.__new__
+
+
+def _finite(local_grad, op, value):
+    """Return `local_grad`, or raise when it overflowed (e.g. 1/b for a tiny b)."""
+    if not math.isfinite(local_grad):
+        raise OverflowError(f"{op}: the local derivative at {value!r} is {local_grad!r}, outside the float range")
+    return local_grad
+
+
+def _check_divisor(numerator, divisor):
+    if divisor == 0.0:
+        raise ZeroDivisionError(f"/: division by zero in {numerator!r} / {divisor!r}")
+
+
+def _check_value_exponent_base(base, exponent):
+    # d(base^y)/dy = base^y ln(base) exists only for base > 0.
+    if base <= 0.0:
+        raise ValueError(
+            f"**: {base!r} ** {exponent!r} with a Value exponent needs a positive base "
+            f"(its derivative base^y ln(base) is undefined for base {base!r})"
+        )
+
+
+def _power(base, exponent):
+    """base ** exponent as a real float, or an error that names both numbers."""
+    if base == 0.0 and exponent < 0.0:
+        raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {exponent!r} (0.0 ** {exponent!r})")
+    if base < 0.0 and not exponent.is_integer():
+        raise ValueError(
+            f"**: {base!r} ** {exponent!r} is not a real number (a negative base needs a whole-number exponent)"
+        )
+    try:
+        return base**exponent
+    except OverflowError:
+        raise OverflowError(f"**: {base!r} ** {exponent!r} is too large for a float") from None
+
+
+def _power_slope(base, exponent):
+    """d(base^c)/d(base) = c * base^(c-1), checked to be finite."""
+    if exponent == 0.0:
+        return 0.0  # base^0 is the constant 1
+    if base == 0.0 and exponent < 1.0:
+        raise ValueError(
+            f"**: the derivative of x ** {exponent!r} is infinite at x = {base!r} "
+            f"({exponent!r} * x ** {exponent - 1.0!r}); use an exponent >= 1 or a base away from 0"
+        )
+    try:
+        return _finite(exponent * base ** (exponent - 1.0), "**", base)
+    except OverflowError:
+        raise OverflowError(
+            f"**: the derivative of x ** {exponent!r} at x = {base!r} is too large for a float"
+        ) from None
+
+
+# ----- graph walks -----------------------------------------------------------------------
+
+_FINISHED = object()  # stack marker: "the node below me has all its children ordered"
+
+
+def topological_order(root):
+    """Every node that `root` depends on (and `root`), each listed after all of its children.
+
+    An iterative depth-first search: a node is pushed once to be expanded and, below a
+    marker, again to be emitted when everything above the marker (its children) is done.
+    """
+    order = []
+    seen = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is _FINISHED:
+            order.append(stack.pop())
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        a, b = node._a, node._b
+        if a is None and b is None:
+            order.append(node)  # a leaf has no children to wait for
+            continue
+        stack.append(node)
+        stack.append(_FINISHED)
+        if b is not None:
+            stack.append(b)
+        if a is not None:
+            stack.append(a)  # pushed last, so the left operand is ordered first
+    return order

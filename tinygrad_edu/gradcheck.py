@@ -1,0 +1,104 @@
+"""Checking gradients without the chain rule: central differences.
+
+The derivative is the slope of the best linear approximation,
+
+    f(x + dx) ~ f(x) + sum_i df/dx_i * dx_i,
+
+so it can be estimated by nudging one input at a time and watching the output:
+
+    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)      (error shrinks like h^2)
+
+This module uses only the public `Value` API, so it is an independent judge of
+`backward()`.
+"""
+
+import math
+
+from .engine import Value
+
+__all__ = ["numerical_gradient", "gradcheck", "linear_approximation_errors"]
+
+
+def _as_float_list(xs, where):
+    try:
+        values = [float(x) for x in xs]
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: xs must be a list of real numbers, got {xs!r}") from None
+    for i, x in enumerate(values):
+        if not math.isfinite(x):
+            raise ValueError(f"{where}: xs[{i}] must be finite, got {x!r}")
+    return values
+
+
+def numerical_gradient(f, xs, h=1e-6):
+    """Central differences: [(f(x + h e_i) - f(x - h e_i)) / 2h for each input i].
+
+    `f` maps a list of floats to a float (it may also return a Value, whose .data is used).
+    """
+    xs = _as_float_list(xs, "numerical_gradient")
+    if not (h > 0.0 and math.isfinite(h)):
+        raise ValueError(f"numerical_gradient: the step h must be a positive finite number, got {h!r}")
+
+    def f_at(point):
+        out = f(point)
+        return out.data if isinstance(out, Value) else float(out)
+
+    slopes = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += h
+        down[i] -= h
+        slopes.append((f_at(up) - f_at(down)) / (2.0 * h))
+    return slopes
+
+
+def gradcheck(f, xs, tol=1e-6, h=1e-6):
+    """Compare backward() through `f` with central differences at `xs`.
+
+    `f` maps a list of Values to a Value. Returns True when every partial derivative
+    agrees within `tol` (relative to the size of the numbers, absolute near zero);
+    otherwise raises AssertionError naming the input and both numbers.
+    """
+    xs = _as_float_list(xs, "gradcheck")
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    output = f(inputs)
+    if not isinstance(output, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(output).__name__} {output!r}")
+    output.backward()
+    numeric = numerical_gradient(lambda point: f([Value(x) for x in point]), xs, h)
+    for i, (node, estimate) in enumerate(zip(inputs, numeric)):
+        scale = max(1.0, abs(node.grad), abs(estimate))
+        if abs(node.grad - estimate) > tol * scale:
+            raise AssertionError(
+                f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: backward() gives {node.grad!r}, "
+                f"central differences give {estimate!r} (difference {abs(node.grad - estimate):.3g}, "
+                f"tolerance {tol * scale:.3g})"
+            )
+    return True
+
+
+def linear_approximation_errors(f, xs, direction, steps):
+    """How well the tangent plane predicts f: for each step size t, the error
+
+        | f(x + t d) - (f(x) + sum_i df/dx_i * t d_i) |
+
+    with the partial derivatives from backward(). For a smooth f the error shrinks
+    like t^2: a step 10x smaller gives an error about 100x smaller.
+    `f` maps a list of Values to a Value; returns one error per entry of `steps`.
+    """
+    xs = _as_float_list(xs, "linear_approximation_errors")
+    direction = _as_float_list(direction, "linear_approximation_errors")
+    if len(direction) != len(xs):
+        raise ValueError(
+            f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}"
+        )
+    inputs = [Value(x) for x in xs]
+    base = f(inputs)
+    base.backward()
+    gradient = [node.grad for node in inputs]
+    errors = []
+    for t in steps:
+        moved = f([Value(x + t * d) for x, d in zip(xs, direction)]).data
+        predicted = base.data + sum(g * t * d for g, d in zip(gradient, direction))
+        errors.append(abs(moved - predicted))
+    return errors
