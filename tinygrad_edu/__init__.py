@@ -9,7 +9,8 @@
 """
 
 from .engine import Value
+from .nn import MLP
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "__version__"]
+__all__ = ["Value", "MLP", "__version__"]

@@ -1,0 +1,138 @@
+"""Optimisers and gradient descent, including seed 003's worked table."""
+
+import math
+
+import pytest
+
+from tinygrad_edu import MLP, Value
+from tinygrad_edu.nn import squared_error
+from tinygrad_edu.optim import SGD, Adam, gradient_descent
+
+
+def parabola(x):
+    return x**2 - 4 * x + 6  # minimum at x = 2, dy/dx = 2x - 4
+
+
+def test_gradient_descent_reproduces_seed_003():
+    # x_new = x - 0.1 (2x - 4), from x = 8
+    path = gradient_descent(parabola, 8, lr=0.1, steps=4)
+    assert path == [8.0, 6.8, 5.84, 5.072, 4.4576]
+
+
+def test_gradient_descent_follows_6_times_0_8_to_the_n():
+    path = gradient_descent(parabola, 8.0, lr=0.1, steps=40)
+    for n, x in enumerate(path):
+        assert x - 2 == pytest.approx(6 * 0.8**n, rel=1e-12)
+    # the seed's rounded table: 6.8, 5.84, 5.07, 4.45, 3.96, 3.57, 3.25, 3.00, 2.80, ...
+    assert [round(x, 2) for x in path[1:10]] == [6.8, 5.84, 5.07, 4.46, 3.97, 3.57, 3.26, 3.01, 2.81]
+    assert abs(path[-1] - 2) < 1e-3
+
+
+def test_too_large_a_learning_rate_diverges_with_a_clear_error():
+    with pytest.raises(ValueError, match="diverging: try a smaller learning rate"):
+        gradient_descent(parabola, 8.0, lr=1.5, steps=2000)
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", True])
+def test_bad_learning_rates(lr):
+    with pytest.raises(ValueError, match="learning rate must be a positive finite number"):
+        gradient_descent(parabola, 8.0, lr=lr, steps=3)
+    with pytest.raises(ValueError, match="learning rate must be a positive finite number"):
+        SGD([Value(1.0)], lr=lr)
+
+
+def test_gradient_descent_bad_arguments():
+    with pytest.raises(ValueError, match="finite real number, got nan"):
+        gradient_descent(parabola, math.nan, lr=0.1, steps=3)
+    with pytest.raises(ValueError, match="steps must be a whole number"):
+        gradient_descent(parabola, 8.0, lr=0.1, steps=-1)
+    with pytest.raises(TypeError, match="f must return a Value"):
+        gradient_descent(lambda x: 3.0, 8.0, lr=0.1, steps=1)
+
+
+def test_sgd_step_is_p_minus_lr_grad():
+    a, b = Value(1.0), Value(-2.0)
+    a.grad, b.grad = 0.5, -4.0
+    SGD([a, b], lr=0.1).step()
+    assert (a.data, b.data) == (pytest.approx(0.95), pytest.approx(-1.6))
+
+
+def test_sgd_momentum_matches_the_pytorch_rule():
+    p = Value(0.0)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    velocity, expected = 0.0, 0.0
+    for grad in [1.0, 1.0, -2.0, 0.5]:
+        p.grad = grad
+        opt.step()
+        velocity = 0.9 * velocity + grad
+        expected -= 0.1 * velocity
+        assert p.data == pytest.approx(expected, rel=1e-15)
+
+
+def test_sgd_matches_torch(torch):
+    values, grads = [0.5, -1.5, 2.0], [0.25, -1.0, 3.0]
+    ours = [Value(v) for v in values]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    opt_ours = SGD(ours, lr=0.05, momentum=0.8)
+    opt_theirs = torch.optim.SGD(theirs, lr=0.05, momentum=0.8)
+    for step in range(5):
+        for p, t, g in zip(ours, theirs, grads):
+            p.grad = g * (step + 1)
+            t.grad = torch.tensor(g * (step + 1), dtype=torch.float64)
+        opt_ours.step()
+        opt_theirs.step()
+    assert [p.data for p in ours] == pytest.approx([t.item() for t in theirs], rel=1e-13)
+
+
+def test_adam_matches_torch(torch):
+    values = [0.5, -1.5, 2.0]
+    ours = [Value(v) for v in values]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    opt_ours = Adam(ours, lr=0.01)
+    opt_theirs = torch.optim.Adam(theirs, lr=0.01)
+    for step in range(10):
+        for p, t in zip(ours, theirs):
+            g = math.sin(p.data * (step + 1))
+            p.grad = g
+            t.grad = torch.tensor(math.sin(t.item() * (step + 1)), dtype=torch.float64)
+        opt_ours.step()
+        opt_theirs.step()
+    assert [p.data for p in ours] == pytest.approx([t.item() for t in theirs], rel=1e-12)
+
+
+def test_adam_minimises_the_parabola():
+    x = Value(8.0)
+    opt = Adam([x], lr=0.3)
+    for _ in range(300):
+        opt.zero_grad()
+        parabola(x).backward()
+        opt.step()
+    assert x.data == pytest.approx(2.0, abs=1e-3)
+
+
+def test_optimizers_refuse_a_non_finite_gradient():
+    p = Value(1.0)
+    p.grad = math.nan
+    for opt in (SGD([p], lr=0.1), Adam([p])):
+        with pytest.raises(ValueError, match="gradient of Value.* is not finite"):
+            opt.step()
+    assert p.data == 1.0
+
+
+def test_optimizer_argument_errors():
+    with pytest.raises(ValueError, match="empty list of parameters"):
+        SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="parameter 1 must be a Value, got float"):
+        SGD([Value(1.0), 2.0], lr=0.1)
+    with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\), got 1.5"):
+        SGD([Value(1.0)], lr=0.1, momentum=1.5)
+    with pytest.raises(ValueError, match=r"betas\[1\] must be a number in \[0, 1\)"):
+        Adam([Value(1.0)], betas=(0.9, 1.0))
+
+
+def test_zero_grad_through_the_optimizer():
+    m = MLP(2, [2, 1])
+    opt = SGD(m.parameters(), lr=0.1)
+    squared_error(m([1.0, 2.0]), 1.0).backward()
+    opt.zero_grad()
+    assert all(p.grad == 0.0 for p in m.parameters())

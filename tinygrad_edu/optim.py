@@ -1,0 +1,140 @@
+"""Optimisers: how a gradient becomes a step.
+
+Gradient descent moves every parameter a little against its gradient,
+
+    p <- p - lr * dE/dp,
+
+because, to first order, E changes by sum dE/dp * dp, and that sum is most
+negative when dp points along -dE/dp.
+"""
+
+import math
+
+from .engine import Value
+
+__all__ = ["Optimizer", "SGD", "Adam", "gradient_descent"]
+
+
+def _check_learning_rate(lr, where):
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"{where}: the learning rate must be a positive finite number, got {lr!r}")
+    return float(lr)
+
+
+def _check_parameters(params, where):
+    params = list(params)
+    if not params:
+        raise ValueError(f"{where}: got an empty list of parameters (did you pass model.parameters()?)")
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{where}: parameter {i} must be a Value, got {type(p).__name__} {p!r}")
+    return params
+
+
+class Optimizer:
+    """Holds the parameters; `step()` updates them from their `.grad`."""
+
+    def __init__(self, params, lr):
+        name = type(self).__name__
+        self.params = _check_parameters(params, name)
+        self.lr = _check_learning_rate(lr, name)
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0 before the next backward()."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        raise NotImplementedError
+
+    def _check_gradients(self):
+        for p in self.params:
+            if not math.isfinite(p.grad):
+                raise ValueError(f"{type(self).__name__}.step: the gradient of {p!r} is not finite")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum as PyTorch defines it:
+    v <- momentum * v + grad;   p <- p - lr * v   (v = grad when momentum is 0)."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, lr)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self):
+        self._check_gradients()
+        lr, momentum, velocity = self.lr, self.momentum, self.velocity
+        for i, p in enumerate(self.params):
+            v = momentum * velocity[i] + p.grad
+            velocity[i] = v
+            p.data -= lr * v
+
+
+class Adam(Optimizer):
+    """Adam: a step from running averages of the gradient (m) and of its square (v),
+    with bias correction for their zero start:
+    m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  p <- p - lr * m^ / (sqrt(v^) + eps)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, lr)
+        b1, b2 = betas
+        for name, beta in (("betas[0]", b1), ("betas[1]", b2)):
+            if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: {name} must be a number in [0, 1), got {beta!r}")
+        if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
+            raise ValueError(f"Adam: eps must be a positive finite number, got {eps!r}")
+        self.betas = (float(b1), float(b2))
+        self.eps = float(eps)
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+        self.steps = 0
+
+    def step(self):
+        self._check_gradients()
+        self.steps += 1
+        b1, b2 = self.betas
+        correction1 = 1.0 - b1**self.steps
+        correction2 = 1.0 - b2**self.steps
+        for i, p in enumerate(self.params):
+            g = p.grad
+            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g
+            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
+            m_hat = self.m[i] / correction1
+            v_hat = self.v[i] / correction2
+            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+def gradient_descent(f, x0, lr, steps):
+    """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
+
+    `f` maps a Value to a Value; f'(x_n) comes from backward(). Returns the list
+    [x_0, x_1, ..., x_steps] of floats. On f(x) = x^2 - 4x + 6 from 8 with lr 0.1
+    it gives 8, 6.8, 5.84, 5.072, ... (x_n - 2 = 6 * 0.8^n).
+    """
+    lr = _check_learning_rate(lr, "gradient_descent")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"gradient_descent: steps must be a whole number >= 0, got {steps!r}")
+    if isinstance(x0, Value):
+        x0 = x0.data
+    x = Value(x0).data  # checks that x0 is a finite real number
+    path = [x]
+    for n in range(steps):
+        point = Value(x, label="x")
+        try:
+            y = f(point)
+            if not isinstance(y, Value):
+                raise TypeError(f"gradient_descent: f must return a Value, got {type(y).__name__} {y!r}")
+            y.backward()
+            x = x - lr * point.grad
+            if not math.isfinite(x):
+                raise OverflowError(f"x became {x!r}")
+        except OverflowError as e:
+            raise ValueError(
+                f"gradient_descent: step {n + 1} from x = {point.data!r} left the float range "
+                f"(diverging: try a smaller learning rate than {lr!r}): {e}"
+            ) from e
+        path.append(x)
+    return path
