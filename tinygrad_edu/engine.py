@@ -41,6 +41,8 @@ def _as_real(x, where, expected="a real number (int or float) or a Value"):
     else:
         if isinstance(x, bool):
             got = f"the bool {x!r}"
+        elif isinstance(x, Value):
+            got = f"the Value {x!r} (a Value is not wrapped in another; use it as it is)"
         else:
             got = f"{type(x).__name__} {_short_repr(x)}"
         raise TypeError(f"{where}: expected {expected}, got {got}")
@@ -72,11 +74,12 @@ class Value:
 
     def __init__(self, data, label=""):
         """A leaf: a number that was not computed from other Values (an input or a parameter)."""
-        if isinstance(data, Value):
-            raise TypeError(f"Value(): expected a real number, got the Value {data!r}; use it as it is")
-        if not isinstance(label, str):
+        if type(data) is float and math.isfinite(data):  # the common case, checked first
+            self.data = data
+        else:
+            self.data = _as_real(data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)")
+        if type(label) is not str:
             raise TypeError(f"Value(): label must be a str, got {type(label).__name__} {_short_repr(label)}")
-        self.data = _as_real(data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)")
         self.grad = 0.0
         self._label = label
         self._op = ""
