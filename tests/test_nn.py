@@ -156,8 +156,21 @@ def test_mse_is_the_mean():
 def test_losses_reject_mismatched_lengths(fn):
     with pytest.raises(ValueError, match="got 2 outputs but 3 targets"):
         fn([Value(0.5), Value(0.5)], [0, 1, 0])
-    with pytest.raises(ValueError, match=r"got 1 output\(s\) but 2 target\(s\)"):
+    with pytest.raises(ValueError, match=r"got 1 outputs but 2 targets"):
         fn(Value(0.5), [0, 1])
+    with pytest.raises(ValueError, match=r"got no outputs"):
+        fn([], [])
+
+
+def test_a_single_output_pairs_with_a_one_element_target_list():
+    assert squared_error(Value(0.5), [1.0]).data == squared_error([Value(0.5)], 1.0).data == 0.125
+
+
+def test_neurons_and_layers_check_the_input_length():
+    with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 3"):
+        Neuron(2)([1.0, 2.0, 99.0])
+    with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 1"):
+        Layer(2, 3)([1.0])
 
 
 @given(z=st.floats(-30, 30), t=st.sampled_from([0.0, 1.0, 0.3]))

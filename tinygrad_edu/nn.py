@@ -77,6 +77,8 @@ class Neuron(Module):
     def __call__(self, x):
         """z = w . x + b (summed left to right), then the activation."""
         w = self.w
+        if len(x) != len(w):
+            raise ValueError(f"Neuron: expected {len(w)} inputs, got {len(x)}")
         z = w[0] * x[0]
         for i in range(1, len(w)):
             z = z + w[i] * x[i]
@@ -304,15 +306,9 @@ def _validate_model_dict(data, source):
 
 
 def _pairs(outputs, targets, where):
-    """Pair outputs with targets: two single values, or two lists of equal length."""
-    single_output = not isinstance(outputs, (list, tuple))
-    single_target = not isinstance(targets, (list, tuple))
-    if single_output and single_target:
-        return [(outputs, targets)]
-    if single_output or single_target:
-        n_out = 1 if single_output else len(outputs)
-        n_tgt = 1 if single_target else len(targets)
-        raise ValueError(f"{where}: got {n_out} output(s) but {n_tgt} target(s); pass two numbers or two lists of equal length")
+    """Pair outputs with targets: single values or lists (a single value counts as a list of one)."""
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    targets = list(targets) if isinstance(targets, (list, tuple)) else [targets]
     if len(outputs) != len(targets):
         raise ValueError(f"{where}: got {len(outputs)} outputs but {len(targets)} targets; they must have equal length")
     if not outputs:
