@@ -2,8 +2,8 @@
 
 Run from a checkout of the repository:
 
-    python benchmarks/run.py            # full run (a few minutes)
-    python benchmarks/run.py --quick    # short run (well under a minute)
+    python benchmarks/run.py            # full run (about a minute)
+    python benchmarks/run.py --quick    # short run (about 15 seconds)
     python benchmarks/run.py --markdown-out results.md
 
 The script always imports the tinygrad_edu in this checkout (the repository root
@@ -45,20 +45,42 @@ The three libraries build the same graphs out of scalar nodes:
    backward raises RecursionError near 1,000) counts as a failure. The recursion
    limit is left at its default.
 
-The garbage collector stays enabled throughout, with its default thresholds, as
-it is for users; ``gc.collect()`` runs between measurements only so each one
-starts clean. One adjustment: once the three libraries are imported, the objects
-that exist at that point are moved out of the collector's sight with
-``gc.freeze()``. Importing torch creates about 160,000 objects that every full
-collection would otherwise walk, which makes full collections several times
-slower for the two pure-Python libraries than in a program that does not import
-torch. ``--no-gc-freeze`` skips this step to show the difference.
+3. One training step of an MLP (see `measure_mlp_step`): ``MLP(2, [16, 16, 1])``
+   on 100 two-moons points (`tinygrad_edu.data.two_moons`): the forward pass over
+   all 100 points, the mean squared error, zero_grad, backward and a plain SGD
+   update, timed together in milliseconds per step (median of 9 steps, 3 with
+   ``--quick``, after one untimed warm-up step). Variants:
+
+   * tinygrad_edu with sigmoid everywhere (its default), and with ReLU hidden
+     layers and a linear output, which is the network micrograd builds;
+   * micrograd's own ``micrograd.nn.MLP(2, [16, 16, 1])`` (ReLU hidden layers,
+     linear output; it has no sigmoid) with its own Values and update loop;
+   * torch "scalar": the sigmoid network built from one 0-d float64 tensor per
+     weight and scalar operations, like the other two;
+   * torch "batched": ``torch.nn.Sequential`` of ``Linear`` and ``Sigmoid``
+     layers in float64 on a (100, 2) tensor, with ``torch.optim.SGD``.
+
+   Every variant starts from the same initial weights (those of
+   ``tinygrad_edu.MLP(..., seed=0)``, copied into the other libraries), so the
+   losses of matching networks must agree step by step, and are checked to.
+
+Garbage collection and the order of the libraries
+-------------------------------------------------
+The garbage collector stays at its default, as it is for users: enabled, default
+thresholds, nothing frozen; ``gc.collect()`` runs between measurements only so
+each one starts clean. tinygrad_edu and micrograd are measured first, before
+torch is imported, and torch last, all in this one process: importing torch
+creates about 160,000 objects that every later full collection would walk, which
+would slow the two pure-Python libraries down compared with a program that does
+not import torch.
 
 Adding a benchmark
 ------------------
-A benchmark is a function ``(libraries, settings) -> list[Row]`` listed in
-`BENCHMARKS`; each `Row` is one line of the results table. Targets that check
-the results are listed in `TARGETS`.
+A benchmark is a `Benchmark` listed in `BENCHMARKS`: a ``measure(library,
+settings)`` function that measures one library (so the pure-Python libraries can
+be measured before torch is imported) and a ``rows(libraries, results, settings)``
+function that turns every library's results into rows of the results table (each
+`Row` is one line). Targets that check the results are listed in `TARGETS`.
 """
 
 import argparse
@@ -102,6 +124,7 @@ class Settings:
     repeats: int  # timings per measurement; the median is reported
     chain_depths: tuple  # the ladder of chain depths, tried in order
     chain_depth_caps: dict  # library name -> deepest chain tried (None: no cap)
+    mlp_steps: int  # timed MLP training steps (after one warm-up step); the median is reported
 
     @property
     def graph_nodes(self):
@@ -114,6 +137,7 @@ FULL_SETTINGS = Settings(
     repeats=5,
     chain_depths=(100, 1_000, 10_000, 100_000, 1_000_000),
     chain_depth_caps={},
+    mlp_steps=9,
 )
 
 QUICK_SETTINGS = Settings(
@@ -124,6 +148,7 @@ QUICK_SETTINGS = Settings(
     # A million-step torch chain takes several seconds; tinygrad_edu always goes
     # to 1,000,000 because that depth is one of its targets.
     chain_depth_caps={TORCH: 100_000},
+    mlp_steps=3,
 )
 
 
@@ -132,10 +157,11 @@ QUICK_SETTINGS = Settings(
 
 @dataclass
 class Library:
-    """One autodiff library, seen through the few operations the benchmarks use.
+    """One autodiff library, seen through the few operations the graph benchmarks use.
 
     Nodes are combined with ``+`` and ``*`` only, which all three libraries
     support between two nodes, so every library builds exactly the same graph.
+    (The MLP benchmark uses each library's own code instead: see `MLP_VARIANTS`.)
     """
 
     name: str
@@ -207,8 +233,15 @@ def load_torch():
     )
 
 
-def load_libraries():
-    return {library.name: library for library in (load_tinygrad_edu(), load_micrograd(), load_torch())}
+def check_torch_not_imported(when):
+    """The pure-Python libraries must be measured in a process where torch was never
+    imported (see "Garbage collection and the order of the libraries" above)."""
+    if TORCH in sys.modules:
+        raise RuntimeError(
+            f"torch is already imported {when}; tinygrad_edu and micrograd must be measured in a "
+            "process that has not imported torch (run this script directly, and check that nothing "
+            "tinygrad_edu or micrograd imports pulls torch in)"
+        )
 
 
 # ----- result rows ------------------------------------------------------------------------
@@ -238,7 +271,8 @@ class Row:
         ours, other = self.cells[OURS].number, self.cells[other_name].number
         if not self.show_ratios or ours is None or other is None or ours == 0:
             return "—"
-        return f"{other / ours:.2f}x"
+        ratio = other / ours
+        return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.3f}x"
 
 
 def cells_for_each_library(libraries, row_value):
@@ -257,6 +291,17 @@ def format_count(n):
 def progress(message):
     """Progress goes to stderr so that stdout is only the report."""
     print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark: `measure` runs it for one library and returns that library's
+    results; `rows` turns the results of every measured library (a dict: library
+    name -> results) into rows of the table."""
+
+    name: str
+    measure: Callable[[Library, Settings], Any]
+    rows: Callable[[dict, dict, Settings], list]  # (libraries, results, settings) -> list[Row]
 
 
 # ----- benchmark 1: the sum-of-products graph ------------------------------------------------
@@ -337,49 +382,54 @@ def traced_bytes_of_sum_of_products(library, numbers):
     return after - before
 
 
-def benchmark_sum_of_products(libraries, settings):
-    """Forward time, backward time and memory per node of the sum-of-products graph."""
+def sum_of_products_numbers(settings):
+    """The input floats: the same list on every call."""
     rng = random.Random(2026)
-    numbers = [rng.uniform(-1.0, 1.0) for _ in range(2 * settings.graph_pairs)]
+    return [rng.uniform(-1.0, 1.0) for _ in range(2 * settings.graph_pairs)]
+
+
+def measure_sum_of_products(library, settings):
+    """Forward time, backward time and memory per node of the sum-of-products graph."""
+    numbers = sum_of_products_numbers(settings)
     nodes = settings.graph_nodes
+    progress(f"  {library.name}: memory of one {format_count(nodes)}-node graph ...")
+    bytes_per_node = traced_bytes_of_sum_of_products(library, numbers) / nodes
+    forward_runs, backward_runs = [], []
+    for run in range(settings.repeats):
+        progress(f"  {library.name}: build + backward, run {run + 1} of {settings.repeats} ...")
+        forward, backward = time_sum_of_products_once(library, numbers)
+        forward_runs.append(forward / nodes)
+        backward_runs.append(backward / nodes)
+    return {
+        "forward_ns": statistics.median(forward_runs),
+        "backward_ns": statistics.median(backward_runs),
+        "bytes_per_node": bytes_per_node,
+    }
 
-    forward_ns, backward_ns, bytes_per_node = {}, {}, {}
-    for library in libraries.values():
-        if not library.available:
-            continue
-        progress(f"  {library.name}: memory of one {format_count(nodes)}-node graph ...")
-        bytes_per_node[library.name] = traced_bytes_of_sum_of_products(library, numbers) / nodes
-        forward_runs, backward_runs = [], []
-        for run in range(settings.repeats):
-            progress(f"  {library.name}: build + backward, run {run + 1} of {settings.repeats} ...")
-            forward, backward = time_sum_of_products_once(library, numbers)
-            forward_runs.append(forward / nodes)
-            backward_runs.append(backward / nodes)
-        forward_ns[library.name] = statistics.median(forward_runs)
-        backward_ns[library.name] = statistics.median(backward_runs)
 
-    def ns_cell(results):
-        return lambda library: Cell(results[library.name], f"{results[library.name]:,.0f}")
+def sum_of_products_rows(libraries, results, settings):
+    def ns_cell(key):
+        return lambda library: Cell(results[library.name][key], f"{results[library.name][key]:,.0f}")
 
     def bytes_cell(library):
-        value = bytes_per_node[library.name]
+        value = results[library.name]["bytes_per_node"]
         text = f"{value:,.0f}"
         if library.name == TORCH:
             text += " (Python heap only)"
         return Cell(value, text)
 
-    graph = f"{format_count(nodes)}-node sum of products"
+    graph = f"{format_count(settings.graph_nodes)}-node sum of products"
     timing = f"ns/node, median of {settings.repeats}"
     return [
         Row(
             "forward_ns",
             f"forward: build the {graph} ({timing})",
-            cells_for_each_library(libraries, ns_cell(forward_ns)),
+            cells_for_each_library(libraries, ns_cell("forward_ns")),
         ),
         Row(
             "backward_ns",
             f"backward of that graph ({timing})",
-            cells_for_each_library(libraries, ns_cell(backward_ns)),
+            cells_for_each_library(libraries, ns_cell("backward_ns")),
         ),
         Row(
             "bytes_per_node",
@@ -448,12 +498,8 @@ def climb_chain_ladder(library, settings):
     return result
 
 
-def benchmark_deepest_chain(libraries, settings):
+def deepest_chain_rows(libraries, results, settings):
     """How deep a chain each library can differentiate, and how long the deepest one takes."""
-    results = {}
-    for library in libraries.values():
-        if library.available:
-            results[library.name] = climb_chain_ladder(library, settings)
 
     def depth_cell(library):
         result = results[library.name]
@@ -491,9 +537,312 @@ def benchmark_deepest_chain(libraries, settings):
     ]
 
 
-# A benchmark is a function (libraries, settings) -> list[Row]; add new ones here
-# (for example an MLP training step) and their rows join the table.
-BENCHMARKS = [benchmark_sum_of_products, benchmark_deepest_chain]
+# ----- benchmark 3: an MLP training step ------------------------------------------------------
+
+MLP_INPUTS = 2
+MLP_WIDTHS = (16, 16, 1)  # hidden layers of 16 and 16 neurons, 1 output
+MLP_POINTS = 100
+MLP_SEED = 0  # for the data and for tinygrad_edu's initial weights
+MLP_LEARNING_RATE = 0.1
+MLP_NET = f"MLP({MLP_INPUTS}, {list(MLP_WIDTHS)})"
+
+# tinygrad_edu's two networks: sigmoid everywhere (its default), and the network
+# micrograd builds (ReLU hidden layers, linear output).
+SIGMOID_NET = {"activation": "sigmoid", "output_activation": None}
+RELU_NET = {"activation": "relu", "output_activation": "linear"}
+
+
+def mlp_data():
+    """The 100 training points: ``(xs, ys)``, lists of [x0, x1] and of 0.0/1.0 labels."""
+    from tinygrad_edu.data import two_moons
+
+    return two_moons(n=MLP_POINTS, seed=MLP_SEED)
+
+
+def initial_mlp_weights(net):
+    """The starting weights of ``tinygrad_edu.MLP(2, [16, 16, 1], seed=0)`` as plain
+    floats: for each layer, ``(rows, biases)`` with one row of input weights per
+    neuron. Every library starts from these, so matching networks compute the same
+    losses step after step."""
+    from tinygrad_edu import MLP
+
+    model = MLP(MLP_INPUTS, list(MLP_WIDTHS), seed=MLP_SEED, **net)
+    return [
+        ([[w.data for w in neuron.w] for neuron in layer.neurons], [neuron.b.data for neuron in layer.neurons])
+        for layer in model.layers
+    ]
+
+
+# Each function below sets up one network and returns `step()`, which runs one
+# training step (forward over all points, loss, zero_grad, backward, update) and
+# returns the loss as a float, computed before the update.
+
+
+def tinygrad_edu_mlp_step(net):
+    from tinygrad_edu import MLP
+    from tinygrad_edu.nn import mse
+    from tinygrad_edu.optim import SGD
+
+    xs, ys = mlp_data()
+    model = MLP(MLP_INPUTS, list(MLP_WIDTHS), seed=MLP_SEED, **net)
+    optimizer = SGD(model.parameters(), lr=MLP_LEARNING_RATE)
+
+    def step():
+        loss = mse([model(x) for x in xs], ys)  # 1/N sum (output - y)^2
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.data
+
+    return step
+
+
+def micrograd_mlp_step():
+    from micrograd.nn import MLP
+
+    xs, ys = mlp_data()
+    model = MLP(MLP_INPUTS, list(MLP_WIDTHS))  # ReLU hidden layers, linear output
+    parameters = model.parameters()
+    # micrograd draws its weights from the global `random`; start instead from
+    # tinygrad_edu's ReLU network. Both list the parameters layer by layer, each
+    # neuron's weights followed by its bias.
+    for p, value in zip(parameters, flat_parameters(initial_mlp_weights(RELU_NET)), strict=True):
+        p.data = value
+    lr = MLP_LEARNING_RATE
+
+    def step():
+        loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
+        model.zero_grad()
+        loss.backward()
+        for p in parameters:
+            p.data -= lr * p.grad
+        return loss.data
+
+    return step
+
+
+def torch_scalar_mlp_step():
+    """The sigmoid network from one 0-d float64 tensor per weight, computed exactly as
+    tinygrad_edu computes it (``w0*x0 + w1*x1 + ... + b``, then the sigmoid)."""
+    import torch
+
+    xs, ys = mlp_data()
+
+    def parameter(x):
+        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+    layers = [
+        [([parameter(w) for w in row], parameter(b)) for row, b in zip(rows, biases)]
+        for rows, biases in initial_mlp_weights(SIGMOID_NET)
+    ]
+    optimizer = torch.optim.SGD(
+        [p for layer in layers for weights, bias in layer for p in (*weights, bias)], lr=MLP_LEARNING_RATE
+    )
+
+    def forward(x):
+        activations = x
+        for layer in layers:
+            outputs = []
+            for weights, bias in layer:
+                z = weights[0] * activations[0]
+                for i in range(1, len(weights)):
+                    z = z + weights[i] * activations[i]
+                outputs.append(torch.sigmoid(z + bias))
+            activations = outputs
+        return activations[0]
+
+    def step():
+        total = None
+        for x, y in zip(xs, ys):
+            diff = forward(x) - y
+            term = diff * diff
+            total = term if total is None else total + term
+        loss = total * (1.0 / len(xs))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def torch_batched_mlp_step():
+    """The sigmoid network as torch is meant to be used: ``nn.Sequential(Linear(2, 16),
+    Sigmoid(), Linear(16, 16), Sigmoid(), Linear(16, 1), Sigmoid())`` in float64,
+    applied to all points at once as a (100, 2) tensor."""
+    import torch
+    from torch import nn
+
+    xs, ys = mlp_data()
+    modules = []
+    for rows, biases in initial_mlp_weights(SIGMOID_NET):
+        linear = nn.Linear(len(rows[0]), len(rows), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(rows, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
+        modules += [linear, nn.Sigmoid()]
+    model = nn.Sequential(*modules)
+    inputs = torch.tensor(xs, dtype=torch.float64)  # (100, 2)
+    targets = torch.tensor(ys, dtype=torch.float64).unsqueeze(1)  # (100, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=MLP_LEARNING_RATE)
+    loss_function = nn.MSELoss()
+
+    def step():
+        loss = loss_function(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def flat_parameters(weights):
+    """The floats of `initial_mlp_weights` in parameter order: layer by layer, each
+    neuron's weights and then its bias."""
+    return [value for rows, biases in weights for row, b in zip(rows, biases) for value in (*row, b)]
+
+
+# library name -> {variant: function that sets the network up and returns `step`}
+MLP_VARIANTS = {
+    OURS: {"sigmoid": lambda: tinygrad_edu_mlp_step(SIGMOID_NET), "relu": lambda: tinygrad_edu_mlp_step(RELU_NET)},
+    MICROGRAD: {"relu": micrograd_mlp_step},
+    TORCH: {"scalar sigmoid": torch_scalar_mlp_step, "batched sigmoid": torch_batched_mlp_step},
+}
+
+# Variants that train the same network from the same weights: their losses must agree.
+MLP_SAME_NETWORK = [
+    ((OURS, "relu"), (MICROGRAD, "relu")),
+    ((OURS, "sigmoid"), (TORCH, "scalar sigmoid")),
+    ((OURS, "sigmoid"), (TORCH, "batched sigmoid")),
+]
+
+
+@dataclass
+class MLPStepResult:
+    milliseconds: Optional[float] = None  # median time of one step
+    losses: list = field(default_factory=list)  # each step's loss, the warm-up step's first
+    error: Optional[str] = None  # the exception's type name when a step failed
+
+
+def time_mlp_steps(make_step, settings):
+    """One untimed warm-up step, then `settings.mlp_steps` timed ones, each starting
+    from a clean heap. A RecursionError (micrograd's backward is recursive) is
+    reported, not raised; the recursion limit stays at its default."""
+    result = MLPStepResult()
+    step = make_step()
+    times = []
+    try:
+        for i in range(1 + settings.mlp_steps):
+            gc.collect()
+            start = time.perf_counter_ns()
+            loss = step()
+            elapsed = time.perf_counter_ns() - start
+            result.losses.append(loss)
+            if i > 0:
+                times.append(elapsed)
+    except RecursionError as error:
+        result.error = type(error).__name__
+        progress(f"    fails: {result.error}")
+    else:
+        result.milliseconds = statistics.median(times) / 1e6
+    del step
+    gc.collect()
+    return result
+
+
+def measure_mlp_step(library, settings):
+    results = {}
+    for variant, make_step in MLP_VARIANTS[library.name].items():
+        progress(f"  {library.name} ({variant}): {1 + settings.mlp_steps} training steps ...")
+        results[variant] = time_mlp_steps(make_step, settings)
+    return results
+
+
+def check_mlp_losses(results):
+    """Networks that start from the same weights and train on the same data must
+    report the same losses, step after step (up to rounding)."""
+    for (name, variant), (other_name, other_variant) in MLP_SAME_NETWORK:
+        if other_name not in results:
+            continue  # not installed
+        ours, theirs = results[name][variant], results[other_name][other_variant]
+        if ours.error or theirs.error:
+            continue
+        for i, (a, b) in enumerate(zip(ours.losses, theirs.losses, strict=True)):
+            if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+                raise AssertionError(
+                    f"MLP step {i}: {name} ({variant}) has loss {a!r} but {other_name} ({other_variant}) "
+                    f"has {b!r}; the same network should give the same loss"
+                )
+
+
+def format_milliseconds(ms):
+    return f"{ms:,.0f}" if ms >= 100 else (f"{ms:.1f}" if ms >= 10 else f"{ms:.2f}")
+
+
+def mlp_step_rows(libraries, results, settings):
+    check_mlp_losses(results)
+
+    def cells(variants):
+        """`variants`: library name -> (variant, note shown after the time), or None for "—"."""
+
+        def cell(library):
+            if variants[library.name] is None:
+                return Cell(None, "—")
+            variant, note = variants[library.name]
+            result = results[library.name][variant]
+            if result.error:
+                return Cell(None, f"fails ({result.error})")
+            return Cell(result.milliseconds, f"{format_milliseconds(result.milliseconds)} ({note})")
+
+        return cells_for_each_library(libraries, cell)
+
+    timing = f"ms/step, median of {settings.mlp_steps}"
+    return [
+        Row(
+            "mlp_step_relu",
+            f"{MLP_NET} training step, {MLP_POINTS} points: ReLU hidden + linear output, "
+            f"as micrograd's own MLP ({timing})",
+            cells(
+                {
+                    OURS: ("relu", "ReLU net"),
+                    MICROGRAD: ("relu", "its ReLU MLP"),
+                    TORCH: None,
+                }
+            ),
+        ),
+        Row(
+            "mlp_step_sigmoid",
+            f"the same step, sigmoid net (torch: 0-d tensors; micrograd has no sigmoid: its ReLU MLP) "
+            f"({timing})",
+            cells(
+                {
+                    OURS: ("sigmoid", "sigmoid net"),
+                    MICROGRAD: ("relu", "its ReLU MLP"),
+                    TORCH: ("scalar sigmoid", "sigmoid net, 0-d tensors"),
+                }
+            ),
+        ),
+        Row(
+            "mlp_step_torch_batched",
+            f"the sigmoid step vs torch batched: nn.Sequential on a ({MLP_POINTS}, {MLP_INPUTS}) tensor "
+            f"({timing})",
+            cells(
+                {
+                    OURS: ("sigmoid", "sigmoid net"),
+                    MICROGRAD: None,
+                    TORCH: ("batched sigmoid", "sigmoid net, batched"),
+                }
+            ),
+        ),
+    ]
+
+
+BENCHMARKS = [
+    Benchmark("sum of products", measure_sum_of_products, sum_of_products_rows),
+    Benchmark("deepest chain", climb_chain_ladder, deepest_chain_rows),
+    Benchmark("MLP training step", measure_mlp_step, mlp_step_rows),
+]
 
 
 # ----- targets --------------------------------------------------------------------------------
@@ -512,7 +861,7 @@ def speedup_over_micrograd_at_least(row_key, factor):
     def check(rows):
         ours, theirs = rows[row_key].cells[OURS].number, rows[row_key].cells[MICROGRAD].number
         if ours is None or theirs is None:
-            return None, "micrograd not measured"
+            return None, "no micrograd result"
         return theirs / ours >= factor, f"{theirs / ours:.2f}x"
 
     return check
@@ -534,11 +883,28 @@ def chain_depth_at_least(depth):
     return check
 
 
+def mlp_step_speedup_over_micrograd_at_least(factor):
+    """Decided on the ReLU network, the one micrograd builds; the sigmoid network's
+    ratio is shown beside it for information."""
+    relu_check = speedup_over_micrograd_at_least("mlp_step_relu", factor)
+
+    def check(rows):
+        passed, detail = relu_check(rows)
+        sigmoid = rows["mlp_step_sigmoid"].ratio_text(MICROGRAD)
+        return passed, f"{detail} (sigmoid net vs micrograd's ReLU MLP, not part of the target: {sigmoid})"
+
+    return check
+
+
 TARGETS = [
     Target("forward >= 4x faster than micrograd", speedup_over_micrograd_at_least("forward_ns", 4.0)),
     Target("backward >= 1.3x faster than micrograd", speedup_over_micrograd_at_least("backward_ns", 1.3)),
     Target("<= 250 bytes per node", bytes_per_node_at_most(250)),
     Target("backward of a 1,000,000-deep chain succeeds", chain_depth_at_least(1_000_000)),
+    Target(
+        "MLP training step >= 3x faster than micrograd (ReLU net against micrograd's own ReLU MLP)",
+        mlp_step_speedup_over_micrograd_at_least(3.0),
+    ),
 ]
 
 
@@ -586,9 +952,10 @@ def render_targets(rows, settings):
     lines = ["Targets (checked on this run):", ""]
     if settings.quick:
         lines += [
-            f"(The targets are meant for the full run's {format_count(FULL_SETTINGS.graph_nodes)}-node graph. "
-            "The --quick graph fits in the CPU caches and triggers fewer full garbage collections, "
-            "which helps micrograd more than tinygrad_edu, so the speed ratios come out lower.)",
+            f"(The forward and backward targets are meant for the full run's "
+            f"{format_count(FULL_SETTINGS.graph_nodes)}-node graph. The --quick graph fits in the CPU caches "
+            "and triggers fewer full garbage collections, which helps micrograd more than tinygrad_edu, so "
+            "those speed ratios come out lower. The MLP step is the same size in both runs.)",
             "",
         ]
     for target in TARGETS:
@@ -598,21 +965,20 @@ def render_targets(rows, settings):
     return "\n".join(lines)
 
 
-def render_report(libraries, settings, rows, gc_frozen):
+def render_report(libraries, settings, rows):
     mode = "--quick" if settings.quick else "full run"
     notes = [
         "Ratios are other library / tinygrad_edu: for times and bytes, above 1 means tinygrad_edu "
         "is faster or smaller by that factor.",
         "Forward times include creating the leaves, for every library. Each timing uses a freshly "
         f"built graph; the median of {settings.repeats} runs is shown.",
-        "The garbage collector is enabled with its default settings; "
-        + (
-            "the objects created by importing the libraries (mostly torch's) were frozen with gc.freeze() "
-            "so that full collections do not rescan them."
-            if gc_frozen
-            else "nothing was frozen (--no-gc-freeze), so full collections also rescan "
-            "the objects torch's import created."
-        ),
+        "The garbage collector is at its default settings, nothing frozen. tinygrad_edu and micrograd "
+        "were measured before torch was imported, then torch, in the same process: the objects torch's "
+        "import creates would otherwise make every full collection slower for the pure-Python libraries.",
+        f"MLP rows: one training step ({MLP_NET}, {MLP_POINTS} points, forward + loss + zero_grad + backward "
+        f"+ SGD update) after one warm-up step. All networks start from the same weights; networks that "
+        "match (tinygrad_edu's ReLU net and micrograd's MLP; the sigmoid nets) were checked to give the "
+        "same loss at every step.",
         "tracemalloc sees only memory allocated through Python, so the torch figure leaves out its "
         "C++ tensors and autograd nodes and is a lower bound.",
     ]
@@ -635,31 +1001,47 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(description="Benchmark tinygrad_edu against micrograd 0.1.0 and torch.")
     parser.add_argument("--quick", action="store_true", help="a short run: smaller graph, fewer repeats")
     parser.add_argument("--markdown-out", metavar="PATH", help="also write the report (markdown) to PATH")
-    parser.add_argument(
-        "--no-gc-freeze",
-        dest="gc_freeze",
-        action="store_false",
-        help="do not gc.freeze() the objects created by importing the libraries (torch's import makes "
-        "every full collection slower for the pure-Python libraries)",
-    )
     return parser.parse_args(argv)
+
+
+def run_benchmarks(settings):
+    """Measure every library on every benchmark, in two phases: tinygrad_edu and
+    micrograd first, while torch has not been imported, then torch. Return
+    ``(libraries, rows)``."""
+    results = {benchmark.name: {} for benchmark in BENCHMARKS}
+
+    def measure(phase_libraries):
+        for benchmark in BENCHMARKS:
+            progress(f"{benchmark.name} ...")
+            for library in phase_libraries:
+                if library.available:
+                    results[benchmark.name][library.name] = benchmark.measure(library, settings)
+
+    pure_python = [load_tinygrad_edu(), load_micrograd()]
+    check_torch_not_imported("before tinygrad_edu and micrograd are measured")
+    progress("phase 1: tinygrad_edu and micrograd, torch not imported")
+    measure(pure_python)
+    check_torch_not_imported("after measuring tinygrad_edu and micrograd")
+
+    progress("phase 2: torch")
+    torch_library = load_torch()
+    measure([torch_library])
+
+    libraries = {library.name: library for library in (*pure_python, torch_library)}
+    rows = []
+    for benchmark in BENCHMARKS:
+        rows.extend(benchmark.rows(libraries, results[benchmark.name], settings))
+    return libraries, rows
 
 
 def main(argv=None):
     arguments = parse_arguments(argv)
     settings = QUICK_SETTINGS if arguments.quick else FULL_SETTINGS
-    libraries = load_libraries()
-    if arguments.gc_freeze:
-        gc.collect()
-        gc.freeze()  # the collector stays enabled; it just skips the imported modules' objects
     started = time.perf_counter()
-    rows = []
-    for benchmark in BENCHMARKS:
-        progress(f"{benchmark.__name__} ...")
-        rows.extend(benchmark(libraries, settings))
+    libraries, rows = run_benchmarks(settings)
     progress(f"done in {time.perf_counter() - started:.0f} s\n")
 
-    report = render_report(libraries, settings, rows, arguments.gc_freeze)
+    report = render_report(libraries, settings, rows)
     print(report)
     if arguments.markdown_out:
         with open(arguments.markdown_out, "w", encoding="utf-8") as out:
