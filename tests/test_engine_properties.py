@@ -59,18 +59,24 @@ def run(program, inputs):
     return total
 
 
-inputs_in_range = st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3)
-
-
-@settings(max_examples=200, deadline=None)
-@given(program=programs(), xs=inputs_in_range)
-def test_random_graphs_match_central_differences(program, xs):
+def run_backward(program, xs):
+    """Leaves for `xs`, the program's output on them, after out.backward()."""
     leaves = [Value(x) for x in xs]
     try:
         out = run(program, leaves)
     except OverflowError:
         assume(False)  # cubes of cubes can leave the float range; that error is tested elsewhere
     out.backward()
+    return leaves, out
+
+
+inputs_in_range = st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(program=programs(), xs=inputs_in_range)
+def test_random_graphs_match_central_differences(program, xs):
+    leaves, out = run_backward(program, xs)
     estimates = numerical_gradient(lambda p: run(program, [Value(x) for x in p]).data, xs, h=1e-5)
     for leaf, estimate in zip(leaves, estimates):
         assert leaf.grad == pytest.approx(estimate, rel=1e-4, abs=1e-5)
@@ -79,12 +85,7 @@ def test_random_graphs_match_central_differences(program, xs):
 @settings(max_examples=200, deadline=None)
 @given(program=programs(), xs=inputs_in_range)
 def test_random_graphs_match_torch(torch, program, xs):
-    leaves = [Value(x) for x in xs]
-    try:
-        out = run(program, leaves)
-    except OverflowError:
-        assume(False)
-    out.backward()
+    leaves, out = run_backward(program, xs)
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     expected = run(program, _TorchAdapter.wrap_all(tensors, torch)).tensor
     expected.backward()
@@ -96,12 +97,7 @@ def test_random_graphs_match_torch(torch, program, xs):
 @settings(max_examples=100, deadline=None)
 @given(program=programs(), xs=inputs_in_range)
 def test_backward_twice_doubles_leaves_on_random_graphs(program, xs):
-    leaves = [Value(x) for x in xs]
-    try:
-        out = run(program, leaves)
-    except OverflowError:
-        assume(False)
-    out.backward()
+    leaves, out = run_backward(program, xs)
     once = [leaf.grad for leaf in leaves]
     out.backward()
     assert [leaf.grad for leaf in leaves] == [2 * g for g in once]
