@@ -9,8 +9,15 @@ import os
 import pytest
 
 
-def _in_ci():
+def in_ci():
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail_in_ci(message):
+    """Skip locally with a visible reason; in CI, where everything is installed, fail."""
+    if in_ci():
+        pytest.fail("CI=true but " + message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +26,18 @@ def torch():
     try:
         import torch as torch_module
     except ImportError:
-        message = "torch is not installed (pip install 'torch==2.13.0', or pip install -e '.[dev]')"
-        if _in_ci():
-            pytest.fail("CI=true but " + message)
-        pytest.skip(message)
+        skip_or_fail_in_ci("torch is not installed (pip install 'torch==2.13.0', or pip install -e '.[dev]')")
     return torch_module
+
+
+@pytest.fixture
+def renderer(monkeypatch):
+    """The Graphviz-compatible renderer found the normal way (TINYGRAD_EDU_DOT is
+    cleared so a stray setting cannot decide the outcome)."""
+    from tinygrad_edu.viz import DOT_ENV_VAR, RendererNotFound, find_renderer
+
+    monkeypatch.delenv(DOT_ENV_VAR, raising=False)
+    try:
+        return find_renderer()
+    except RendererNotFound as error:
+        skip_or_fail_in_ci(f"no Graphviz renderer: {str(error).splitlines()[0]}")
