@@ -10,9 +10,9 @@ negative when dp points along -dE/dp.
 
 import math
 
-from .engine import Value
+from .engine import Value, grad
 
-__all__ = ["Optimizer", "SGD", "Adam", "gradient_descent"]
+__all__ = ["Optimizer", "SGD", "Adam", "gradient_descent", "newton"]
 
 
 def _check_learning_rate(lr, where):
@@ -136,5 +136,37 @@ def gradient_descent(f, x0, lr, steps):
                 f"gradient_descent: step {n + 1} from x = {point.data!r} left the float range "
                 f"(diverging: try a smaller learning rate than {lr!r}): {e}"
             ) from e
+        path.append(x)
+    return path
+
+
+def newton(f, x0, steps):
+    """Newton's method for one variable: x_{n+1} = x_n - f'(x_n) / f''(x_n).
+
+    It jumps to the minimum of the parabola that touches f at x_n (same value, slope
+    and curvature), so on a parabola such as x^2 - 4x + 6 it lands on the minimum, 2,
+    in one step; gradient descent with lr 0.1 needs about 30 steps to get within 0.01.
+    f'' comes from `engine.grad` with ``create_graph=True``. Returns [x_0, ..., x_steps].
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"newton: steps must be a whole number >= 0, got {steps!r}")
+    if isinstance(x0, Value):
+        x0 = x0.data
+    x = Value(x0).data  # checks that x0 is a finite real number
+    path = [x]
+    for n in range(steps):
+        point = Value(x, label="x")
+        y = f(point)
+        if not isinstance(y, Value):
+            raise TypeError(f"newton: f must return a Value, got {type(y).__name__} {y!r}")
+        (slope,) = grad(y, [point], create_graph=True)
+        (curvature,) = grad(slope, [point])
+        if curvature == 0.0:
+            raise ZeroDivisionError(
+                f"newton: step {n + 1}: f''({x!r}) is 0, so the Newton step f'/f'' is undefined"
+            )
+        x = x - slope.data / curvature
+        if not math.isfinite(x):
+            raise ValueError(f"newton: step {n + 1} from x = {point.data!r} left the float range")
         path.append(x)
     return path
