@@ -4,7 +4,7 @@ differentiated again (second derivatives, Hessian-vector products, Newton's meth
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from op_catalog import CASE_IDS, CASES
@@ -77,6 +77,10 @@ def test_second_derivative_of_every_op_matches_central_differences(op, point):
 @given(program=programs(), xs=inputs_in_range, v=st.lists(st.floats(-1, 1), min_size=3, max_size=3))
 def test_hessian_vector_products_match_torch(torch, program, xs, v):
     # H v = d/dx (grad f(x) . v)
+    # torch zeroes d/dy of y * x^(y-1) where the exponent y is exactly 0, which makes its
+    # mixed second derivative of x^y wrong there (see the test below), so exact zeros,
+    # which give tanh(0) = 0 as an exponent, are left out of the comparison.
+    assume(0.0 not in xs)
     leaves, out = run_backward(program, xs)
     gradient = grad(out, leaves, create_graph=True)
     directional = sum((g * vi for g, vi in zip(gradient, v)), Value(0.0))
@@ -93,6 +97,21 @@ def test_hessian_vector_products_match_torch(torch, program, xs, v):
         second = torch.autograd.grad(dot, tensors, allow_unused=True)
         theirs = [g.item() if g is not None else 0.0 for g in second]
     assert ours == pytest.approx(theirs, rel=1e-10, abs=1e-10)
+
+
+def test_mixed_second_derivative_of_a_power_at_exponent_zero():
+    # f(x, y) = x^y; d2f/dxdy = x^(y-1) (1 + y ln x), which is 1/x = 0.5 at x = 2, y = 0.
+    x, y = Value(2.0), Value(0.0)
+    (dfdx,) = grad(x**y, [x], create_graph=True)
+    (mixed,) = grad(dfdx, [y])
+
+    def dfdx_at(p):
+        base = Value(2.0)
+        return grad(base ** Value(p[0]), [base])[0]
+
+    (estimate,) = numerical_gradient(dfdx_at, [0.0])
+    assert mixed == pytest.approx(0.5, rel=1e-15)
+    assert estimate == pytest.approx(0.5, rel=1e-8)
 
 
 def test_grad_argument_errors():

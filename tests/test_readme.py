@@ -21,6 +21,8 @@ def test_readme_example_runs(index, tmp_path, monkeypatch, request):
     code = BLOCKS[index]
     if "draw_dot" in code:
         request.getfixturevalue("renderer")  # skips (fails in CI) when nothing can draw
+    if "import torch" in code:
+        request.getfixturevalue("torch")  # skips (fails in CI) without torch
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, f"README.md example {index + 1}", "exec"), {})

@@ -1,0 +1,268 @@
+"""Moving an MLP between tinygrad_edu and PyTorch.
+
+    >>> from tinygrad_edu import MLP
+    >>> from tinygrad_edu.interop import to_torch, from_torch
+    >>> net = to_torch(MLP(2, [4, 1], activation="tanh"))   # doctest: +SKIP
+    >>> net                                                 # doctest: +SKIP
+    Sequential(
+      (0): Linear(in_features=2, out_features=4, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=4, out_features=1, bias=True)
+      (3): Tanh()
+    )
+
+A tinygrad_edu layer of neurons is one ``torch.nn.Linear`` followed by its
+activation: neuron j's weights are row j of ``linear.weight`` and its bias is
+``linear.bias[j]``. So the same network can be run (and differentiated) by both
+libraries, and the numbers compared.
+
+PyTorch is optional. It is imported inside the two functions, never when this
+module is imported, so ``import tinygrad_edu.interop`` works without it.
+"""
+
+import math
+
+from .nn import MLP
+
+__all__ = ["to_torch", "from_torch"]
+
+INSTALL_HINT = "pip install 'tinygrad-edu[torch]'"
+
+# tinygrad_edu activation name -> name of the torch.nn module class that computes it
+_TORCH_ACTIVATIONS = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "linear": "Identity",
+}
+
+
+def _import_torch(where):
+    """The torch module, or an ImportError that says how to install it."""
+    try:
+        import torch
+    except ImportError as error:
+        raise ImportError(
+            f"{where} needs PyTorch, which is not installed. Install it with: {INSTALL_HINT}",
+            name="torch",
+        ) from error
+    return torch
+
+
+def _short_repr(x, limit=100):
+    text = " ".join(repr(x).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(x):
+    """The type and a short repr of `x`, for error messages."""
+    return f"{type(x).__name__} {_short_repr(x)}"
+
+
+# ----- tinygrad_edu -> torch ---------------------------------------------------------------
+
+
+def to_torch(mlp):
+    """An equivalent ``torch.nn.Sequential`` in float64: for each layer, a
+    ``torch.nn.Linear`` holding the same weights and biases, followed by
+    ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (for "linear").
+
+    Its forward takes a float64 tensor of shape ``(nin,)`` or ``(batch, nin)``.
+    The weights are copied: training one network does not change the other.
+    Creating the module does not draw from torch's random number generator.
+    """
+    layers = _read_mlp(mlp)
+    torch = _import_torch("to_torch")
+    nn = torch.nn
+    modules = []
+    for activation, weights, biases in layers:
+        linear = nn.utils.skip_init(nn.Linear, len(weights[0]), len(weights), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
+        modules += [linear, getattr(nn, _TORCH_ACTIVATIONS[activation])()]
+    return nn.Sequential(*modules)
+
+
+def _read_mlp(mlp):
+    """Check `mlp` and return its layers as (activation, weight rows, biases) in floats."""
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"to_torch: expected a tinygrad_edu MLP such as MLP(2, [4, 1]), got {_describe(mlp)}")
+    layers = []
+    width_in = mlp.nin
+    for i, layer in enumerate(mlp.layers):
+        activation = layer.activation
+        if activation not in _TORCH_ACTIVATIONS:
+            expected = ", ".join(map(repr, _TORCH_ACTIVATIONS))
+            raise ValueError(f"to_torch: layer {i} has unknown activation {activation!r}; expected one of {expected}")
+        if not layer.neurons:
+            raise ValueError(f"to_torch: layer {i} has no neurons; every layer needs at least one")
+        weights, biases = [], []
+        for j, neuron in enumerate(layer.neurons):
+            where = f"layer {i}, neuron {j}"
+            if neuron.activation != activation:
+                raise ValueError(
+                    f"to_torch: {where} uses {neuron.activation!r} but its layer uses {activation!r}; "
+                    "a torch Linear layer applies one activation to all its outputs"
+                )
+            if len(neuron.w) != width_in:
+                raise ValueError(f"to_torch: {where} has {len(neuron.w)} weights, expected {width_in} (one per input)")
+            weights.append([_finite(w.data, f"{where}, weight {k}") for k, w in enumerate(neuron.w)])
+            biases.append(_finite(neuron.b.data, f"{where}, bias"))
+        layers.append((activation, weights, biases))
+        width_in = len(layer.neurons)
+    return layers
+
+
+def _finite(x, where):
+    if not math.isfinite(x):
+        raise ValueError(f"to_torch: {where} is {x!r}; expected a finite number")
+    return x
+
+
+# ----- torch -> tinygrad_edu ---------------------------------------------------------------
+
+
+def from_torch(module):
+    """A tinygrad_edu MLP computing the same function as `module`.
+
+    Accepted: a ``torch.nn.Sequential`` (nested ones are read as one) of
+    ``torch.nn.Linear`` layers, each optionally followed by one activation:
+    ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (a Linear with none is
+    "linear"), or a single ``torch.nn.Linear``. This is what `to_torch` makes.
+    A Linear made with ``bias=False`` becomes neurons with bias 0. Weights of any
+    floating dtype are read exactly as float64. Anything else raises ValueError
+    naming the layer that has no tinygrad_edu equivalent.
+    """
+    torch = _import_torch("from_torch")
+    nn = torch.nn
+    if not isinstance(module, nn.Module):
+        raise TypeError(
+            f"from_torch: expected a torch.nn.Sequential of Linear layers and activations, got {_describe(module)}"
+        )
+    activation_names = {getattr(nn, cls): name for name, cls in _TORCH_ACTIVATIONS.items()}
+    accepted = [nn.Linear, *activation_names]
+    if _plain(module, [nn.Sequential, *accepted]) is None:
+        raise ValueError(
+            f"from_torch: expected a torch.nn.Sequential of Linear layers and activations (or a single Linear), "
+            f"got {_short_repr(module)}"
+        )
+
+    # One entry per Linear: [path, linear, activation name or None while not yet seen]
+    layers = []
+    for path, item in _flatten(module, nn):
+        kind = _plain(item, accepted)
+        if kind is nn.Linear:
+            layers.append([path, item, None])
+        elif kind is nn.Identity:
+            continue  # computes nothing: allowed anywhere
+        elif kind is not None:
+            name = activation_names[kind]
+            if not layers:
+                raise ValueError(
+                    f"from_torch: {_where(path)} {item!r} comes before any Linear layer; expected a Linear first"
+                )
+            if layers[-1][2] is not None:
+                raise ValueError(
+                    f"from_torch: {_where(path)} {item!r} follows another activation ({layers[-1][2]}); "
+                    "expected at most one activation after each Linear layer"
+                )
+            layers[-1][2] = name
+        else:
+            raise ValueError(
+                f"from_torch: unsupported layer {_where(path)}: {_short_repr(item)}; expected torch.nn.Linear layers, "
+                "each optionally followed by one of torch.nn.Sigmoid, Tanh, ReLU or Identity"
+            )
+    if not layers:
+        raise ValueError(f"from_torch: {_short_repr(module)} contains no Linear layer; expected at least one")
+
+    data_layers = []
+    width_in, previous = None, None
+    for path, linear, activation in layers:
+        weights, biases = _read_linear(torch, path, linear)
+        if width_in is not None and len(weights[0]) != width_in:
+            raise ValueError(
+                f"from_torch: {_where(path)} {linear!r} takes {len(weights[0])} inputs, but the Linear before it "
+                f"({_where(previous)}) gives {width_in} outputs; expected in_features={width_in}"
+            )
+        width_in, previous = len(weights), path
+        data_layers.append({"activation": activation or "linear", "weights": weights, "biases": biases})
+    nin = len(data_layers[0]["weights"][0])
+    # Build through MLP.from_dict, which checks everything once more; the header
+    # (format name and version) is taken from to_dict so the two never drift apart.
+    data = MLP(1, [1], activation="linear").to_dict()
+    data.update(nin=nin, layers=data_layers)
+    return MLP.from_dict(data, source="from_torch")
+
+
+def _flatten(module, nn):
+    """Yield (path, module) for `module` itself, or for each item of a Sequential,
+    with nested Sequentials opened (paths as in ``named_modules``: "0", "2.1")."""
+    if _plain(module, [nn.Sequential]) is None:
+        yield "", module
+        return
+    # An explicit stack of (path, children not yet visited), as in every walk of this package.
+    stack = [("", iter(module.named_children()))]
+    while stack:
+        prefix, children = stack[-1]
+        entry = next(children, None)
+        if entry is None:
+            stack.pop()
+            continue
+        name, child = entry
+        path = f"{prefix}.{name}" if prefix else name
+        if _plain(child, [nn.Sequential]) is not None:
+            stack.append((path, iter(child.named_children())))
+        else:
+            yield path, child
+
+
+def _plain(module, classes):
+    """The class in `classes` that `module` is an instance of, provided its forward is
+    that class's own (a subclass that changes forward computes something else); else None."""
+    for cls in classes:
+        if isinstance(module, cls) and type(module).forward is cls.forward:
+            return cls
+    return None
+
+
+def _where(path):
+    return f"item {path!r}" if path else "the module"
+
+
+def _read_linear(torch, path, linear):
+    """The weight rows and biases of one Linear as float64 Python floats, checked."""
+    where = f"from_torch: {_where(path)} {linear!r}"
+    weight, bias = linear.weight, linear.bias
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is None:
+            continue
+        if torch.nn.parameter.is_lazy(tensor):
+            raise ValueError(
+                f"{where}: its {name} is not initialised yet; expected a Linear with values (run it once first)"
+            )
+        if tensor.is_meta:
+            raise ValueError(f"{where}: its {name} is on the meta device and has no values; expected real numbers")
+        if not tensor.is_floating_point():
+            raise ValueError(f"{where}: its {name} has dtype {tensor.dtype}; expected a real floating-point dtype")
+    expected_shape = (linear.out_features, linear.in_features)
+    if weight.dim() != 2 or tuple(weight.shape) != expected_shape or 0 in expected_shape:
+        raise ValueError(
+            f"{where}: weight has shape {tuple(weight.shape)}; expected (out_features, in_features) = "
+            f"{expected_shape}, both at least 1"
+        )
+    if bias is not None and tuple(bias.shape) != (linear.out_features,):
+        raise ValueError(f"{where}: bias has shape {tuple(bias.shape)}; expected ({linear.out_features},)")
+    # float16/32 -> float64 is exact, so the weights are read without rounding.
+    weights = weight.detach().to(device="cpu", dtype=torch.float64).tolist()
+    if bias is None:
+        biases = [0.0] * linear.out_features
+    else:
+        biases = bias.detach().to(device="cpu", dtype=torch.float64).tolist()
+    for j, row in enumerate(weights):
+        for k, w in enumerate(row):
+            if not math.isfinite(w):
+                raise ValueError(f"{where}: weight[{j}, {k}] is {w!r}; expected a finite number")
+        if not math.isfinite(biases[j]):
+            raise ValueError(f"{where}: bias[{j}] is {biases[j]!r}; expected a finite number")
+    return weights, biases
