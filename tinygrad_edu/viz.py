@@ -26,6 +26,10 @@ this order:
 
 If none can be run, `RendererNotFound` says how to get one. In Jupyter the
 drawing then shows its DOT source as text instead of failing.
+
+A picture shows the result of a pass; `backward_steps` and `forward_steps` give the
+passes one node at a time, as data, and `player` turns them into a page that steps
+through the graph (see `tinygrad_edu.player`).
 """
 
 import os
@@ -35,6 +39,7 @@ import subprocess
 import sys
 import sysconfig
 import warnings
+from typing import NamedTuple
 
 import graphviz
 
@@ -43,6 +48,12 @@ from .engine import Value, topological_order
 __all__ = [
     "to_dot",
     "draw_dot",
+    "backward_steps",
+    "forward_steps",
+    "BackwardStep",
+    "ForwardStep",
+    "Update",
+    "player",
     "Drawing",
     "find_renderer",
     "RenderError",
@@ -113,7 +124,10 @@ def to_dot(root, edge_labels=True, rankdir="LR", number_format="{:.4g}", highlig
     return _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
 
 
-def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel):
+def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None):
+    """`to_dot`'s work. `fields`, when given, is a function (position in the topological
+    order, node) -> the list of texts in that node's box, used instead of label, data
+    and grad (the player draws boxes wide enough for every number it will write in them)."""
     if not isinstance(root, Value):
         raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__} {root!r:.60}")
     if rankdir not in _RANKDIRS:
@@ -145,10 +159,13 @@ def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, st
     lit = {"color": HIGHLIGHT_COLOR, "fontcolor": HIGHLIGHT_COLOR, "penwidth": "2.5"}
 
     for i, node in enumerate(order):
-        fields = [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
-        if node.label:
-            fields.insert(0, node.label)
-        record = wrap.format(" | ".join(_record_field(text) for text in fields))
+        if fields is None:
+            texts = [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
+            if node.label:
+                texts.insert(0, node.label)
+        else:
+            texts = fields(i, node)
+        record = wrap.format(" | ".join(_record_field(text) for text in texts))
         style = dict(lit) if node in lit_nodes else {}
         if node is root:
             style.setdefault("penwidth", "2")
@@ -411,3 +428,84 @@ def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="
     """
     source = _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
     return Drawing(source, format=format, timeout=timeout)
+
+
+# ----- the passes one node at a time ---------------------------------------------------------
+
+
+class Update(NamedTuple):
+    """What one step of the backward pass adds into one operand of its node:
+    ``child.grad += contribution``, where contribution = the node's grad * local_grad."""
+
+    child: Value
+    local_grad: float
+    contribution: float
+
+
+class BackwardStep(NamedTuple):
+    """One step of the backward pass.
+
+    node: the Value whose gradient is complete at this step (every Value that uses it
+        has already passed its share down).
+    grad: that gradient, d(root)/d(node).
+    updates: one `Update` per child of `node`, in operand order (``a * a`` gives two),
+        empty for a leaf.
+    """
+
+    node: Value
+    grad: float
+    updates: tuple
+
+
+class ForwardStep(NamedTuple):
+    """One step of the forward pass: `node` gets its value `data`, computed from
+    `children` (empty for a leaf, whose value is given)."""
+
+    node: Value
+    data: float
+    children: tuple
+
+
+def backward_steps(root):
+    """The backward pass from `root` as a list of `BackwardStep`, one per Value, in
+    reverse topological order: the order in which ``root.backward()`` completes the
+    gradients. Each step's updates are what backward() adds into the children.
+
+    The sums are kept in a dictionary of its own, so no ``.grad`` changes; the
+    numbers are the ones backward() computes, added in the same order.
+
+    >>> a = Value(3.0, label="a")
+    >>> y = (a * a).named("y")
+    >>> [(s.node.label, s.grad, [u.contribution for u in s.updates]) for s in backward_steps(y)]
+    [('y', 1.0, [3.0, 3.0]), ('a', 6.0, [])]
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r:.60}")
+    grads = {root: 1.0}
+    steps = []
+    for node in reversed(topological_order(root)):
+        grad = grads[node]  # complete: every Value that uses `node` came earlier in this loop
+        updates = []
+        for child, local_grad in zip(node.children, node.local_grads):
+            contribution = grad * local_grad
+            grads[child] = grads.get(child, 0.0) + contribution
+            updates.append(Update(child, local_grad, contribution))
+        steps.append(BackwardStep(node, grad, tuple(updates)))
+    return steps
+
+
+def forward_steps(root):
+    """The forward pass that built `root`, as a list of `ForwardStep` in topological
+    order: every Value comes after the Values it was computed from."""
+    if not isinstance(root, Value):
+        raise TypeError(f"forward_steps: root must be a Value, got {type(root).__name__} {root!r:.60}")
+    return [ForwardStep(node, node.data, node.children) for node in topological_order(root)]
+
+
+def player(root, direction="backward", **options):
+    """A page that plays the backward pass of `root` (or, with ``direction="forward"``,
+    the forward pass) one node at a time: `tinygrad_edu.player.Player`, with
+    ``.save(path)`` and inline display in Jupyter. The options are those of `Player`."""
+    from .player import Player  # imported here: player.py builds on this module
+
+    return Player(root, direction=direction, **options)

@@ -1,0 +1,484 @@
+"""Play the forward and the backward pass of a graph one node at a time.
+
+A picture from `viz.draw_dot` shows where a pass ends up. `Player` shows how it gets
+there: one step per Value, with Previous / Next / Play buttons, a slider and the
+arrow keys.
+
+* Backward (the default): the Values in reverse topological order, the order in
+  which ``root.backward()`` completes their gradients. At each step the current
+  Value is outlined in red; its gradient is complete, and it passes it down the red
+  arrows: each operand's ``grad += this grad * the local derivative on the arrow``,
+  written out under the picture. Gradients not known yet are blank. A sum that is
+  still waiting for more contributions (a Value used twice gets two) is orange.
+* Forward: the Values in topological order, each computed from its operands, with
+  the local derivatives on its arrows appearing as it is computed (the engine
+  computes and keeps them then, ready for the backward pass).
+
+The page is one HTML file that works offline: the picture is an SVG drawn once by
+the same renderer as `draw_dot`, and a small script (``player.js`` next to this
+module) changes its texts and colours from the step data embedded as JSON.
+
+>>> from tinygrad_edu import Value
+>>> from tinygrad_edu.viz import player
+>>> a = Value(3.0, label="a")
+>>> y = (a * a).named("y")
+>>> page = player(y)            # in Jupyter, the last line of a cell shows it
+>>> # page.save("backward.html")   # open it in any browser
+"""
+
+import html
+import json
+import math
+import pathlib
+import re
+import uuid
+from importlib import resources
+
+from .engine import Value, topological_order
+from .viz import RenderError, _build_dot, _number_formatter, _render, backward_steps, forward_steps
+
+__all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
+
+DIRECTIONS = ("backward", "forward")
+
+_OP_SYMBOLS = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
+_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+
+
+class Player:
+    """The step-by-step forward and backward pass of the graph that ends at `root`.
+
+    direction: "backward" or "forward", the pass shown first (the page has a switch
+        for the other).
+    rankdir, number_format, edge_labels, stacked: as for `viz.to_dot`.
+    timeout: seconds allowed to the renderer (see `viz.draw_dot`).
+
+    `.html()` is the whole page as a str, `.save(path)` writes it, and Jupyter shows
+    the player inline. `.backward_steps` and `.forward_steps` hold the steps as data
+    (see `viz.backward_steps`). Building a Player does not change any ``.grad``.
+    Rendering happens on first use.
+    """
+
+    def __init__(self, root, direction="backward", rankdir="LR", number_format="{:.4g}", edge_labels=True,
+                 stacked=True, timeout=60):
+        if not isinstance(root, Value):
+            raise TypeError(f"player: root must be a Value, got {type(root).__name__} {root!r:.60}")
+        if direction not in DIRECTIONS:
+            raise ValueError(f"player: direction must be 'backward' or 'forward', got {direction!r}")
+        self.root = root
+        self.direction = direction
+        self.timeout = timeout
+        self._fmt = _number_formatter(number_format)
+        self._order = topological_order(root)
+        self._index = {node: i for i, node in enumerate(self._order)}
+        self._names = [node.label or f"#{i}" for i, node in enumerate(self._order)]
+        self.backward_steps = backward_steps(root)
+        self.forward_steps = forward_steps(root)
+        self._modes = {"backward": self._backward_mode(), "forward": self._forward_mode()}
+        # Each field of a box is drawn with the widest text it will ever show, so that
+        # the numbers the script writes in later fit in the box.
+        widths = {}
+        for mode in self._modes.values():
+            for i, fields in enumerate(mode["fields"]):
+                for key in ("data", "grad"):
+                    for _, text, _ in fields[key]:
+                        widths[i, key] = max(widths.get((i, key), 0), len(text))
+        self.source = _build_dot(
+            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3,
+            fields=lambda i, node: [
+                self._names[i],
+                "data " + "0" * max(1, widths[i, "data"] - 5),  # "0" is as wide as any digit
+                "grad " + "0" * max(1, widths[i, "grad"] - 5),
+            ],
+        )
+        # Closer ranks than draw_dot's: a pass is easier to follow when the whole graph
+        # fits on the screen at a readable size.
+        self.source = self.source.replace("graph [", "graph [ranksep=0.35 ", 1)
+        # A different id for every player, and for every time it is shown, so that two
+        # players in one notebook, or one player shown twice, do not clash.
+        self.id = "tge-player-" + uuid.uuid4().hex[:12]
+        self._shown = 0
+        self._svg = None
+
+    # ----- the steps as data for the page --------------------------------------------------
+
+    def _name(self, node):
+        return self._names[self._index[node]]
+
+    def _factor(self, x):
+        """A number as a factor in a product: negative numbers in parentheses."""
+        text = self._fmt(x)
+        return f"({text})" if text.startswith("-") else text
+
+    def _backward_mode(self):
+        fmt, name = self._fmt, self._name
+        n = len(self._order)
+        root_name = name(self.root)
+        position = [0] * n  # the step at which each Value is the current one
+        for k, step in enumerate(self.backward_steps, start=1):
+            position[self._index[step.node]] = k
+        uses = [0] * n  # how many contributions each Value will receive
+        for node in self._order:
+            for child in node.children:
+                uses[self._index[child]] += 1
+        fields = [
+            {"data": [[0, f"data {fmt(node.data)}", ""]], "grad": [[0, "grad", "tge-unknown"]]}
+            for node in self._order
+        ]
+        received = [[] for _ in range(n)]  # the contributions so far, and from which Value
+        sums = [0.0] * n
+        steps = []
+        for k, step in enumerate(self.backward_steps, start=1):
+            node, grad = step.node, step.grad
+            i = self._index[node]
+            me = name(node)
+            intro = []
+            if node is self.root:
+                fields[i]["grad"].append([k, f"grad {fmt(grad)}", ""])
+                intro.append(f"Start at the output: {me}.grad = d({me})/d({me}) = 1.")
+            elif len(received[i]) == 1:
+                parent = received[i][0][0]
+                intro.append(
+                    f"{me} is used once (by {parent}), and that use has passed its contribution down, "
+                    f"so {me}.grad = {fmt(grad)} is complete."
+                )
+            else:
+                terms = " + ".join(self._factor(value) for _, value in received[i])
+                intro.append(
+                    f"{me} is used {len(received[i])} times, so it received {len(received[i])} contributions, "
+                    f"one per use: {me}.grad = {terms} = {fmt(grad)}."
+                )
+            lines = []
+            if not step.updates:
+                intro.append(
+                    f"{me} is a leaf (an input or a parameter): nothing made it, so the gradient stops "
+                    f"here. d({root_name})/d({me}) = {fmt(grad)}."
+                )
+            else:
+                symbolic, _ = self._expression(node)
+                intro.append(
+                    f"{me} = {symbolic}. Pass {me}.grad down to each operand, times the local "
+                    "derivative on its arrow:"
+                )
+            for position_in_op, update in enumerate(step.updates):
+                child, local_grad, contribution = update
+                j = self._index[child]
+                cn = name(child)
+                sums[j] = sums[j] + contribution if received[j] else contribution
+                received[j].append((me, contribution))
+                complete = len(received[j]) == uses[j]
+                after = f"→ {cn}.grad = {fmt(sums[j])}"
+                if complete:
+                    after += " (complete)" if uses[j] == 1 else f" (complete: all {uses[j]} contributions are in)"
+                else:
+                    after += f" so far ({len(received[j])} of {uses[j]} contributions)"
+                fields[j]["grad"].append([k, f"grad {fmt(sums[j])}", "" if complete else "tge-partial"])
+                lines.append({
+                    "text": (
+                        f"{cn}.grad += {me}.grad × d({me})/d({cn}) = {self._factor(grad)} × "
+                        f"{self._factor(local_grad)} = {fmt(contribution)}"
+                    ),
+                    "why": self._why(node, position_in_op, child, local_grad),
+                    "after": after,
+                    "child": f"v{j}",
+                    "position": position_in_op,
+                    "local": _number(local_grad),
+                    "contribution": _number(contribution),
+                    "sum": _number(sums[j]),
+                })
+            steps.append({
+                "node": i,
+                "id": f"v{i}",
+                "value": _number(grad),
+                "title": f"{me}.grad = {fmt(grad)} is complete",
+                "intro": intro,
+                "lines": lines,
+                "targets": sorted({self._index[u.child] for u in step.updates}),
+            })
+        return {
+            "name": "backward",
+            "heading": f"Backward pass of {root_name}",
+            "start": [
+                "Before the backward pass. The forward pass has computed every value (data); "
+                "no gradient is known yet, so every grad is blank.",
+                f"Press Next (or →) to start from {root_name}. Each step completes one gradient "
+                "and passes it down to the operands.",
+            ],
+            "legend": [
+                ["tge-key-current", "red: the Value whose gradient is complete at this step"],
+                ["tge-key-edge", "red arrows: the local derivatives being multiplied"],
+                ["tge-key-target", "yellow: the operands receiving a contribution"],
+                ["tge-key-partial", "orange grad: a sum still waiting for more contributions"],
+                ["tge-key-done", "green: gradient passed on"],
+            ],
+            "position": position,
+            "hideFutureLabels": False,
+            "fields": fields,
+            "steps": steps,
+        }
+
+    def _forward_mode(self):
+        fmt, name = self._fmt, self._name
+        fields = [
+            {"data": [[0, "data", "tge-unknown"]], "grad": [[0, "grad", "tge-unknown"]]} for _ in self._order
+        ]
+        position = [0] * len(self._order)
+        steps = []
+        for k, step in enumerate(self.forward_steps, start=1):
+            node = step.node
+            i = self._index[node]
+            position[i] = k
+            me = name(node)
+            fields[i]["data"].append([k, f"data {fmt(step.data)}", ""])
+            lines = []
+            if not step.children:
+                intro = [f"{me} is a leaf (an input or a parameter): its value {fmt(step.data)} is given."]
+            else:
+                symbolic, numeric = self._expression(node)
+                intro = [
+                    f"{me} = {symbolic} = {numeric} = {fmt(step.data)}",
+                    "Its local derivatives are computed now as well, and kept on its arrows "
+                    "for the backward pass:",
+                ]
+                for position_in_op, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
+                    cn = name(child)
+                    formula = self._formula(node, position_in_op, child, local_grad)
+                    lines.append({
+                        "text": f"d({me})/d({cn}) = {formula + ' = ' if formula else ''}{fmt(local_grad)}",
+                        "why": "",
+                        "after": "",
+                        "child": f"v{self._index[child]}",
+                        "position": position_in_op,
+                        "local": _number(local_grad),
+                    })
+            steps.append({
+                "node": i,
+                "id": f"v{i}",
+                "value": _number(step.data),
+                "title": f"{me} = {fmt(step.data)}",
+                "intro": intro,
+                "lines": lines,
+                "targets": sorted({self._index[child] for child in step.children}),
+            })
+        root_name = name(self.root)
+        return {
+            "name": "forward",
+            "heading": f"Forward pass of {root_name}",
+            "start": [
+                "Before the forward pass: no value is known yet.",
+                "Press Next (or →). Leaves (inputs and parameters) are given; every other Value is "
+                "computed from its operands, so it comes after them.",
+            ],
+            "legend": [
+                ["tge-key-current", "red: the Value computed at this step"],
+                ["tge-key-target", "yellow: the operands it is computed from"],
+                ["tge-key-done", "green: computed"],
+            ],
+            "position": position,
+            "hideFutureLabels": True,
+            "fields": fields,
+            "steps": steps,
+        }
+
+    def _expression(self, node):
+        """How `node` was computed, as (names, numbers): ("w_l × i_l", "0.8 × 1.5")."""
+        children = node.children
+        names = [self._name(child) for child in children]
+        values = [self._factor(child.data) for child in children]
+        op = node.op
+        if op == "neg":
+            return f"-{names[0]}", f"-{values[0]}"
+        if op in _FUNCTIONS:
+            return f"{op}({names[0]})", f"{op}({self._fmt(children[0].data)})"
+        symbol = _OP_SYMBOLS.get(op, op)
+        if len(children) == 2:
+            return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
+        # One Value operand and one number. The public API does not say on which side the
+        # number stands, so this reads the engine's private slots as viz._op_text does.
+        constant = self._factor(getattr(node, "_constant", 0.0) or 0.0)
+        if getattr(node, "_a", None) is None:
+            return f"{constant} {symbol} {names[0]}", f"{constant} {symbol} {values[0]}"
+        return f"{names[0]} {symbol} {constant}", f"{values[0]} {symbol} {constant}"
+
+    def _formula(self, node, position, child, local_grad):
+        """Where the local derivative d(node)/d(child) comes from, in words or symbols:
+        "o_l(1 - o_l)" for a sigmoid, "the other operand, i_l" for a product; "" when
+        the number says it all (as for + and -)."""
+        me, cn = self._name(node), self._name(child)
+        op, children = node.op, node.children
+        if op == "sigmoid":
+            return f"{me}(1 - {me})"
+        if op == "tanh":
+            return f"1 - {me}^2"
+        if op == "exp":
+            return f"{me} itself"
+        if op == "log":
+            return f"1/{cn}"
+        if op == "relu":
+            return f"1, as {cn} > 0" if local_grad else f"0, as {cn} <= 0"
+        if op == "*":
+            if len(children) == 2:
+                if children[0] is children[1]:
+                    return f"the other operand, {cn} itself (one arrow per use)"
+                return f"the other operand, {self._name(children[1 - position])}"
+            return "the number it is multiplied by"
+        if op == "/":
+            if position == 0 and (len(children) == 2 or getattr(node, "_a", None) is not None):
+                return "1/b for a/b"
+            return "-a/b^2 for a/b"
+        if op == "**":
+            exponent = (len(children) == 2 and position == 1) or getattr(node, "_a", None) is None
+            return "a^b ln(a) for a^b" if exponent else "b a^(b-1) for a^b"
+        return ""
+
+    def _why(self, node, position, child, local_grad):
+        """The line under an update that says where its local derivative comes from."""
+        formula = self._formula(node, position, child, local_grad)
+        if not formula:
+            return ""
+        me, cn = self._name(node), self._name(child)
+        return f"{_OP_SYMBOLS.get(node.op, node.op)}: d({me})/d({cn}) = {formula} = {self._fmt(local_grad)}"
+
+    def _data(self):
+        return {
+            "direction": self.direction,
+            "root": f"v{self._index[self.root]}",
+            "names": self._names,
+            "modes": self._modes,
+        }
+
+    # ----- rendering -----------------------------------------------------------------------
+
+    def svg(self):
+        """The picture the page re-colours, as SVG text (rendered once, then kept)."""
+        if self._svg is None:
+            self._svg = _render(self.source, "svg", self.timeout).decode("utf-8")
+        return self._svg
+
+    def _inline_svg(self, prefix):
+        """The SVG made fit to sit inside HTML: no XML prolog or comments, and every id
+        starting with `prefix`."""
+        text = self.svg()
+        text = text[text.index("<svg"):]
+        text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+        return re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+
+    def fragment(self):
+        """The player as an HTML fragment (what Jupyter shows): markup, style, data and
+        script, all inline. Raises `viz.RenderError` when the picture cannot be drawn."""
+        self._shown += 1
+        element_id = f"{self.id}-{self._shown}"
+        steps = len(self._order)
+        data = json.dumps(self._data(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        # Inside <script>, "</" could end the element early: write the characters that
+        # matter in HTML as JSON escapes.
+        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return _TEMPLATE.format(
+            id=element_id,
+            css=_asset("player.css"),
+            svg=self._inline_svg(element_id),
+            steps=steps,
+            data=data,
+            js=_asset("player.js"),
+            title=html.escape(f"{self._modes[self.direction]['heading']}"),
+        )
+
+    def html(self):
+        """The whole page: one HTML file with nothing to fetch."""
+        title = html.escape(f"{self._modes[self.direction]['heading']}: step by step")
+        body = self.fragment().replace('class="tge-player"', 'class="tge-player" data-autofocus="1"', 1)
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        )
+
+    def save(self, path):
+        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path."""
+        path = pathlib.Path(path)
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def _repr_html_(self):
+        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why."""
+        try:
+            return self.fragment()
+        except RenderError as error:
+            return f"<pre>{html.escape(str(error))}</pre>"
+
+    def __repr__(self):
+        return f"<Player: {self.direction} pass of {len(self._order)} Values>"
+
+
+def _number(x):
+    """A float for the JSON data; JSON has no infinity (a gradient can overflow)."""
+    return x if math.isfinite(x) else None
+
+
+def _asset(name):
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+# The layout of the player. Everything the script needs to find has a class; ids appear
+# only on the outer element (unique per player).
+_TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
+<style>
+{css}
+</style>
+<div class="tge-heading">{title}</div>
+<div class="tge-toolbar">
+<span class="tge-modes" role="group" aria-label="Which pass">
+<button type="button" class="tge-mode" data-mode="forward">Forward pass</button><button type="button" class="tge-mode" data-mode="backward">Backward pass</button>
+</span>
+<button type="button" class="tge-first" title="Back to the start (Home)">Start</button>
+<button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
+<button type="button" class="tge-play" title="Play or pause">▶ Play</button>
+<button type="button" class="tge-next" title="Next step (→)">Next ▶</button>
+<input type="range" class="tge-slider" min="0" max="{steps}" value="0" aria-label="Step">
+<span class="tge-counter">Step 0 of {steps}</span>
+<label class="tge-fit-label"><input type="checkbox" class="tge-fit" checked> fit to width</label>
+</div>
+<div class="tge-graph tge-fitted">
+{svg}
+</div>
+<div class="tge-writeup" aria-live="polite"></div>
+<div class="tge-legend"></div>
+<script type="application/json" class="tge-data">{data}</script>
+<script>
+(function () {{
+{js}
+setUpPlayer(document.getElementById("{id}"));
+}})();
+</script>
+</div>"""
+
+
+# ----- the two-neuron net of the classic derivation ----------------------------------------------
+
+
+def two_neuron_net(i_l=1.5, w_l=0.8, w_r=-1.2, d=1.0):
+    """The two-neuron net of the classic backpropagation derivation, with its error.
+
+    i_l -> (* w_l) p_l -> sigmoid o_l -> (* w_r) p_r -> sigmoid o_r, and
+    E = 1/2 (d - o_r)^2 = 0.5 * sq with sq = e * e and e = d - o_r. E is the seeds'
+    performance P with the sign turned (P = -E), so gradient descent on E is
+    gradient ascent on P. Returns a dict from each label to its Value ("E" is the root).
+    """
+    i_l = Value(i_l, label="i_l")
+    w_l = Value(w_l, label="w_l")
+    w_r = Value(w_r, label="w_r")
+    p_l = (w_l * i_l).named("p_l")
+    o_l = p_l.sigmoid().named("o_l")
+    p_r = (w_r * o_l).named("p_r")
+    o_r = p_r.sigmoid().named("o_r")
+    e = (d - o_r).named("e")
+    sq = (e * e).named("sq")  # e is used twice: two arrows, two contributions to e.grad
+    E = (0.5 * sq).named("E")
+    return {"i_l": i_l, "w_l": w_l, "p_l": p_l, "o_l": o_l, "w_r": w_r, "p_r": p_r, "o_r": o_r,
+            "e": e, "sq": sq, "E": E}
+
+
+def write_two_neuron_player(path, direction="backward"):
+    """Write the player of the two-neuron net (i_l = 1.5, w_l = 0.8, w_r = -1.2, d = 1)
+    to `path` and return the path (a pathlib.Path)."""
+    return Player(two_neuron_net()["E"], direction=direction).save(path)
