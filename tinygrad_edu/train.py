@@ -13,7 +13,7 @@ Ctrl-C (the model keeps the weights it has learned so far).
 import math
 import sys
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 
 from .nn import squared_error
 from .optim import SGD
