@@ -1,4 +1,5 @@
-"""The command line: ``tinygrad-edu demo`` (also ``python -m tinygrad_edu demo``)."""
+"""The command line: ``tinygrad-edu demo`` and ``tinygrad-edu learn ...`` (also
+``python -m tinygrad_edu ...``)."""
 
 import argparse
 import sys
@@ -8,6 +9,13 @@ from . import __version__, backprop, data
 from .nn import MLP, squared_error
 from .optim import SGD
 from .train import fit
+
+try:
+    from .learn import cli as learn_cli
+except ModuleNotFoundError as error:  # a learner's workbook copy of the package has no learn/ folder
+    if error.name != f"{__package__}.learn":
+        raise
+    learn_cli = None
 
 
 def xor_demo(epochs=2000, seed=0, out=None, progress=True):
@@ -70,6 +78,11 @@ def build_parser():
     demo.add_argument("--epochs", type=_positive_int, default=2000, help="training epochs (default 2000)")
     demo.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    if learn_cli is not None:
+        learn_cli.add_parser(commands)
+    else:
+        commands.add_parser("learn", help="(not available in a workbook's copy of the package)",
+                            add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -89,6 +102,13 @@ def main(argv=None):
     if args.command == "demo":
         xor_demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress)
         return 0
+    if args.command == "learn":
+        if learn_cli is None:
+            print("tinygrad-edu learn: this is a workbook's copy of tinygrad_edu (Python found it in the "
+                  "current folder). Use the `tinygrad-edu learn ...` command, or run "
+                  "`python -m tinygrad_edu learn ...` from outside the workbook folder.", file=sys.stderr)
+            return 2
+        return learn_cli.run(args)
     parser.print_help()
     return 2
 

@@ -125,11 +125,13 @@ def _two_neuron_inputs(where, i_l, w_l, w_r, d=0.0):
 def two_neuron_forward(i_l, w_l, w_r):
     """p_l = w_l i_l,  o_l = s(p_l),  p_r = w_r o_l,  o_r = s(p_r)."""
     i_l, w_l, w_r, _ = _two_neuron_inputs("two_neuron_forward", i_l, w_l, w_r)
+    # BEGIN LESSON 9
     p_l = w_l * i_l
     o_l = sigmoid(p_l)
     p_r = w_r * o_l
     o_r = sigmoid(p_r)
     return TwoNeuronForward(p_l, o_l, p_r, o_r)
+    # END LESSON 9
 
 
 def two_neuron_performance(i_l, w_l, w_r, d):
@@ -142,19 +144,23 @@ def two_neuron_performance(i_l, w_l, w_r, d):
 def two_neuron_deltas(i_l, w_l, w_r, d):
     """delta_r = o_r (1 - o_r)(d - o_r),   delta_l = o_l (1 - o_l) w_r delta_r."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_deltas", i_l, w_l, w_r, d)
+    # BEGIN LESSON 9
     net = two_neuron_forward(i_l, w_l, w_r)
     delta_r = sigmoid_derivative_from_output(net.o_r) * (d - net.o_r)
     delta_l = sigmoid_derivative_from_output(net.o_l) * w_r * delta_r
     return TwoNeuronDeltas(delta_l, delta_r)
+    # END LESSON 9
 
 
 def two_neuron_performance_gradients(i_l, w_l, w_r, d):
     """dP/dw_r = (d - o_r) o_r (1 - o_r) o_l = delta_r o_l,
     dP/dw_l = (d - o_r) o_r (1 - o_r) w_r o_l (1 - o_l) i_l = delta_l i_l."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_performance_gradients", i_l, w_l, w_r, d)
+    # BEGIN LESSON 9
     o_l = two_neuron_forward(i_l, w_l, w_r).o_l
     delta_l, delta_r = two_neuron_deltas(i_l, w_l, w_r, d)
     return TwoNeuronGradients(dP_dw_l=delta_l * i_l, dP_dw_r=delta_r * o_l)
+    # END LESSON 9
 
 
 def two_neuron_ascent_step(i_l, w_l, w_r, d, rate):

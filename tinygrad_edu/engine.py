@@ -132,42 +132,55 @@ class Value:
 
     def __add__(self, other):
         """a + b.   d/da = 1,  d/db = 1"""
+        # BEGIN LESSON 1
         if isinstance(other, Value):
             return _new_node(self.data + other.data, "+", self, 1.0, other, 1.0, None)
         c = _as_real(other, "+")
         return _new_node(self.data + c, "+", self, 1.0, None, 0.0, c)
+        # END LESSON 1
 
     def __radd__(self, other):
         """c + a.   d/da = 1"""
+        # BEGIN LESSON 1
         c = _as_real(other, "+")
         return _new_node(c + self.data, "+", None, 0.0, self, 1.0, c)
+        # END LESSON 1
 
     def __sub__(self, other):
         """a - b.   d/da = 1,  d/db = -1"""
+        # BEGIN LESSON 5
         if isinstance(other, Value):
             return _new_node(self.data - other.data, "-", self, 1.0, other, -1.0, None)
         c = _as_real(other, "-")
         return _new_node(self.data - c, "-", self, 1.0, None, 0.0, c)
+        # END LESSON 5
 
     def __rsub__(self, other):
         """c - a.   d/da = -1"""
+        # BEGIN LESSON 5
         c = _as_real(other, "-")
         return _new_node(c - self.data, "-", None, 0.0, self, -1.0, c)
+        # END LESSON 5
 
     def __mul__(self, other):
         """a * b.   d/da = b,  d/db = a"""
+        # BEGIN LESSON 1
         if isinstance(other, Value):
             return _new_node(self.data * other.data, "*", self, other.data, other, self.data, None)
         c = _as_real(other, "*")
         return _new_node(self.data * c, "*", self, c, None, 0.0, c)
+        # END LESSON 1
 
     def __rmul__(self, other):
         """c * a.   d/da = c"""
+        # BEGIN LESSON 1
         c = _as_real(other, "*")
         return _new_node(c * self.data, "*", None, 0.0, self, c, c)
+        # END LESSON 1
 
     def __truediv__(self, other):
         """a / b.   d/da = 1/b,  d/db = -a/b^2 = -(a/b)/b"""
+        # BEGIN LESSON 5
         if isinstance(other, Value):
             b = other.data
             _check_divisor(self.data, b)
@@ -176,21 +189,27 @@ class Value:
         c = _as_real(other, "/")
         _check_divisor(self.data, c)
         return _new_node(self.data / c, "/", self, _finite(1.0 / c, "/", c), None, 0.0, c)
+        # END LESSON 5
 
     def __rtruediv__(self, other):
         """c / a.   d/da = -c/a^2 = -(c/a)/a"""
+        # BEGIN LESSON 5
         c = _as_real(other, "/")
         a = self.data
         _check_divisor(c, a)
         out = c / a
         return _new_node(out, "/", None, 0.0, self, _finite(-out / a, "/", out), c)
+        # END LESSON 5
 
     def __neg__(self):
         """-a.   d/da = -1"""
+        # BEGIN LESSON 5
         return _new_node(-self.data, "neg", self, -1.0, None, 0.0, None)
+        # END LESSON 5
 
     def __pow__(self, other):
         """a ** b.   d/da = b a^(b-1),  d/db = a^b ln(a)  (the second needs a > 0)"""
+        # BEGIN LESSON 5
         a = self.data
         if isinstance(other, Value):
             b = other.data
@@ -200,17 +219,21 @@ class Value:
         c = _as_real(other, "**")
         out = _power(a, c)
         return _new_node(out, "**", self, _power_slope(a, c), None, 0.0, c)
+        # END LESSON 5
 
     def __rpow__(self, other):
         """c ** a.   d/da = c^a ln(c)  (needs c > 0)"""
+        # BEGIN LESSON 5
         c = _as_real(other, "**")
         b = self.data
         _check_value_exponent_base(c, b)
         out = _power(c, b)
         return _new_node(out, "**", None, 0.0, self, _finite(out * math.log(c), "**", out), c)
+        # END LESSON 5
 
     def exp(self):
         """e^a.   d/da = e^a (the output itself)"""
+        # BEGIN LESSON 6
         a = self.data
         if a > _LARGEST_EXP_INPUT:
             raise OverflowError(
@@ -218,6 +241,7 @@ class Value:
             )
         out = math.exp(a)
         return _new_node(out, "exp", self, out, None, 0.0, None)
+        # END LESSON 6
 
     def log(self):
         """ln(a).   d/da = 1/a  (needs a > 0)"""
@@ -233,6 +257,7 @@ class Value:
 
     def sigmoid(self):
         """s(a) = 1 / (1 + e^-a).   d/da = s(a) (1 - s(a))"""
+        # BEGIN LESSON 6
         a = self.data
         if a >= 0.0:
             s = 1.0 / (1.0 + math.exp(-a))  # e^-a <= 1: cannot overflow
@@ -240,13 +265,16 @@ class Value:
             e = math.exp(a)  # e^a < 1: cannot overflow
             s = e / (1.0 + e)
         return _new_node(s, "sigmoid", self, s * (1.0 - s), None, 0.0, None)
+        # END LESSON 6
 
     def relu(self):
         """max(0, a).   d/da = 1 if a > 0 else 0"""
+        # BEGIN LESSON 11
         a = self.data
         if a > 0.0:
             return _new_node(a, "relu", self, 1.0, None, 0.0, None)
         return _new_node(0.0, "relu", self, 0.0, None, 0.0, None)
+        # END LESSON 11
 
     # ----- the backward pass -------------------------------------------------------------
 
@@ -259,6 +287,7 @@ class Value:
         Leaves (inputs, parameters) accumulate across calls, as in PyTorch; interior
         nodes start from 0 on every call.
         """
+        # BEGIN LESSON 3
         order = topological_order(self)
         leaves, earlier_leaf_grads = [], []
         for node in order:
@@ -284,6 +313,7 @@ class Value:
                     f"backward: the gradient of {leaf!r} is {leaf.grad!r}; a product of local "
                     "derivatives overflowed the float range (scale your inputs down)"
                 )
+        # END LESSON 3
 
     def zero_grad(self):
         """Set the gradient of this node and of every node it depends on to 0."""
@@ -386,6 +416,7 @@ def topological_order(root):
     An iterative depth-first search: a node is pushed once to be expanded and, below a
     marker, again to be emitted when everything above the marker (its children) is done.
     """
+    # BEGIN LESSON 2
     order = []
     seen = set()
     stack = [root]
@@ -408,6 +439,7 @@ def topological_order(root):
         if a is not None:
             stack.append(a)  # pushed last, so the left operand is ordered first
     return order
+    # END LESSON 2
 
 
 # ----- gradients as values: grad() and higher derivatives ----------------------------------

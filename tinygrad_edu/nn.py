@@ -79,11 +79,13 @@ class Neuron(Module):
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"Neuron: expected {len(w)} inputs, got {len(x)}")
+        # BEGIN LESSON 8
         z = w[0] * x[0]
         for i in range(1, len(w)):
             z = z + w[i] * x[i]
         z = z + self.b
         return z if self._apply is None else self._apply(z)
+        # END LESSON 8
 
     def parameters(self):
         return self.w + [self.b]
@@ -106,7 +108,10 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, rng, limit, name=f"{name}.n{j}") for j in range(nout)]
 
     def __call__(self, x):
+        """The outputs of every neuron for the same inputs `x`, as a list (in neuron order)."""
+        # BEGIN LESSON 10
         return [neuron(x) for neuron in self.neurons]
+        # END LESSON 10
 
     def parameters(self):
         return [p for neuron in self.neurons for p in neuron.parameters()]
@@ -154,11 +159,13 @@ class MLP(Module):
             raise ValueError(f"MLP: expected a list of {self.nin} inputs, got {x!r}")
         if len(x) != self.nin:
             raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}: {x!r}")
+        # BEGIN LESSON 10
         # Plain numbers become labelled input leaves, so they show up in pictures.
         activations = [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
         for layer in self.layers:
             activations = layer(activations)
         return activations[0] if len(activations) == 1 else activations
+        # END LESSON 10
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -327,6 +334,7 @@ def _as_value(x, where):
 
 def squared_error(output, target):
     """E = 1/2 * sum_k (t_k - a_k)^2, the error of the seeds. dE/da_k = a_k - t_k."""
+    # BEGIN LESSON 8
     total = None
     for a, t in _pairs(output, target, "squared_error"):
         a = _as_value(a, "squared_error (output)")
@@ -334,6 +342,7 @@ def squared_error(output, target):
         term = diff * diff
         total = term if total is None else total + term
     return 0.5 * total
+    # END LESSON 8
 
 
 def mse(outputs, targets):

@@ -65,12 +65,15 @@ class SGD(Optimizer):
         self.velocity = [0.0] * len(self.params)
 
     def step(self):
+        """Update every parameter from its .grad: v = momentum * v + grad, then p -= lr * v."""
         self._check_gradients()
+        # BEGIN LESSON 10
         lr, momentum, velocity = self.lr, self.momentum, self.velocity
         for i, p in enumerate(self.params):
             v = momentum * velocity[i] + p.grad
             velocity[i] = v
             p.data -= lr * v
+        # END LESSON 10
 
 
 class Adam(Optimizer):
@@ -121,6 +124,7 @@ def gradient_descent(f, x0, lr, steps):
         x0 = x0.data
     x = Value(x0).data  # checks that x0 is a finite real number
     path = [x]
+    # BEGIN LESSON 7
     for n in range(steps):
         point = Value(x, label="x")
         try:
@@ -137,6 +141,7 @@ def gradient_descent(f, x0, lr, steps):
                 f"(diverging: try a smaller learning rate than {lr!r}): {e}"
             ) from e
         path.append(x)
+    # END LESSON 7
     return path
 
 

@@ -1,0 +1,90 @@
+"""Lesson 2: topological_order(root) lists every node that root depends on, each after
+all of its children, so that a backward sweep can read it in reverse.
+
+You write the body of topological_order in tinygrad_edu/engine.py.
+"""
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.engine import topological_order
+
+pytestmark = pytest.mark.lesson2
+
+
+def check_order(expect, root, what, expected_count):
+    """Every node once, every child before its parent, root last."""
+    __tracebackhide__ = True
+    order = topological_order(root)
+    if not isinstance(order, list):
+        expect.fail(f"topological_order({what})", "a list of Values", f"{order!r} (a {type(order).__name__})")
+    expect(len(order), expected_count, f"the number of nodes in topological_order({what})")
+    position = {}
+    for i, node in enumerate(order):
+        if node in position:
+            expect.fail(f"each node appears once in topological_order({what})",
+                        "no repeats", f"{node!r} at positions {position[node]} and {i}")
+        position[node] = i
+    for node in order:
+        for child in node.children:
+            if child not in position:
+                expect.fail(f"every node that {what} depends on is listed",
+                            f"{child!r} (a child of {node!r}) in the list", "it is missing")
+            if position[child] > position[node]:
+                expect.fail(f"a child comes before its parent in topological_order({what})",
+                            f"{child!r} before {node!r}",
+                            f"the child at position {position[child]}, the parent at position {position[node]}")
+    expect.true(order[-1] is root, f"the last node of topological_order({what})", f"the root {root!r}",
+                repr(order[-1]))
+    return order
+
+
+def test_a_leaf_alone(expect):
+    """A leaf depends on nothing but itself."""
+    a = Value(4.0, label="a")
+    order = check_order(expect, a, "a", 1)
+    expect(order, [a], "topological_order(a) for a leaf a")
+
+
+def test_an_expression(expect):
+    """e = a * b + c: five nodes, the product before the sum."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    ab = a * b
+    e = ab + c
+    order = check_order(expect, e, "a * b + c", 5)
+    expect.true(order.index(ab) < order.index(e), "a*b is listed before a*b + c", "a*b first",
+                f"a*b at {order.index(ab)}, the sum at {order.index(e)}")
+
+
+def test_a_times_a_lists_a_once(expect):
+    """a * a has the child a twice, but a is one node."""
+    a = Value(3.0, label="a")
+    check_order(expect, a * a, "a * a", 2)
+
+
+def test_a_diamond(expect):
+    """b and c both use a, and d uses b and c: a must come before both."""
+    a = Value(1.5, label="a")
+    b, c = a * 2, a + 1
+    d = b * c
+    check_order(expect, d, "d = (2a) * (a + 1)", 4)
+
+
+def test_only_what_the_root_depends_on(expect):
+    """Nodes built from the same inputs but not used by the root are not listed."""
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    y = a * b
+    unused = y * 5  # a consumer of y that z does not use
+    z = y + a
+    order = check_order(expect, z, "z = a * b + a", 4)
+    expect.true(unused not in order, "y * 5 is not part of z", "not listed", "listed")
+
+
+def test_a_chain_ten_thousand_deep(expect):
+    """A long chain needs a loop with a stack: recursion stops near 1,000 levels."""
+    a = Value(0.0, label="a")
+    x = a
+    for _ in range(10_000):
+        x = x + 1
+    order = check_order(expect, x, "a + 1 + 1 + ... (10,000 times)", 10_001)
+    expect.true(order[0] is a, "the first node of the chain's order", "the leaf a", repr(order[0]))

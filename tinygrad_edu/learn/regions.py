@@ -1,0 +1,188 @@
+"""Lesson regions in the source: find them, stub them, copy them.
+
+A region is a block of whole statements inside one function, between two comment
+lines at the block's indentation::
+
+        # BEGIN LESSON 3
+        ...the reference solution...
+        # END LESSON 3
+
+A stub keeps both markers and puts one line between them, at the same
+indentation, that raises NotImplementedError naming the lesson. Everything
+outside the markers stays as it is, so a stubbed file still imports.
+"""
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass
+
+__all__ = [
+    "Region",
+    "RegionError",
+    "find_regions",
+    "check_region_is_a_block",
+    "stub_source",
+    "replace_region",
+    "region_function_source",
+]
+
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) LESSON (?P<number>\d+)[ \t]*$")
+
+
+class RegionError(ValueError):
+    """Markers that do not form well-made regions (unclosed, nested, mismatched, outside a function)."""
+
+
+@dataclass(frozen=True)
+class Region:
+    lesson: int
+    path: str  # as given to find_regions, e.g. "engine.py"
+    function: str  # qualified name of the enclosing function, e.g. "Value.__add__"
+    begin: int  # line number (1-based) of the BEGIN marker
+    end: int  # line number (1-based) of the END marker
+    indent: str
+    body: str  # the lines between the markers, with their newlines
+
+    @property
+    def key(self):
+        return (self.path, self.function)
+
+    def describe(self):
+        return f"{self.function} in tinygrad_edu/{self.path} (lines {self.begin}-{self.end})"
+
+
+def _function_spans(text, path):
+    """(first line, last line, qualified name) of every function, innermost last."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as error:
+        raise RegionError(f"{path}: not valid Python (line {error.lineno}: {error.msg})") from None
+    spans = []
+
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    spans.append((child.lineno, child.end_lineno, name))
+                walk(child, name + ".")
+            else:
+                walk(child, prefix)
+
+    walk(tree, "")
+    return spans
+
+
+def find_regions(text, path):
+    """Every lesson region in `text` (the source of tinygrad_edu/`path`), in file order.
+
+    Raises RegionError for markers that are unclosed, nested, mismatched (BEGIN 3 ...
+    END 4, or different indentation), empty, or not inside a function.
+    """
+    lines = text.splitlines(keepends=True)
+    regions, open_marker = [], None
+    spans = None
+    for index, line in enumerate(lines, start=1):
+        match = _MARKER.match(line.rstrip("\r\n"))
+        if not match:
+            continue
+        number, kind, indent = int(match["number"]), match["kind"], match["indent"]
+        if kind == "BEGIN":
+            if open_marker is not None:
+                raise RegionError(
+                    f"{path}, line {index}: BEGIN LESSON {number} inside the region of lesson "
+                    f"{open_marker[0]} that starts on line {open_marker[1]} (regions cannot nest)"
+                )
+            open_marker = (number, index, indent)
+            continue
+        if open_marker is None:
+            raise RegionError(f"{path}, line {index}: END LESSON {number} without a BEGIN LESSON {number} above it")
+        begin_number, begin_line, begin_indent = open_marker
+        if number != begin_number:
+            raise RegionError(
+                f"{path}, line {index}: END LESSON {number} closes the region that line {begin_line} "
+                f"opened as BEGIN LESSON {begin_number}"
+            )
+        if indent != begin_indent:
+            raise RegionError(
+                f"{path}, lines {begin_line} and {index}: the BEGIN and END markers of lesson {number} "
+                "must have the same indentation"
+            )
+        body = "".join(lines[begin_line : index - 1])
+        if not body.strip():
+            raise RegionError(f"{path}, lines {begin_line}-{index}: the region of lesson {number} is empty")
+        if spans is None:
+            spans = _function_spans(text, path)
+        # The END marker may follow the function's last statement, so the body decides.
+        enclosing = [name for first, last, name in spans if first < begin_line and index - 1 <= last]
+        if not enclosing:
+            raise RegionError(f"{path}, line {begin_line}: the region of lesson {number} is not inside a function")
+        regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body))
+        open_marker = None
+    if open_marker is not None:
+        raise RegionError(f"{path}, line {open_marker[1]}: BEGIN LESSON {open_marker[0]} is never closed")
+    return regions
+
+
+def check_region_is_a_block(region):
+    """Raise RegionError unless the region's body is whole statements on its own."""
+    source = "def _region():\n" + textwrap.indent(textwrap.dedent(region.body), "    ")
+    try:
+        compile(source, f"{region.path} ({region.function})", "exec")
+    except SyntaxError as error:
+        raise RegionError(
+            f"{region.describe()}: the region of lesson {region.lesson} is not a block of whole "
+            f"statements ({error.msg})"
+        ) from None
+
+
+def stub_line(region, message):
+    return f"{region.indent}raise NotImplementedError({message!r})\n"
+
+
+def stub_source(text, path, lessons, message_for):
+    """`text` with the body of every region of a lesson in `lessons` replaced by a stub.
+
+    `lessons` is a set of lesson numbers, or a function that takes a Region and says
+    whether to stub it. `message_for(number)` gives the NotImplementedError text for
+    lesson `number`.
+    """
+    wanted = lessons if callable(lessons) else (lambda region: region.lesson in lessons)
+    lines = text.splitlines(keepends=True)
+    for region in reversed(find_regions(text, path)):
+        if wanted(region):
+            lines[region.begin : region.end - 1] = [stub_line(region, message_for(region.lesson))]
+    return "".join(lines)
+
+
+def replace_region(text, path, lesson, function, new_body, new_indent=None):
+    """`text` with the body of lesson `lesson`'s region in `function` replaced by `new_body`.
+
+    `new_body` is re-indented from `new_indent` (its original indentation) to the
+    indentation of the markers found in `text`. Raises RegionError when `text` has no
+    such region (for example when its markers were deleted).
+    """
+    matches = [r for r in find_regions(text, path) if r.lesson == lesson and r.function == function]
+    if not matches:
+        raise RegionError(
+            f"tinygrad_edu/{path}: no '# BEGIN LESSON {lesson}' ... '# END LESSON {lesson}' markers "
+            f"in {function} (were they deleted? put them back around your code)"
+        )
+    region = matches[0]
+    if new_indent is not None and new_indent != region.indent:
+        new_body = textwrap.indent(textwrap.dedent(new_body), region.indent)
+    lines = text.splitlines(keepends=True)
+    if not new_body.endswith("\n"):
+        new_body += "\n"
+    lines[region.begin : region.end - 1] = [new_body]
+    return "".join(lines)
+
+
+def region_function_source(text, region):
+    """The whole function that holds `region`, from its `def` line to its end, dedented."""
+    for first, last, name in _function_spans(text, region.path):
+        if name == region.function and first < region.begin <= last:
+            lines = text.splitlines(keepends=True)
+            return textwrap.dedent("".join(lines[first - 1 : last]))
+    raise RegionError(f"{region.describe()}: the enclosing function was not found")

@@ -1,0 +1,194 @@
+"""Running the lesson tests in a separate Python process.
+
+A process that has imported tinygrad_edu keeps that copy, so the tests always run
+in a new `python -m pytest` whose first sys.path entry is the implementation under
+test (a workbook, or the reference package's folder). The conftest next to the
+tests checks that the copy imported is that one, and writes each test's outcome
+and failure message to a JSON report, which is read back here.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .lessons import LESSONS, marker_name
+
+__all__ = ["TESTS_DIR", "RunResult", "TestResult", "run_lessons", "pytest_available"]
+
+TESTS_DIR = Path(__file__).resolve().parent / "lesson_tests"
+DEFAULT_TIMEOUT = 60.0  # seconds; a lesson run takes one or two
+_REFERENCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the reference tinygrad_edu
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    name: str
+    lesson: int
+    doc: str
+    outcome: str  # passed, failed, skipped, or pending (never ran)
+    message: str = None
+    exception: str = None
+    where: str = None  # the line in the implementation where it failed
+    code: str = None  # that line's source
+    test_line: str = None  # the line of the test where it failed
+    file: str = None  # the test file
+    frames: list = None  # the calls inside the implementation, deepest last: file, line, function, code
+
+
+@dataclass
+class RunResult:
+    """What one pytest run found. `state` is finished, import-error, config-error,
+    timeout or crashed; `error` describes the last four."""
+
+    state: str
+    tests: list = field(default_factory=list)
+    error: dict = None
+    collect_errors: list = field(default_factory=list)
+    running: str = None  # the test that was running when a timeout struck
+    returncode: int = None
+    output: str = ""
+    seconds: float = 0.0
+
+    def tests_of(self, number):
+        return [t for t in self.tests if t.lesson == number]
+
+    def outcome(self, number):
+        """passed, failed, or not-run (skipped because an earlier lesson fails, or no
+        result at all) for lesson `number`."""
+        if self.state != "finished":
+            return "failed"
+        if any(_file_lesson(error["nodeid"]) == number for error in self.collect_errors):
+            return "failed"
+        tests = self.tests_of(number)
+        if not tests:
+            return "not-run"
+        if any(t.outcome == "failed" for t in tests):
+            return "failed"
+        if all(t.outcome == "passed" for t in tests):
+            return "passed"
+        return "not-run"
+
+    def first_failure(self, number):
+        for t in self.tests_of(number):
+            if t.outcome == "failed":
+                return t
+        return None
+
+    def collect_error(self, number):
+        for error in self.collect_errors:
+            if _file_lesson(error["nodeid"]) == number:
+                return error
+        return None
+
+
+def _file_lesson(nodeid):
+    name = Path(nodeid.split("::")[0]).name
+    for lesson in LESSONS:
+        if lesson.test_file == name:
+            return lesson.number
+    return None
+
+
+def pytest_available():
+    try:
+        import pytest  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, show_output=False):
+    """Run the tests of `lessons` (lesson numbers; None: all) against the tinygrad_edu
+    package in the folder `impl_root`. With `stop`, the lessons after the first failing
+    lesson are skipped. Returns a RunResult."""
+    impl_root = Path(impl_root).resolve()
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-learn-") as scratch:
+        report = Path(scratch) / "report.json"
+        # Only the files of the lessons asked for are collected (faster), then -m picks them.
+        if lessons is None:
+            targets = [str(TESTS_DIR)]
+        else:
+            targets = [str(TESTS_DIR / lesson.test_file) for lesson in LESSONS if lesson.number in set(lessons)]
+        command = [
+            sys.executable, "-m", "pytest", *targets,
+            f"--rootdir={TESTS_DIR}", "-c", str(TESTS_DIR / "pytest.ini"),
+            "--import-mode=importlib", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            f"--learn-impl={impl_root}", f"--learn-report={report}",
+            "-q", "--tb=short", "--color=no",
+        ]
+        if lessons is not None:
+            command += ["-m", " or ".join(marker_name(n) for n in sorted(lessons))]
+        if stop:
+            command.append("--learn-stop")
+        env = dict(os.environ)
+        for name in ("PYTEST_ADDOPTS", "TINYGRAD_EDU_LEARN_IMPL", "TINYGRAD_EDU_LEARN_REPORT", "PYTHONSTARTUP"):
+            env.pop(name, None)
+        env["PYTHONPATH"] = os.pathsep.join([str(impl_root)] + [p for p in [env.get("PYTHONPATH")] if p])
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # a learner's other pytest plugins stay out of it
+        # Nothing is written next to the sources, and compiled files a learner's own runs
+        # left behind are removed: Python trusts a cache whose source has the same size and
+        # modification second, so a quick second save could otherwise run the old code.
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONIOENCODING"] = "utf-8"
+        if impl_root != _REFERENCE_ROOT:  # never touch the installed package
+            shutil.rmtree(impl_root / "tinygrad_edu" / "__pycache__", ignore_errors=True)
+        start = time.perf_counter()
+        try:
+            completed = subprocess.run(
+                command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                stdout=None if show_output else subprocess.PIPE,
+                stderr=subprocess.STDOUT if not show_output else None,
+                text=True, encoding="utf-8", errors="replace", timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            data = _read(report)
+            running = data.get("running") if data else None
+            return RunResult(
+                state="timeout", running=running, seconds=time.perf_counter() - start,
+                tests=_tests(data),
+                error={"type": "Timeout", "where": None, "code": None,
+                       "message": f"the tests did not finish within {timeout:g} s"
+                                  + (f" (test {running} was running: an endless loop?)" if running else "")},
+            )
+        seconds = time.perf_counter() - start
+        data = _read(report)
+    output = completed.stdout or ""
+    if data is None:
+        return RunResult(state="crashed", returncode=completed.returncode, output=output, seconds=seconds,
+                         error={"type": "Crash", "where": None, "code": None,
+                                "message": "pytest stopped before the lesson tests started:\n"
+                                           + _tail(output)})
+    state = data.get("state")
+    if state in ("running", "starting"):  # pytest died part way (e.g. the process was killed)
+        state = "crashed"
+        data["error"] = data.get("error") or {"type": "Crash", "where": None, "code": None,
+                                              "message": "the test run stopped part way:\n" + _tail(output)}
+    return RunResult(state=state, tests=_tests(data), error=data.get("error"),
+                     collect_errors=data.get("collect_errors", []), running=data.get("running"),
+                     returncode=completed.returncode, output=output, seconds=seconds)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _tests(data):
+    if not data:
+        return []
+    fields = TestResult.__dataclass_fields__
+    return [TestResult(**{k: v for k, v in entry.items() if k in fields}) for entry in data.get("tests", [])]
+
+
+def _tail(text, lines=15):
+    return "\n".join(text.strip().splitlines()[-lines:])

@@ -1,0 +1,215 @@
+"""The maintainers' check of the learning path (`tinygrad-edu learn verify`).
+
+1. The table is consistent: lessons numbered 1..N, each with a title, an idea,
+   at least one region, at least two hints and a test file.
+2. The markers in the source match the table: every region belongs to a lesson,
+   every region the table names is marked, and each is a block of whole statements.
+3. The reference package passes every lesson test, and every lesson has a test.
+4. For each lesson L, a workbook with lessons L, L+1, ... stubbed passes every
+   earlier lesson (so a lesson's tests use only what earlier lessons built), and
+   every test of L fails there on lesson L's own stub.
+5. Every region is tested: a workbook with only that region stubbed fails its lesson.
+
+Each run happens in its own pytest process, several at a time.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .lessons import LESSONS
+from .regions import RegionError, check_region_is_a_block, find_regions, stub_source
+from .runner import TESTS_DIR, run_lessons
+from .workbook import package_modules, reference_package, write_package
+
+__all__ = ["verify"]
+
+
+def check_table():
+    """Problems with the lesson table itself (a list of strings)."""
+    problems = []
+    numbers = [lesson.number for lesson in LESSONS]
+    if numbers != list(range(1, len(LESSONS) + 1)):
+        problems.append(f"the lessons must be numbered 1, 2, ... in order; they are {numbers}")
+    slugs = [lesson.slug for lesson in LESSONS]
+    if len(set(slugs)) != len(slugs):
+        problems.append(f"two lessons share a slug: {slugs}")
+    for lesson in LESSONS:
+        name = f"lesson {lesson.number}"
+        if not lesson.title.strip() or not lesson.idea.strip():
+            problems.append(f"{name} needs a title and an idea")
+        if not lesson.regions:
+            problems.append(f"{name} names no region for the learner to write")
+        if len(lesson.hints) < 2 or not all(h.strip() for h in lesson.hints):
+            problems.append(f"{name} needs at least two hints, gentle to explicit (it has {len(lesson.hints)})")
+        if len(set(lesson.regions)) != len(lesson.regions):
+            problems.append(f"{name} names a region twice")
+        if not (TESTS_DIR / lesson.test_file).is_file():
+            problems.append(f"{name}: its test file lesson_tests/{lesson.test_file} is missing")
+    extra = sorted({p.name for p in TESTS_DIR.glob("test_*.py")} - {lesson.test_file for lesson in LESSONS})
+    if extra:
+        problems.append(f"test files that belong to no lesson: {', '.join(extra)}")
+    return problems
+
+
+def check_markers():
+    """Problems with the markers in the reference source, and the regions found."""
+    problems, regions = [], []
+    source = reference_package()
+    for name in package_modules(source):
+        text = (source / name).read_text(encoding="utf-8")
+        try:
+            found = find_regions(text, name)
+            for region in found:
+                check_region_is_a_block(region)
+            stubbed = stub_source(text, name, {r.lesson for r in found}, lambda n: f"lesson {n}")
+            compile(stubbed, name, "exec")
+        except RegionError as error:
+            problems.append(str(error))
+            continue
+        except SyntaxError as error:
+            problems.append(f"{name}: the stubbed file does not compile (line {error.lineno}: {error.msg})")
+            continue
+        regions.extend(found)
+    known = {lesson.number for lesson in LESSONS}
+    marked = {}
+    for region in regions:
+        if region.lesson not in known:
+            problems.append(f"{region.describe()}: marked for lesson {region.lesson}, which does not exist")
+            continue
+        if region.key in marked.get(region.lesson, set()):
+            problems.append(f"{region.describe()}: a second region of lesson {region.lesson} in the same function")
+        marked.setdefault(region.lesson, set()).add(region.key)
+    for lesson in LESSONS:
+        declared = set(lesson.regions)
+        found = marked.get(lesson.number, set())
+        for path, function in sorted(declared - found):
+            problems.append(f"lesson {lesson.number} names {function} in {path}, but no region there is marked "
+                            f"'# BEGIN LESSON {lesson.number}'")
+        for path, function in sorted(found - declared):
+            problems.append(f"{function} in {path} is marked for lesson {lesson.number}, "
+                            "but the lesson table does not name it")
+    return problems, regions
+
+
+def _describe_failure(result, number):
+    test = result.first_failure(number)
+    if result.state != "finished":
+        return f"{result.state}: {(result.error or {}).get('message', '')}"
+    if test is None:
+        error = result.collect_error(number)
+        return error["message"][-500:] if error else "no test failed"
+    return f"{test.name}: {(test.message or '').splitlines()[0] if test.message else test.outcome}"
+
+
+def verify(out=None, workers=None, per_region=True):
+    """Run every check, printing one line per check to `out`. Returns the list of problems."""
+    out = out if out is not None else sys.stdout
+    ok, bad = _marks(out)
+    start = time.perf_counter()
+    problems = []
+
+    def report(passed, text, details=()):
+        print(f"{ok if passed else bad} {text}", file=out, flush=True)
+        for line in details:
+            print(f"    {line}", file=out, flush=True)
+        if not passed:
+            problems.extend(details or [text])
+
+    print(f"tinygrad-edu learn verify: the learning path of {reference_package()}", file=out, flush=True)
+    table = check_table()
+    report(not table, f"the table: {len(LESSONS)} lessons, each with regions, hints and a test file", table)
+    marker_problems, regions = check_markers()
+    report(not marker_problems,
+           f"the markers: {len(regions)} regions, each inside one lesson's functions as the table says",
+           marker_problems)
+    if table or marker_problems:
+        print(f"verify: stopped after {time.perf_counter() - start:.1f} s with {len(problems)} problem(s)",
+              file=out, flush=True)
+        return problems
+
+    n = len(LESSONS)
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-verify-") as scratch:
+        scratch = Path(scratch)
+        jobs = {"reference": (reference_package().parent, None)}
+        for lesson in LESSONS:
+            root = scratch / f"from{lesson.number}"
+            write_package(root, stubbed=set(range(lesson.number, n + 1)))
+            jobs[f"from{lesson.number}"] = (root, list(range(1, lesson.number + 1)))
+        if per_region:
+            for i, region in enumerate(regions):
+                root = scratch / f"region{i}"
+                write_package(root, stubbed=lambda r, region=region: r.lesson == region.lesson
+                              and r.key == region.key)
+                jobs[f"region{i}"] = (root, [region.lesson])
+        workers = workers or max(2, os.cpu_count() or 2)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {key: pool.submit(run_lessons, root, lessons) for key, (root, lessons) in jobs.items()}
+            results = {key: future.result() for key, future in futures.items()}
+
+    reference = results["reference"]
+    missing = [lesson.number for lesson in LESSONS if not reference.tests_of(lesson.number)]
+    failing = [t for t in reference.tests if t.outcome != "passed"]
+    details = []
+    if reference.state != "finished":
+        details.append(f"the reference run did not finish: {(reference.error or {}).get('message')}")
+    details += [f"lesson {m} has no test" for m in missing]
+    details += [f"{t.nodeid} {t.outcome} on the reference: {(t.message or '').splitlines()[:1]}" for t in failing]
+    details += [f"collection error: {e['nodeid']}: {e['message'][-300:]}" for e in reference.collect_errors]
+    report(not details, f"the reference passes all {len(reference.tests)} lesson tests ({reference.seconds:.1f} s)",
+           details)
+
+    for lesson in LESSONS:
+        number = lesson.number
+        result = results[f"from{number}"]
+        details = []
+        if result.state != "finished":
+            details.append(f"the run did not finish: {(result.error or {}).get('message')}")
+        for earlier in range(1, number):
+            if result.outcome(earlier) != "passed":
+                details.append(f"lesson {earlier} fails when lessons {number}-{n} are stubbed, so its tests use "
+                               f"something a later lesson builds: {_describe_failure(result, earlier)}")
+        own = result.tests_of(number)
+        expected_start = f"NotImplementedError: lesson {number}:"
+        for test in own:
+            if test.outcome != "failed":
+                details.append(f"{test.name} passes with lesson {number} stubbed: it does not test the lesson")
+            elif not (test.message or "").startswith(expected_start):
+                details.append(f"{test.name} fails on the stubs, but not on lesson {number}'s own stub: "
+                               f"{(test.message or '').splitlines()[:1]}")
+        if not own:
+            details.append(f"lesson {number} ran no test")
+        stubs = f"lessons {number}-{n}" if number < n else f"lesson {n}"
+        earlier = {1: "no earlier lesson", 2: "lesson 1 passes"}.get(number, f"lessons 1-{number - 1} pass")
+        report(not details, f"lesson {number}: its {len(own)} tests fail on its stubs; {earlier} "
+                            f"with {stubs} stubbed", details)
+
+    if per_region:
+        details = []
+        for i, region in enumerate(regions):
+            result = results[f"region{i}"]
+            if result.outcome(region.lesson) != "failed":
+                details.append(f"with only {region.function} ({region.path}) stubbed, lesson {region.lesson} "
+                               "still passes: no test needs it")
+        report(not details, f"every region is tested: stubbing any one of the {len(regions)} alone fails its lesson",
+               details)
+
+    took = time.perf_counter() - start
+    if problems:
+        print(f"verify: {len(problems)} problem(s) ({took:.1f} s)", file=out, flush=True)
+    else:
+        print(f"verify: the learning path is consistent ({len(results)} test runs, {took:.1f} s)",
+              file=out, flush=True)
+    return problems
+
+
+def _marks(out):
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        "✓✗".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return "ok", "FAIL"
+    return "✓", "✗"
