@@ -2,6 +2,7 @@
 ``python -m tinygrad_edu ...``)."""
 
 import argparse
+import pathlib
 import sys
 import time
 
@@ -18,8 +19,10 @@ except ModuleNotFoundError as error:  # a learner's workbook copy of the package
     learn_cli = None
 
 
-def xor_demo(epochs=2000, seed=0, out=None, progress=True):
-    """Train a sigmoid MLP on XOR, then check its gradients against the delta rule.
+def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygrad_edu_demo"):
+    """Train a sigmoid MLP on XOR, check its gradients against the delta rule, and write
+    the loss's graph picture and the step-by-step backward player into `pictures_dir`
+    (None: write nothing).
 
     Returns the largest |backprop.py - backward()| gradient difference."""
     out = out if out is not None else sys.stdout
@@ -48,7 +51,8 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True):
     # input every weight gradient is 0, since dE/dw = delta * input.
     x, t = xs[3], ys[3]
     model.zero_grad()
-    squared_error(model(x), t).backward()
+    loss = squared_error(model(x), t).named("E")
+    loss.backward()
     from_engine = [p.grad for p in model.parameters()]
     by_hand = [g + 0.0 for g in backprop.gradients(model, x, t)]  # + 0.0 turns -0.0 into 0.0
     say(f"  dE/dw for the sample x = {x}, t = {t:g}, computed two ways:")
@@ -60,11 +64,34 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True):
     worst = max(abs(hand - engine) for hand, engine in zip(by_hand, from_engine))
     say(f"  largest difference: {worst:.1e} (the chain rule rediscovers the delta rule)")
     say()
+    if pictures_dir is not None:
+        _write_pictures(loss, pictures_dir, say)
     say("Where next:")
     say("  * README.md: a five-line training example and the engine's table of derivatives")
-    say("  * notebooks/: the derivations behind these numbers, step by step")
-    say("  * python -m pytest: the tests that prove the two columns above agree for any sigmoid MLP")
+    say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
+    say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
     return worst
+
+
+def _write_pictures(loss, folder, say):
+    """The graph of `loss` with every local derivative, and the two-neuron backward player."""
+    from .player import write_two_neuron_player
+    from .viz import RenderError, draw_dot
+
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    say("  pictures:")
+    try:
+        graph = draw_dot(loss, rankdir="LR").save(folder / "xor_loss_graph.svg")
+        say(f"    {graph}: the graph of E for that sample, a local derivative on every arrow")
+    except RenderError as error:  # no renderer: say so, the rest of the demo stands
+        say(f"    (the graph picture was not drawn: {str(error).splitlines()[0]})")
+    try:
+        page = write_two_neuron_player(folder / "two_neuron_backward.html")
+        say(f"    {page}: open it in a browser and press Next to watch backward() step by step")
+    except RenderError as error:
+        say(f"    (the player was not written: {str(error).splitlines()[0]})")
+    say()
 
 
 def build_parser():
@@ -78,6 +105,9 @@ def build_parser():
     demo.add_argument("--epochs", type=_positive_int, default=2000, help="training epochs (default 2000)")
     demo.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    demo.add_argument("--out", default="tinygrad_edu_demo", metavar="DIR",
+                      help="folder for the graph picture and the backward player (default ./tinygrad_edu_demo)")
+    demo.add_argument("--no-pictures", action="store_true", help="write no files")
     if learn_cli is not None:
         learn_cli.add_parser(commands)
     else:
@@ -100,7 +130,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
-        xor_demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress)
+        xor_demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress,
+                 pictures_dir=None if args.no_pictures else args.out)
         return 0
     if args.command == "learn":
         if learn_cli is None:
