@@ -110,6 +110,18 @@ class Adam(Optimizer):
             p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
 
 
+def _starting_point(x0, steps, where):
+    """x0 as a float, after checking it and the number of steps of a one-variable method."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"{where}: steps must be a whole number >= 0, got {steps!r}")
+    if isinstance(x0, Value):
+        x0 = x0.data
+    try:
+        return Value(x0).data  # checks that x0 is a finite real number
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: x0: {error}") from None
+
+
 def gradient_descent(f, x0, lr, steps):
     """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
 
@@ -118,11 +130,7 @@ def gradient_descent(f, x0, lr, steps):
     it gives 8, 6.8, 5.84, 5.072, ... (x_n - 2 = 6 * 0.8^n).
     """
     lr = _check_learning_rate(lr, "gradient_descent")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"gradient_descent: steps must be a whole number >= 0, got {steps!r}")
-    if isinstance(x0, Value):
-        x0 = x0.data
-    x = Value(x0).data  # checks that x0 is a finite real number
+    x = _starting_point(x0, steps, "gradient_descent")
     path = [x]
     # BEGIN LESSON 7
     for n in range(steps):
@@ -153,11 +161,7 @@ def newton(f, x0, steps):
     in one step; gradient descent with lr 0.1 needs about 30 steps to get within 0.01.
     f'' comes from `engine.grad` with ``create_graph=True``. Returns [x_0, ..., x_steps].
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"newton: steps must be a whole number >= 0, got {steps!r}")
-    if isinstance(x0, Value):
-        x0 = x0.data
-    x = Value(x0).data  # checks that x0 is a finite real number
+    x = _starting_point(x0, steps, "newton")
     path = [x]
     for n in range(steps):
         point = Value(x, label="x")
