@@ -357,6 +357,17 @@ class Expect:
             self.fail(what, "a Value", received)
         return x
 
+    def gradients_check(self, f, point, formula):
+        """Fail unless backward() through `f` agrees with central differences at `point`."""
+        __tracebackhide__ = True
+        from tinygrad_edu.gradcheck import gradcheck
+
+        try:
+            result = gradcheck(f, point)
+        except AssertionError as error:
+            self.fail(f"gradcheck of {formula} at {point}", "backward() equal to central differences", str(error))
+        self(result, True, f"gradcheck at {point}")
+
     def raises(self, exception, function, what):
         """Fail unless function() raises `exception`; return the exception.
         A NotImplementedError (an unfinished stub) is passed on as it is."""
