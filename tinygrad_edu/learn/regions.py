@@ -59,18 +59,18 @@ def _function_spans(text, path):
     except SyntaxError as error:
         raise RegionError(f"{path}: not valid Python (line {error.lineno}: {error.msg})") from None
     spans = []
-
-    def walk(node, prefix):
+    stack = [(tree, "")]  # (node, qualified-name prefix): a loop, not recursion
+    while stack:
+        node, prefix = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = prefix + child.name
                 if not isinstance(child, ast.ClassDef):
                     spans.append((child.lineno, child.end_lineno, name))
-                walk(child, name + ".")
+                stack.append((child, name + "."))
             else:
-                walk(child, prefix)
-
-    walk(tree, "")
+                stack.append((child, prefix))
+    spans.sort(key=lambda span: (span[0], -span[1]))  # file order, outer before inner
     return spans
 
 
