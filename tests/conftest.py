@@ -36,6 +36,16 @@ def torch():
     return torch_module
 
 
+@pytest.fixture(scope="session")
+def numpy():
+    """numpy, for the tests that check numpy scalars are accepted and arrays refused."""
+    try:
+        import numpy as numpy_module
+    except ImportError:
+        skip_or_fail_in_ci("numpy is not installed (pip install numpy, or pip install -e '.[dev]')")
+    return numpy_module
+
+
 @pytest.fixture
 def renderer(monkeypatch):
     """The Graphviz-compatible renderer found the normal way (TINYGRAD_EDU_DOT is

@@ -30,8 +30,8 @@ def test_a_value_is_not_wrapped_again():
         Value(Value(1.0))
 
 
-def test_numpy_arrays_are_rejected_even_of_size_one():
-    np = pytest.importorskip("numpy", reason="numpy is not installed; this test checks numpy arrays only")
+def test_numpy_arrays_are_rejected_even_of_size_one(numpy):
+    np = numpy
     for array in (np.array(1.0), np.array([1.0]), np.zeros((2, 2))):
         with pytest.raises(TypeError, match="ndarray"):
             Value(array)
@@ -174,5 +174,41 @@ def test_overflowing_gradient_in_backward_raises():
     # The values are 1e-300, 1 and 1e300, all finite, but the gradient reaching
     # x * 1e-300 is 1e300 * 1e300 = 1e600, which no float can hold.
     y = x * 1e-300 * 1e300 * 1e300
-    with pytest.raises(OverflowError, match=r"backward: the gradient of Value\(.*label='x'\) is inf"):
+    with pytest.raises(OverflowError, match=r"backward: the gradient of Value\(.*label='x'\) came out as inf"):
         y.backward()
+
+
+def test_a_failed_backward_leaves_the_leaf_gradients_as_they_were():
+    x, q = Value(1.0), Value(2.0)
+    x.grad, q.grad = 0.5, 2e-200
+    y = x * 1e-300 * 1e300 * 1e300 + q
+    with pytest.raises(OverflowError, match="left as they were"):
+        y.backward()
+    assert (x.grad, q.grad) == (0.5, 2e-200)
+
+
+def test_numbers_too_large_for_a_float():
+    with pytest.raises(ValueError, match=r"Value\(\): expected a finite real number, got a number too large"):
+        Value(10**400)
+    with pytest.raises(ValueError, match=r"^\*: expected a finite real number, got a number too large"):
+        Value(1.0) * 10**400
+
+
+def test_a_hand_set_nan_is_caught_at_the_next_operation():
+    v = Value(1.0)
+    v.data = math.nan  # .data is writable; the next operation notices
+    with pytest.raises(ValueError, match=r"relu: the input is nan"):
+        v.relu()
+    with pytest.raises(ValueError, match=r"\*: an operand is not a finite number \(nan, 2.0\)"):
+        v * 2
+
+
+def test_numpy_arrays_on_the_left_are_refused_too(numpy):
+    np = numpy
+    with pytest.raises(TypeError, match=r"\+: expected a real number .* got ndarray"):
+        np.array([1.0, 2.0]) + Value(1.0)
+
+
+def test_division_overflow_names_the_divisor():
+    with pytest.raises(OverflowError, match="local derivative at 1e-310"):
+        Value(1e-320) / Value(1e-310)

@@ -70,7 +70,7 @@ def test_relu_derivative_is_one_or_zero():
         assert v.grad == slope
 
 
-def test_numpy_scalars_are_accepted_as_python_floats():
-    np = pytest.importorskip("numpy", reason="numpy is not installed; this test checks numpy scalars only")
+def test_numpy_scalars_are_accepted_as_python_floats(numpy):
+    np = numpy
     v = Value(np.float64(1.5)) * np.float32(2.0) + np.int64(3)
     assert v.data == 6.0 and type(v.data) is float

@@ -306,3 +306,12 @@ def test_the_module_docstring_example_runs():
     module = importlib.import_module("tinygrad_edu.explain")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_overflowing_path_product_raises_instead_of_inf():
+    x = Value(1.0, label="x")
+    y = (x * 1e-300 * 1e300 * 1e300).named("y")  # values finite, d(y)/d(x * 1e-300) = 1e600
+    with pytest.raises(OverflowError, match="paths: the product of the local derivatives"):
+        paths(y, x)
+    with pytest.raises(OverflowError):
+        explain(y, x)

@@ -89,3 +89,12 @@ def test_linear_approximation_is_exact_for_a_linear_function():
 def test_linear_approximation_argument_errors():
     with pytest.raises(ValueError, match="direction has 1 entries, xs has 2"):
         linear_approximation_errors(lambda v: v[0], [1.0, 2.0], [1.0], [0.1])
+
+
+def test_gradcheck_refuses_to_judge_with_an_overflowing_estimate():
+    # f goes from -1.7e308 to 1.7e308 across the step 2h: their difference overflows to inf.
+    def f(v):
+        return (v[0] * 1e300).relu() * 1.7e14 - (v[0] * -1e300).relu() * 1.7e14
+
+    with pytest.raises(AssertionError, match="central differences give inf, so they cannot judge"):
+        gradcheck(f, [0.0])

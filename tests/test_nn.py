@@ -307,3 +307,39 @@ def test_round_trip_any_shape(tmp_path_factory, nin, widths, seed):
     m = MLP(nin, widths, seed=seed)
     m.save(path)
     assert [p.data for p in MLP.load(path).parameters()] == [p.data for p in m.parameters()]
+
+
+def test_load_rejects_binary_and_absurd_files_with_the_path(tmp_path):
+    cases = {
+        "binary.json": b"\xff\xfe\x00garbage",
+        "deep.json": b"[" * 100000,
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValueError) as error:
+            MLP.load(path)
+        assert str(path) in str(error.value)
+    path, data = _saved(tmp_path)
+    data["layers"][0]["weights"][0][0] = 10**400
+    _write(path, data)
+    with pytest.raises(ValueError, match="weight 0: expected a finite number"):
+        MLP.load(path)
+
+
+def test_saved_files_are_readable_like_any_other_file(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "model.json"
+    MLP(2, [1]).save(path)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_save_names_a_non_finite_weight(tmp_path):
+    m = MLP(1, [1])
+    m.layers[0].neurons[0].b.data = math.inf
+    with pytest.raises(ValueError, match=r"parameter 1 \(L0.n0.b\) is inf"):
+        m.save(tmp_path / "m.json")

@@ -136,3 +136,19 @@ def test_zero_grad_through_the_optimizer():
     squared_error(m([1.0, 2.0]), 1.0).backward()
     opt.zero_grad()
     assert all(p.grad == 0.0 for p in m.parameters())
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD([p], lr=1e300), lambda p: SGD([p], lr=1e300, momentum=0.5)])
+def test_a_step_that_overflows_is_refused(make):
+    p = Value(1.0, label="w")
+    p.grad = 1e10
+    with pytest.raises(ValueError, match=r"SGD.step: updating Value\(.*label='w'\) .* gives -inf; the step is too large"):
+        make(p).step()
+    assert p.data == 1.0
+
+
+def test_the_base_optimizer_says_step_is_missing():
+    from tinygrad_edu.optim import Optimizer
+
+    with pytest.raises(NotImplementedError, match="Optimizer must define step"):
+        Optimizer([Value(1.0)], lr=0.1).step()

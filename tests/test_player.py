@@ -350,3 +350,12 @@ def test_the_docstring_examples_run(module_name):
 
     result = doctest.testmod(importlib.import_module(module_name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_backward_steps_raise_where_backward_would_overflow():
+    from tinygrad_edu.viz import backward_steps
+
+    x = Value(1.0, label="x")
+    y = x * 1e-300 * 1e300 * 1e300
+    with pytest.raises(OverflowError, match="backward_steps: the gradient reaching"):
+        backward_steps(y)

@@ -60,3 +60,5 @@ def test_fit_argument_errors():
         fit(m, [], [], progress=False)
     with pytest.raises(ValueError, match="epochs must be a positive whole number, got 0"):
         fit(m, XOR_X, XOR_Y, epochs=0, progress=False)
+    with pytest.raises(ValueError, match="print_every must be a positive whole number"):
+        fit(m, XOR_X, XOR_Y, epochs=5, print_every=0, progress=False)

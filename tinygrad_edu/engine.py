@@ -34,10 +34,13 @@ __all__ = ["Value", "grad", "topological_order"]
 def _as_real(x, where, expected="a real number (int or float) or a Value"):
     """Return `x` as a finite Python float, or raise an error that names `where`
     (the operation), the value received and what was expected."""
-    if type(x) is float or type(x) is int:  # the common case, checked first
-        number = float(x)
-    elif isinstance(x, numbers.Real) and not isinstance(x, bool):
-        number = float(x)  # numpy.float64, numpy.int32, fractions.Fraction, ...
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        # int, float, numpy.float64, numpy.int32, fractions.Fraction, ...
+        try:
+            number = float(x)
+        except OverflowError:
+            raise ValueError(f"{where}: expected a finite real number, got a number too large for a float "
+                             f"({_short_repr(x)})") from None
     else:
         if isinstance(x, bool):
             got = f"the bool {x!r}"
@@ -71,6 +74,9 @@ class Value:
     # _da, _db: d(self)/d(_a) and d(self)/d(_b), plain floats.
     # _constant: the operand that is a plain number, if any (None otherwise).
     __slots__ = ("data", "grad", "_label", "_op", "_a", "_da", "_b", "_db", "_constant")
+
+    # numpy: `array + value` should ask Value (which refuses arrays), not build an array of Values.
+    __array_ufunc__ = None
 
     def __init__(self, data, label=""):
         """A leaf: a number that was not computed from other Values (an input or a parameter)."""
@@ -185,7 +191,7 @@ class Value:
             b = other.data
             _check_divisor(self.data, b)
             out = self.data / b
-            return _new_node(out, "/", self, _finite(1.0 / b, "/", out), other, _finite(-out / b, "/", out), None)
+            return _new_node(out, "/", self, _finite(1.0 / b, "/", b), other, _finite(-out / b, "/", b), None)
         c = _as_real(other, "/")
         _check_divisor(self.data, c)
         return _new_node(self.data / c, "/", self, _finite(1.0 / c, "/", c), None, 0.0, c)
@@ -198,7 +204,7 @@ class Value:
         a = self.data
         _check_divisor(c, a)
         out = c / a
-        return _new_node(out, "/", None, 0.0, self, _finite(-out / a, "/", out), c)
+        return _new_node(out, "/", None, 0.0, self, _finite(-out / a, "/", a), c)
         # END LESSON 5
 
     def __neg__(self):
@@ -273,7 +279,9 @@ class Value:
         a = self.data
         if a > 0.0:
             return _new_node(a, "relu", self, 1.0, None, 0.0, None)
-        return _new_node(0.0, "relu", self, 0.0, None, 0.0, None)
+        if a <= 0.0:
+            return _new_node(0.0, "relu", self, 0.0, None, 0.0, None)
+        raise ValueError(f"relu: the input is {a!r}, not a number (was .data set to nan by hand?)")
         # END LESSON 11
 
     # ----- the backward pass -------------------------------------------------------------
@@ -306,13 +314,7 @@ class Value:
         # sum (rather than term by term) makes a second call give exactly twice the first.
         for leaf, earlier in zip(leaves, earlier_leaf_grads):
             leaf.grad += earlier
-            if not math.isfinite(leaf.grad):
-                # A non-finite gradient anywhere flows down to some leaf, so checking
-                # the leaves catches every overflow in the products.
-                raise OverflowError(
-                    f"backward: the gradient of {leaf!r} is {leaf.grad!r}; a product of local "
-                    "derivatives overflowed the float range (scale your inputs down)"
-                )
+        _check_leaf_grads(leaves, earlier_leaf_grads)
         # END LESSON 3
 
     def zero_grad(self):
@@ -322,6 +324,22 @@ class Value:
 
 
 # ----- helpers for the operations ----------------------------------------------------------
+
+
+def _check_leaf_grads(leaves, earlier_leaf_grads):
+    """Raise if backward() produced a non-finite gradient, after putting every leaf's
+    gradient back as it was before the call. A non-finite gradient anywhere flows down
+    to some leaf, so checking the leaves catches every overflow in the products."""
+    for leaf in leaves:
+        if not math.isfinite(leaf.grad):
+            bad = f"{leaf.grad!r}"
+            for each, earlier in zip(leaves, earlier_leaf_grads):
+                each.grad = earlier
+            raise OverflowError(
+                f"backward: the gradient of {leaf!r} came out as {bad}; a product of local "
+                "derivatives overflowed the float range (scale your inputs down). "
+                "The leaves' gradients were left as they were before this call."
+            )
 
 _LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78
 
@@ -333,10 +351,13 @@ def _new_node(data, op, a, da, b, db, constant):
     their local derivatives, `constant` the operand that is a plain number, if any.
     """
     if not math.isfinite(data):
-        operands = [repr(x.data) for x in (a, b) if x is not None]
+        operands = [x.data for x in (a, b) if x is not None]
         if constant is not None:
-            operands.insert(0 if a is None else 1, repr(constant))
-        raise OverflowError(f"{op}: the result of {op} on {', '.join(operands)} is {data!r}, outside the float range")
+            operands.insert(0 if a is None else 1, constant)
+        shown = ", ".join(map(repr, operands))
+        if not all(math.isfinite(x) for x in operands):  # only possible if .data was set by hand
+            raise ValueError(f"{op}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
+        raise OverflowError(f"{op}: the result of {op} on {shown} is {data!r}, outside the float range")
     node = _object_new(Value)
     node.data = data
     node.grad = 0.0

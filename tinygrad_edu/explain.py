@@ -31,6 +31,7 @@ path at a time; that saving is what makes reverse mode practical). `paths` count
 the paths first and raises `TooManyPaths` above `limit`.
 """
 
+import math
 from typing import NamedTuple, Optional
 
 from .engine import Value, topological_order
@@ -80,6 +81,11 @@ class Path:
         # path the result is bit-for-bit the gradient backward() finds.
         for step in reversed(self.steps):
             product *= step.local_grad
+        if not math.isfinite(product):
+            raise OverflowError(
+                f"paths: the product of the local derivatives from {leaf!r} to {root!r} is {product!r}; "
+                "it overflowed the float range (as backward() would report)"
+            )
         self.product = product
 
     @property
@@ -243,6 +249,8 @@ def explain(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False, number_format=
     total = 0.0
     for path in found:
         total += path.product
+    if not math.isfinite(total):
+        raise OverflowError(f"explain: the sum of the paths' products is {total!r}, outside the float range")
     count = "the 1 path" if len(found) == 1 else f"the {len(found)} paths"
     terms = ""
     if 1 < len(found) <= 8:

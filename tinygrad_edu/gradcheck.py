@@ -69,8 +69,13 @@ def gradcheck(f, xs, tol=1e-6, h=1e-6):
     output.backward()
     numeric = numerical_gradient(lambda point: f([Value(x) for x in point]), xs, h)
     for i, (node, estimate) in enumerate(zip(inputs, numeric)):
+        if not math.isfinite(estimate):
+            raise AssertionError(
+                f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: central differences give {estimate!r}, "
+                f"so they cannot judge backward()'s {node.grad!r}; try a smaller step h or a point where f is smaller"
+            )
         scale = max(1.0, abs(node.grad), abs(estimate))
-        if abs(node.grad - estimate) > tol * scale:
+        if not abs(node.grad - estimate) <= tol * scale:
             raise AssertionError(
                 f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: backward() gives {node.grad!r}, "
                 f"central differences give {estimate!r} (difference {abs(node.grad - estimate):.3g}, "

@@ -26,7 +26,7 @@ from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-INSTALL_HINT = "pip install 'tinygrad-edu[torch]'"
+INSTALL_HINT = "pip install 'tinygrad-edu[torch]' (from a checkout: pip install '.[torch]'; it pins torch==2.13.0)"
 
 # tinygrad_edu activation name -> name of the torch.nn module class that computes it
 _TORCH_ACTIVATIONS = {

@@ -200,10 +200,15 @@ class MLP(Module):
         """Write the model as JSON. It goes to a temporary file first and is then renamed
         over `path`, so a crash can never leave a half-written model behind."""
         path = os.fspath(path)
+        for i, p in enumerate(self.parameters()):
+            if not math.isfinite(p.data):
+                raise ValueError(f"MLP.save({path!r}): parameter {i} ({p.label}) is {p.data!r}; "
+                                 "only finite weights can be saved")
         text = json.dumps(self.to_dict(), allow_nan=False)
         folder = os.path.dirname(os.path.abspath(path))
         fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
         try:
+            os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private (0600)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
@@ -220,14 +225,18 @@ class MLP(Module):
         a missing file raises FileNotFoundError; anything truncated, corrupted or
         inconsistent raises ValueError naming the path and the problem."""
         path = os.fspath(path)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError as e:
+            raise ValueError(f"MLP.load({path!r}): not a text file in UTF-8 (corrupted?): {e}") from None
         except json.JSONDecodeError as e:
             raise ValueError(f"MLP.load({path!r}): not valid JSON (truncated or corrupted?): {e}") from None
         except _NonFiniteNumber as e:
             raise ValueError(f"MLP.load({path!r}): {e}") from None
+        except RecursionError:
+            raise ValueError(f"MLP.load({path!r}): the JSON is nested far too deeply to be a model file") from None
         return cls.from_dict(data, source=f"MLP.load({path!r})")
 
     @classmethod
@@ -261,7 +270,19 @@ def _reject_constant(name):
 
 
 def _is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite int or float (not a bool, not an int too large for a float)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int with hundreds of digits
+        return False
+
+
+def _current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _validate_model_dict(data, source):

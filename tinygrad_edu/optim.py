@@ -45,12 +45,22 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
-        raise NotImplementedError
+        """Update every parameter from its .grad (each optimiser defines its own rule)."""
+        raise NotImplementedError(f"{type(self).__name__} must define step(): the update rule")
 
     def _check_gradients(self):
         for p in self.params:
             if not math.isfinite(p.grad):
                 raise ValueError(f"{type(self).__name__}.step: the gradient of {p!r} is not finite")
+
+    def _check_step(self, p, new_data):
+        """Refuse to write a non-finite value into a parameter (the step overflowed)."""
+        if not math.isfinite(new_data):
+            raise ValueError(
+                f"{type(self).__name__}.step: updating {p!r} (grad {p.grad!r}) with learning rate {self.lr!r} "
+                f"gives {new_data!r}; the step is too large (try a smaller learning rate)"
+            )
+        return new_data
 
 
 class SGD(Optimizer):
@@ -72,7 +82,7 @@ class SGD(Optimizer):
         for i, p in enumerate(self.params):
             v = momentum * velocity[i] + p.grad
             velocity[i] = v
-            p.data -= lr * v
+            p.data = self._check_step(p, p.data - lr * v)
         # END LESSON 10
 
 
@@ -107,7 +117,7 @@ class Adam(Optimizer):
             self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
             m_hat = self.m[i] / correction1
             v_hat = self.v[i] / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+            p.data = self._check_step(p, p.data - self.lr * m_hat / (math.sqrt(v_hat) + self.eps))
 
 
 def _starting_point(x0, steps, where):

@@ -44,6 +44,8 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
         optimizer = SGD(model.parameters(), lr)
     if print_every is None:
         print_every = max(1, epochs // 10)
+    elif isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 1:
+        raise ValueError(f"fit: print_every must be a positive whole number (or None), got {print_every!r}")
     out = out if out is not None else sys.stdout
     history = []
     bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None,

@@ -32,6 +32,7 @@ passes one node at a time, as data, and `player` turns them into a page that ste
 through the graph (see `tinygrad_edu.player`).
 """
 
+import math
 import os
 import pathlib
 import shutil
@@ -489,6 +490,11 @@ def backward_steps(root):
         for child, local_grad in zip(node.children, node.local_grads):
             contribution = grad * local_grad
             grads[child] = grads.get(child, 0.0) + contribution
+            if not math.isfinite(grads[child]):
+                raise OverflowError(
+                    f"backward_steps: the gradient reaching {child!r} from {node!r} is {grads[child]!r}; "
+                    "a product of local derivatives overflowed the float range (as backward() would report)"
+                )
             updates.append(Update(child, local_grad, contribution))
         steps.append(BackwardStep(node, grad, tuple(updates)))
     return steps
