@@ -314,7 +314,8 @@ class Value:
         # sum (rather than term by term) makes a second call give exactly twice the first.
         for leaf, earlier in zip(leaves, earlier_leaf_grads):
             leaf.grad += earlier
-        _check_leaf_grads(leaves, earlier_leaf_grads)
+            if not math.isfinite(leaf.grad):
+                _undo_and_report_overflow(leaf, leaves, earlier_leaf_grads)
         # END LESSON 3
 
     def zero_grad(self):
@@ -326,20 +327,19 @@ class Value:
 # ----- helpers for the operations ----------------------------------------------------------
 
 
-def _check_leaf_grads(leaves, earlier_leaf_grads):
-    """Raise if backward() produced a non-finite gradient, after putting every leaf's
-    gradient back as it was before the call. A non-finite gradient anywhere flows down
-    to some leaf, so checking the leaves catches every overflow in the products."""
-    for leaf in leaves:
-        if not math.isfinite(leaf.grad):
-            bad = f"{leaf.grad!r}"
-            for each, earlier in zip(leaves, earlier_leaf_grads):
-                each.grad = earlier
-            raise OverflowError(
-                f"backward: the gradient of {leaf!r} came out as {bad}; a product of local "
-                "derivatives overflowed the float range (scale your inputs down). "
-                "The leaves' gradients were left as they were before this call."
-            )
+def _undo_and_report_overflow(leaf, leaves, earlier_leaf_grads):
+    """backward() produced a non-finite gradient at `leaf`: put every leaf's gradient back
+    as it was before the call, then raise. (A non-finite gradient anywhere flows down to
+    some leaf, so checking the leaves catches every overflow in the products.)"""
+    bad = leaf.grad
+    for each, earlier in zip(leaves, earlier_leaf_grads):
+        each.grad = earlier
+    raise OverflowError(
+        f"backward: the gradient of {leaf!r} came out as {bad!r}; a product of local "
+        "derivatives overflowed the float range (scale your inputs down). "
+        "The leaves' gradients were left as they were before this call."
+    )
+
 
 _LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78
 
