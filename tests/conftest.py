@@ -4,6 +4,7 @@ torch is an optional oracle: without it the torch tests are skipped with a visib
 reason, except in CI (CI=true), which installs it, so there a missing torch fails.
 """
 
+import importlib
 import os
 
 import pytest
@@ -26,24 +27,23 @@ def skip_or_fail_in_ci(message):
     pytest.skip(message)
 
 
+def _optional_module(name, install):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        skip_or_fail_in_ci(f"{name} is not installed ({install}, or pip install -e '.[dev]')")
+
+
 @pytest.fixture(scope="session")
 def torch():
     """The torch module, for oracle comparisons in float64."""
-    try:
-        import torch as torch_module
-    except ImportError:
-        skip_or_fail_in_ci("torch is not installed (pip install 'torch==2.13.0', or pip install -e '.[dev]')")
-    return torch_module
+    return _optional_module("torch", "pip install 'torch==2.13.0'")
 
 
 @pytest.fixture(scope="session")
 def numpy():
     """numpy, for the tests that check numpy scalars are accepted and arrays refused."""
-    try:
-        import numpy as numpy_module
-    except ImportError:
-        skip_or_fail_in_ci("numpy is not installed (pip install numpy, or pip install -e '.[dev]')")
-    return numpy_module
+    return _optional_module("numpy", "pip install numpy")
 
 
 @pytest.fixture
