@@ -344,11 +344,14 @@ def _undo_and_report_overflow(leaf, leaves, earlier_leaf_grads):
 _LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78
 
 
-def _new_node(data, op, a, da, b, db, constant):
+def _new_node(data, op, a=None, da=0.0, b=None, db=0.0, constant=None):
     """The one place that creates a computed (non-leaf) node.
 
     `a`/`b` are the left/right operands when they are Values (None otherwise), `da`/`db`
-    their local derivatives, `constant` the operand that is a plain number, if any.
+    their local derivatives, `constant` the operand that is a plain number, if any. For
+    example ``_new_node(a.data * b.data, "*", a, b.data, b, a.data)`` for a*b, or
+    ``_new_node(c * a.data, "*", b=a, db=c, constant=c)`` for c*a with a number c.
+    (The operations below pass all seven arguments by position: it is a little faster.)
     """
     if not math.isfinite(data):
         operands = [x.data for x in (a, b) if x is not None]

@@ -80,11 +80,12 @@ LESSONS = (
             "Read Value.tanh and Value.log further down in engine.py: they are finished "
             "operations. Each one computes the output, computes d(output)/d(input), and "
             "returns _new_node(...). Your four methods follow the same pattern with two operands.",
-            "_new_node(data, op, a, da, b, db, constant): a and b are the operands that are "
-            "Values (None when an operand is a plain number), da and db their local "
-            "derivatives, constant the plain-number operand (or None). For a * b the local "
-            "derivatives are b.data and a.data. Turn a plain number into a float with "
-            "_as_real(other, \"*\"), which also rejects strings and None.",
+            "_new_node(data, op, a=None, da=0.0, b=None, db=0.0, constant=None): a and b are "
+            "the operands that are Values (leave one out when that operand is a plain number), "
+            "da and db their local derivatives, constant the plain-number operand. For a * b "
+            "the local derivatives are b.data and a.data; keywords read well, e.g. "
+            "_new_node(c * self.data, \"*\", b=self, db=c, constant=c). Turn a plain number "
+            "into a float with _as_real(other, \"*\"), which also rejects strings and None.",
             "For a Value on the other side, and for a plain number:\n"
             "    if isinstance(other, Value):\n"
             "        return _new_node(self.data + other.data, \"+\", self, 1.0, other, 1.0, None)\n"
