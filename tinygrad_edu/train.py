@@ -15,7 +15,7 @@ import sys
 
 from tqdm import tqdm  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 
-from .nn import squared_error
+from .nn import _check_count, squared_error
 from .optim import SGD
 
 __all__ = ["fit"]
@@ -38,8 +38,7 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
         raise ValueError(f"fit: got {len(xs)} inputs but {len(ys)} targets; they must have equal length")
     if not xs:
         raise ValueError("fit: got no training samples")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive whole number, got {epochs!r}")
+    _check_count(epochs, "fit: epochs")
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr)
     if print_every is None:
