@@ -1,0 +1,66 @@
+"""The input checks every module shares, written once.
+
+Each check either returns the cleaned-up value or raises an error whose message
+names where it happened, the value received and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = ["short_repr", "describe", "is_real", "as_finite_float", "check_finite", "check_positive_int"]
+
+
+def short_repr(x: Any, limit: int = 60) -> str:
+    """repr(x), cut to `limit` characters (a huge list must not flood an error message)."""
+    try:
+        text = repr(x)
+    except Exception as error:  # a broken __repr__ must not hide the real error
+        text = f"<{type(x).__name__} whose repr failed: {type(error).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(x: Any) -> str:
+    """'float 1.5', 'str 'a'', 'the bool True': what a message says it received."""
+    if isinstance(x, bool):
+        return f"the bool {x!r}"
+    return f"{type(x).__name__} {short_repr(x)}"
+
+
+def is_real(x: Any) -> bool:
+    """True for int, float and real scalars such as numpy.float64; False for bool
+    (True + True == 2 would hide a bug) and for everything else."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def as_finite_float(x: Any, where: str, expected: str = "a real number (int or float)") -> float:
+    """`x` as a finite Python float, or TypeError (not a real number) / ValueError
+    (NaN, infinity, or an int too large for a float), naming `where` and `x`."""
+    if type(x) is float and math.isfinite(x):  # the common case first
+        return x
+    if not is_real(x):
+        raise TypeError(f"{where}: expected {expected}, got {describe(x)}")
+    try:
+        number = float(x)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{where}: expected a finite real number, got a number too large for a float "
+                         f"({short_repr(x)})") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{where}: expected a finite real number, got {number!r}")
+    return number
+
+
+def check_finite(x: float, where: str, what: str = "the result") -> float:
+    """Return the float `x`, or raise OverflowError when it is inf or NaN."""
+    if not math.isfinite(x):
+        raise OverflowError(f"{where}: {what} is {x!r}, outside the float range")
+    return x
+
+
+def check_positive_int(n: Any, what: str) -> int:
+    """`n` when it is a whole number >= 1 (not a bool), else ValueError naming `what`."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a positive whole number, got {short_repr(n)}")
+    return int(n)
