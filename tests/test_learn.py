@@ -17,10 +17,20 @@ import pytest
 from tinygrad_edu.__main__ import main
 from tinygrad_edu.learn import LESSONS
 from tinygrad_edu.learn.lessons import stub_message
-from tinygrad_edu.learn.regions import RegionError, find_regions, replace_region, stub_source
+from tinygrad_edu.learn.regions import (
+    RegionError,
+    find_regions,
+    replace_region,
+    stub_source,
+)
 from tinygrad_edu.learn.runner import TESTS_DIR, run_lessons
 from tinygrad_edu.learn.verify import verify
-from tinygrad_edu.learn.workbook import STATE_FILE, load_state, reference_package, reference_regions
+from tinygrad_edu.learn.workbook import (
+    STATE_FILE,
+    load_state,
+    reference_package,
+    reference_regions,
+)
 
 N = len(LESSONS)
 REPO = Path(__file__).resolve().parent.parent
@@ -280,7 +290,7 @@ def test_an_import_error_in_the_workbook_is_reported(workbook, capsys):
 def test_status_outside_a_workbook_says_how_to_start(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = learn("status", capsys=capsys)
-    assert code == 2 and "not inside a workbook" in err and "learn init" in err
+    assert code == 2 and "this folder is not a workbook" in err and "learn init" in err
 
 
 def test_all_lessons_passing(tmp_path, capsys):
@@ -336,11 +346,8 @@ def test_solution_only_after_the_lesson_passes_or_with_reveal(workbook, capsys):
 
 
 def test_skip_copies_the_reference_solution(workbook, capsys):
-    engine = workbook / "tinygrad_edu" / "engine.py"
-    before = engine.read_text(encoding="utf-8")
     code, out, _ = learn("skip", 2, "-w", workbook, capsys=capsys)
-    assert code == 0 and "topological_order" in out
-    assert (workbook / ".tinygrad-edu-learn-backup" / "lesson2" / "engine.py").read_text(encoding="utf-8") == before
+    assert code == 0 and all(function in out for _, function in LESSONS[1].regions)
     assert load_state(workbook)["skipped"] == [2]
     write_lesson_like_a_learner(workbook, 1)
     code, out, _ = learn("status", workbook, capsys=capsys)
@@ -391,40 +398,313 @@ def test_the_lesson_tests_ship_in_the_wheel():
 # ----- watch -------------------------------------------------------------------------------------
 
 
-def test_watch_reruns_when_a_file_is_saved_and_stops_on_ctrl_c(workbook):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tinygrad_edu", "learn", "watch", str(workbook), "--interval", "0.1"],
+class _Lines:
+    """The output of a running process, read by a thread, waited on by text."""
+
+    def __init__(self, process):
+        self.queue, self.seen = queue.Queue(), []
+        threading.Thread(target=lambda: [self.queue.put(line) for line in process.stdout], daemon=True).start()
+
+    def until(self, text, timeout=120):
+        start, deadline = len(self.seen), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return "".join(self.seen[start:])
+        raise AssertionError(f"{text!r} not seen in:\n{''.join(self.seen)}")
+
+
+def _start_watch(workbook, *options):
+    return subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", "learn", "watch", str(workbook), *options],
         cwd=workbook.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
 
-    def read_until(text, timeout=60):
-        seen, deadline = [], time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            seen.append(line)
-            if text in line:
-                return "".join(seen)
-        raise AssertionError(f"{text!r} not seen in:\n{''.join(seen)}")
 
+def _stop(process):
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_watch_reruns_when_a_file_is_saved_and_stops_on_ctrl_c(workbook):
+    process = _start_watch(workbook)
+    lines = _Lines(process)
     try:
-        first = read_until("Ctrl-C stops")
-        assert f"0/{N} lessons pass" in first
-        write_lesson_like_a_learner(workbook, 1)  # the learner saves engine.py
-        second = read_until("Ctrl-C stops")
-        assert f"1/{N} lessons pass" in second
+        first = lines.until("Ctrl-C stops")
+        assert "running lesson 1..." in first
+        assert f"Lesson 1: {LESSONS[0].title}" in first and "Lessons: ✗ 1" in first
+        write_lesson_like_a_learner(workbook, 1)  # the learner saves the file of lesson 1
+        second = lines.until("Ctrl-C stops")
+        assert "saved)" in second and "Lesson 1 passes now" in second
+        assert f"Lesson 2: {LESSONS[1].title}" in second and "Lessons: ✓ 1   ✗ 2" in second
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-        assert "Stopped watching." in read_until("Stopped watching.")
+        assert "Stopped watching." in lines.until("Stopped watching.")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def test_a_save_made_while_the_tests_run_is_not_lost(workbook):
+    """The first save makes the run slow (the package sleeps 4 s on import); a second save,
+    made while that run is under way, writes lesson 1 and takes the sleep out again. The
+    watcher must run the lessons again and end on lesson 1 passing, not on the stale result."""
+    init = workbook / "tinygrad_edu" / "__init__.py"
+    original = init.read_text(encoding="utf-8")
+    process = _start_watch(workbook)
+    lines = _Lines(process)
+    try:
+        lines.until("Ctrl-C stops")
+        init.write_text(original + "\nimport time as _time\n_time.sleep(4)\n", encoding="utf-8")
+        lines.until("running lesson 1... (__init__.py saved)")
+        time.sleep(1.5)  # the slow run has started importing the package
+        init.write_text(original, encoding="utf-8")
+        write_lesson_like_a_learner(workbook, 1)
+        screen = lines.until("Ctrl-C stops")
+        while "Lesson 1 passes now" not in screen:  # a screen of the slow run may come first
+            screen = lines.until("Ctrl-C stops")
+        assert "Lessons: ✓ 1   ✗ 2" in screen
+    finally:
+        _stop(process)
+
+
+def test_the_watch_screen_fits_80_by_24(workbook):
+    from tinygrad_edu.learn.cli import watch_screen
+    from tinygrad_edu.learn.runner import RunResult, TestResult
+
+    def fits(screen):
+        assert len(screen) <= 23, "\n".join(screen)  # the 24th line is the "watching" line
+        assert all(len(line) <= 80 for line in screen), "\n".join(line for line in screen if len(line) > 80)
+
+    state = load_state(workbook)
+    fresh = run_lessons(workbook, stop=True)
+    screen = watch_screen(workbook, fresh, state)
+    fits(screen)
+    assert screen[0].startswith(f"Lesson 1: {LESSONS[0].title}")
+    assert screen[1].startswith("  ✗ test_")  # the failing test comes first
+    folded = [line for line in screen if line.startswith("Lessons: ")]
+    assert folded == [f"Lessons: ✗ 1   then 2-{N}"]
+    # a failure with a very long message is cut to fit, with a pointer to the whole of it
+    long_message = "\n".join(f"line {i}: " + "x" * 150 for i in range(60))
+    test = TestResult(nodeid="t::test_long", name="test_long", lesson=1, doc="a test with a lot to say " * 6,
+                      outcome="failed", message=long_message, exception="AssertionError", frames=[])
+    result = RunResult(state="finished", tests=[test])
+    screen = watch_screen(workbook, result, state)
+    fits(screen)
+    assert screen[1].startswith("  ✗ test_long") and any("learn check 1` shows it all" in line for line in screen)
+
+
+# ----- work is never lost: reset, skip, and changes outside the regions ---------------------------
+
+
+def _learner(*args, cwd=None, stdin=subprocess.DEVNULL):
+    """`tinygrad-edu learn ARGS` in a new process (stdin not a terminal unless given)."""
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "learn", *map(str, args)], cwd=cwd, stdin=stdin,
+                          capture_output=True, text=True, encoding="utf-8", timeout=180,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+def _package_texts(folder):
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "tinygrad_edu").glob("*.py"))}
+
+
+def _copies(folder):
+    backup = folder / ".tinygrad-edu-learn-backup"
+    return sorted(backup.iterdir()) if backup.is_dir() else []
+
+
+def _my_version(region):
+    return region.indent + "# my own attempt\n" + region.body
+
+
+def test_reset_puts_the_stub_back_keeps_a_copy_and_touches_nothing_else(workbook, capsys):
+    write_lesson_like_a_learner(workbook, 1)
+    write_lesson_like_a_learner(workbook, 2, _my_version)
+    before = _package_texts(workbook)
+    # lesson 2 passes: reset asks first; with no terminal to ask at, it refuses
+    code, out, _ = learn("reset", 2, "-w", workbook, capsys=capsys)
+    assert code == 1 and "Lesson 2 passes in your workbook" in out and "--yes" in out
+    assert _package_texts(workbook) == before and _copies(workbook) == []
+    code, out, _ = learn("reset", 2, "-w", workbook, "--yes", capsys=capsys)
+    assert code == 0 and "is a stub again" in out
+    after = _package_texts(workbook)
+    message = stub_message(LESSONS[1])
+    expected = {name: stub_source(text, name, {2}, lambda n: message) if "# BEGIN LESSON" in text else text
+                for name, text in before.items()}
+    assert after == expected  # lesson 2's regions are stubs; every other line is as it was
+    [copy] = _copies(workbook)
+    assert copy.name.startswith("lesson02-001-reset-") and copy.name.endswith(".py")
+    kept = copy.read_text(encoding="utf-8")
+    assert kept.count("# my own attempt") == len(LESSONS[1].regions)
+    assert all(function in kept for _, function in LESSONS[1].regions)
+    # only lesson 2's code is kept, not whole files: lesson 1's solution is not in the copy
+    lesson1 = [r for r in reference_regions() if r.lesson == 1]
+    assert not any(line.strip() in kept for r in lesson1 for line in r.body.splitlines() if len(line.strip()) > 12)
+    code, out, _ = learn("reset", 2, "-w", workbook, capsys=capsys)
+    assert code == 0 and "nothing to reset" in out
+
+
+def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
+    write_lesson_like_a_learner(workbook, 1)
+    write_lesson_like_a_learner(workbook, 2, lambda region: region.indent + "# first try\n"
+                                + region.indent + "raise RuntimeError('not yet')\n")
+    code, out, _ = learn("skip", 2, "-w", workbook, capsys=capsys)  # lesson 2 fails: no question
+    assert code == 0 and "kept in\n    .tinygrad-edu-learn-backup/lesson02-" in out
+    assert load_state(workbook)["skipped"] == [2]
+    # the learner edits the copied solution, then skips again: that newer edit is kept too
+    for region in [r for r in reference_regions() if r.lesson == 2]:
+        path = workbook / "tinygrad_edu" / region.path
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "# END LESSON 2", f"# second try\n{region.indent}# END LESSON 2", 1), encoding="utf-8")
+    code, out, err = learn("skip", 2, "-w", workbook, "--yes", capsys=capsys)
+    assert code == 0, out + err
+    first, second = _copies(workbook)
+    assert "# first try" in first.read_text(encoding="utf-8") and "# second try" not in first.read_text(encoding="utf-8")
+    assert "# second try" in second.read_text(encoding="utf-8")
+    for copy in (first, second):
+        assert copy.read_text(encoding="utf-8").count("# tinygrad_edu/") == len(LESSONS[1].regions)
+    # a skip over code that is only the stub or the reference keeps nothing
+    code, out, _ = learn("skip", 3, "-w", workbook, capsys=capsys)
+    assert code == 0 and "nothing of yours to keep" in out and len(_copies(workbook)) == 2
+
+
+def test_skip_over_a_passing_lesson_asks_at_the_terminal(workbook):
+    pty = pytest.importorskip("pty")
+    write_lesson_like_a_learner(workbook, 1, _my_version)
+    before = _package_texts(workbook)
+    result = _learner("skip", 1, "-w", workbook)  # stdin is not a terminal
+    assert result.returncode == 1 and "no terminal to ask" in result.stdout
+    assert _package_texts(workbook) == before
+    for answer, code in (("n", 1), ("y", 0)):
+        controller, terminal = pty.openpty()
+        try:
+            os.write(controller, f"{answer}\n".encode())
+            result = _learner("skip", 1, "-w", workbook, stdin=terminal)
+        finally:
+            os.close(controller)
+            os.close(terminal)
+        assert result.returncode == code, result.stdout + result.stderr
+        assert "Go on? [y/N]" in result.stdout
+        if answer == "n":
+            assert "Not done" in result.stdout and _package_texts(workbook) == before
+    assert _package_texts(workbook) != before and len(_copies(workbook)) == 1
+
+
+def test_status_warns_when_finished_code_outside_the_regions_changed(workbook, capsys):
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert "outside the lesson regions" not in out
+    path = workbook / "tinygrad_edu" / "nn.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    marked = {i for r in find_regions("".join(lines), "nn.py") for i in range(r.begin - 1, r.end)}
+    outside = [i for i, line in enumerate(lines) if i not in marked and line.strip() and i > 5]
+    lines[outside[3]] = lines[outside[3]].rstrip("\n") + "  # changed\n"
+    lines.insert(outside[10] + 1, "EXTRA = 1\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert "! Finished code outside the lesson regions was changed" in out
+    assert f"tinygrad_edu/nn.py: lines {outside[3] + 1}, {outside[10] + 2}" in out
+
+
+# ----- safety: only the workbook the learner made, one state writer at a time ------------------
+
+
+def test_learn_looks_only_in_the_folder_it_is_given(tmp_path, capsys, monkeypatch):
+    """A parent folder with a state file (say a shared /tmp) is never run from."""
+    planted = tmp_path / "shared"
+    (planted / "tinygrad_edu").mkdir(parents=True)
+    (planted / STATE_FILE).write_text("{}", encoding="utf-8")
+    marker = tmp_path / "ran"
+    (planted / "tinygrad_edu" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    below = planted / "mine"
+    below.mkdir()
+    monkeypatch.chdir(below)
+    for command in (["status"], ["hint"], ["check", "1"], ["skip", "1"]):
+        code, _, err = learn(*command, capsys=capsys)
+        assert code == 2 and "learn only looks at the folder it is given" in err, (command, err)
+    assert not marker.exists()
+
+
+def test_a_workbook_others_can_write_to_is_refused(workbook, capsys):
+    for path, what in ((workbook, "workbook folder"), (workbook / STATE_FILE, "state file"),
+                       (workbook / "tinygrad_edu", "package folder")):
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o002)
+        try:
+            code, _, err = learn("status", workbook, capsys=capsys)
+        finally:
+            path.chmod(mode)
+        assert code == 2 and f"the {what} is world-writable" in err and "chmod o-w" in err
+    state = workbook / STATE_FILE
+    real = workbook / "state-elsewhere.json"
+    state.rename(real)
+    state.symlink_to(real)
+    code, _, err = learn("status", workbook, capsys=capsys)
+    assert code == 2 and "not a plain file" in err
+
+
+def test_a_workbook_of_another_user_is_refused(workbook, capsys):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    os.chown(workbook / STATE_FILE, 65534, 65534)
+    code, _, err = learn("status", workbook, capsys=capsys)
+    assert code == 2 and "belongs to another user (uid 65534)" in err
+
+
+def test_the_state_file_is_written_atomically_never_through_a_planted_link(workbook):
+    from tinygrad_edu.learn.workbook import save_state, update_state
+
+    victim = workbook.parent / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (workbook / (STATE_FILE + ".tmp")).symlink_to(victim)  # the fixed name older versions wrote through
+    update_state(workbook, lambda state: state["hints_seen"].update({"1": 2}))
+    save_state(workbook, load_state(workbook))
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert load_state(workbook)["hints_seen"] == {"1": 2}
+    assert [p.name for p in workbook.iterdir() if p.name.startswith("." + STATE_FILE)] == []
+
+
+CONCURRENT_WRITER = """
+import sys
+from tinygrad_edu.learn.workbook import update_state
+workbook, key = sys.argv[1], sys.argv[2]
+for i in range(150):
+    def change(state, i=i):
+        if key == "hints":
+            state["hints_seen"][str(i)] = 1
+        else:
+            state["skipped"].append(i)
+    update_state(workbook, change)
+"""
+
+
+def test_two_commands_at_once_never_lose_progress(workbook):
+    """Two processes update the state 150 times each, at the same time: no crash, and
+    every update of both is in the file at the end (read-merge-write under a lock)."""
+    writers = [subprocess.Popen([sys.executable, "-c", CONCURRENT_WRITER, str(workbook), key],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for key in ("hints", "skipped")]
+    outputs = [w.communicate(timeout=180)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], outputs
+    state = load_state(workbook)
+    assert state["hints_seen"] == {str(i): 1 for i in range(150)}
+    assert state["skipped"] == list(range(150))
+
+
+def test_hint_and_status_at_once_in_two_terminals(workbook):
+    write_lesson_like_a_learner(workbook, 1)
+    status = subprocess.Popen([sys.executable, "-m", "tinygrad_edu", "learn", "status", str(workbook)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    hints = [_learner("hint", 5, "-w", workbook) for _ in range(len(LESSONS[4].hints))]
+    out = status.communicate(timeout=180)[0]
+    assert status.returncode == 1 and "Lesson 1 passes now" in out, out
+    assert all(h.returncode == 0 for h in hints)
+    state = load_state(workbook)
+    assert state["passed"] == [1] and state["hints_seen"] == {"5": len(LESSONS[4].hints)}
 
 
 # ----- errors in the learner's own code ---------------------------------------------------------

@@ -4,19 +4,23 @@
     status [DIR]     run the lessons in order, stop at the first failing one, say what next
     hint [N]         the next hint for lesson N (default: the current lesson)
     check N          run lesson N alone and show every test
-    watch [DIR]      re-run status whenever a file of the workbook is saved
+    watch [DIR]      re-run the lessons whenever a file of the workbook is saved
     solution N       the reference solution, once lesson N passes (or with --reveal)
     skip N           copy the reference solution of lesson N into the workbook
+    reset N          put lesson N's stubs back (your code is kept in a copy)
     list             the lessons
     verify           the maintainers' check of the whole path
 """
 
 import argparse
+import io
 import os
+import queue
 import shlex
 import shutil
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -29,12 +33,16 @@ from .workbook import (
     STATE_FILE,
     WorkbookError,
     copy_solution,
+    enclosing_workbook,
     find_workbook,
     init_workbook,
+    is_stub,
     load_state,
+    outside_changes,
     reference_package,
     reference_regions,
-    save_state,
+    reset_lesson,
+    update_state,
 )
 
 __all__ = ["add_parser", "run"]
@@ -64,8 +72,11 @@ class _Marks:
         return s.translate(self._ASCII).encode("ascii", "replace").decode("ascii")
 
 
+WIDTH = 80  # every line fits an 80-column terminal
+
+
 def _width():
-    return max(60, min(110, shutil.get_terminal_size((100, 24)).columns))
+    return max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
 
 
 def _wrap(text, indent="", width=None):
@@ -91,7 +102,7 @@ def add_parser(commands):
     p.add_argument("dir", metavar="DIR", help="a new (or empty) folder for the workbook")
 
     p = sub.add_parser("status", help="run the lessons in order and show what to do next")
-    p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the one you are in)")
+    p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the current folder)")
 
     p = sub.add_parser("hint", help="the next hint for a lesson, from gentle to explicit")
     p.add_argument("number", metavar="N", nargs="?", type=_lesson_number, help="the lesson (default: the current one)")
@@ -103,9 +114,11 @@ def add_parser(commands):
     p.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     _workbook_option(p)
 
-    p = sub.add_parser("watch", help="re-run status each time you save a file of the workbook (Ctrl-C stops)")
-    p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the one you are in)")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between looks at the files (default 0.5)")
+    p = sub.add_parser("watch", help="re-run the lessons each time you save a file of the workbook (Ctrl-C stops)")
+    p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the current folder)")
+    p.add_argument("--poll", action="store_true",
+                   help="look at the files every 0.3 s instead of waiting for the system's change events "
+                        "(for network drives and containers where saves go unnoticed)")
 
     p = sub.add_parser("solution", help="the reference solution of a lesson (once it passes, or with --reveal)")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
@@ -114,6 +127,12 @@ def add_parser(commands):
 
     p = sub.add_parser("skip", help="copy the reference solution of a lesson into your workbook")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask, even when the lesson passes already")
+    _workbook_option(p)
+
+    p = sub.add_parser("reset", help="put a lesson's stubs back (a copy of your code is kept)")
+    p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask, even when the lesson passes")
     _workbook_option(p)
 
     sub.add_parser("list", help="the lessons, their ideas and the functions you write")
@@ -124,7 +143,7 @@ def add_parser(commands):
 
 
 def _workbook_option(parser):
-    parser.add_argument("-w", "--workbook", metavar="DIR", help="the workbook (default: the one you are in)")
+    parser.add_argument("-w", "--workbook", metavar="DIR", help="the workbook (default: the current folder)")
 
 
 def _lesson_number(text):
@@ -149,9 +168,10 @@ def run(args, out=None):
         return 2
     handlers = {
         "init": _init, "status": _status, "hint": _hint, "check": _check, "watch": _watch,
-        "solution": _solution, "skip": _skip, "list": _list, "verify": _verify,
+        "solution": _solution, "skip": _skip, "reset": _reset, "list": _list, "verify": _verify,
     }
-    if command in ("status", "hint", "check", "watch", "solution", "verify") and not pytest_available():
+    if command in ("status", "hint", "check", "watch", "solution", "skip", "reset", "verify") \
+            and not pytest_available():
         print(f"{COMMAND}: error: the lessons are checked by pytest, which is not installed "
               f"(pip install pytest)", file=sys.stderr)
         return 2
@@ -169,18 +189,28 @@ def run(args, out=None):
 
 
 def _locate(folder):
-    """The workbook holding `folder` (default: the current folder), or WorkbookError."""
+    """The workbook in `folder` (default: the current folder), or WorkbookError.
+
+    Only that one folder is looked at, never its parents: learn imports the code it
+    finds, and a parent such as a shared /tmp is no place to run code from."""
     found = find_workbook(folder)
     if found is not None:
         return found
+    here = Path(folder if folder is not None else os.getcwd()).expanduser()
+    if folder is not None and not here.exists():
+        raise WorkbookError(f"{folder} does not exist; make a workbook there with `tinygrad-edu learn init {folder}`")
+    above = enclosing_workbook(here) if here.exists() else None
+    if above is not None:
+        raise WorkbookError(
+            f"{here.resolve()} is inside the workbook {above}, but learn only looks at the folder it is "
+            f"given: `cd {shlex.quote(str(above))}` first, or name it (`{COMMAND} status {shlex.quote(str(above))}`)"
+        )
     if folder is None:
         raise WorkbookError(
-            "you are not inside a workbook. Make one with `tinygrad-edu learn init mywork`, then "
+            "this folder is not a workbook. Make one with `tinygrad-edu learn init mywork`, then "
             "`cd mywork` (or name the workbook: `tinygrad-edu learn status mywork`)"
         )
-    if not Path(folder).exists():
-        raise WorkbookError(f"{folder} does not exist; make a workbook there with `tinygrad-edu learn init {folder}`")
-    raise WorkbookError(f"{folder} is not a workbook (no {STATE_FILE} in it or above it); "
+    raise WorkbookError(f"{folder} is not a workbook (it has no {STATE_FILE}); "
                         f"make one with `tinygrad-edu learn init NEWFOLDER`")
 
 
@@ -239,20 +269,29 @@ def _learner_frame(test, workbook):
     return frames[-1] if frames else None
 
 
+def _fold(text, indent, more="  "):
+    """`text` on lines of at most _width() columns: `indent` first, `indent + more` after."""
+    width = _width()
+    if len(indent + text) <= width:
+        return [indent + text]
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + more,
+                         break_long_words=True, break_on_hyphens=False) or [indent]
+
+
 def _show_failure(test, marks, out, workbook, indent="    "):
-    title = f"{indent[:-2]}{marks.failed} {test.name}" + (f"  ({test.doc})" if test.doc else "")
-    print(marks.text(title), file=out)
+    lines = _fold(f"{marks.failed} {test.name}" + (f"  ({test.doc})" if test.doc else ""), indent[:-2], "    ")
     for line in (test.message or test.outcome).splitlines():
-        print(marks.text(f"{indent}{line}"), file=out)
+        lines += _fold(line, indent + line[: len(line) - len(line.lstrip())], "    ") if line.strip() else [""]
     frame = _learner_frame(test, workbook)
     where = f"{frame['file']}, line {frame['line']}, in {frame['function']}" if frame else None
     if test.exception == "NotImplementedError" and where:
-        print(f"{indent}raised by the stub at {where}: write your code there in place of the raise", file=out)
+        lines += _fold(f"raised by the stub at {where}: write your code there in place of the raise", indent)
     elif where:
-        print(marks.text(f"{indent}raised at {where}" + (f":  {frame['code']}" if frame["code"] else "")),
-              file=out)
+        lines += _fold(f"raised at {where}" + (f":  {frame['code']}" if frame["code"] else ""), indent)
     if test.test_line and test.exception not in ("NotImplementedError", "AssertionError"):
-        print(marks.text(f"{indent}in the test: {test.test_line}"), file=out)
+        lines += _fold(f"in the test: {test.test_line}", indent)
+    for line in lines:
+        print(marks.text(line), file=out)
 
 
 def _regions_in_workbook(workbook, lesson):
@@ -267,8 +306,7 @@ def _regions_in_workbook(workbook, lesson):
         found = [r for r in regions if r.lesson == lesson.number and r.function == function]
         if found:
             region = found[0]
-            stub = region.body.strip().startswith("raise NotImplementedError(") and len(region.body.splitlines()) == 1
-            rows.append((path, region.begin + 1, function, stub))
+            rows.append((path, region.begin + 1, function, is_stub(region)))
         else:
             rows.append((path, None, function, None))
     return rows
@@ -277,38 +315,71 @@ def _regions_in_workbook(workbook, lesson):
 def _show_next_step(workbook, lesson, state, out, watching=False):
     rows = _regions_in_workbook(workbook, lesson)
     if any(stub for _, _, _, stub in rows):
-        print(f"Next: lesson {lesson.number} is yours to write, between its "
-              f"'# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:", file=out)
+        print(_wrap(f"Next: lesson {lesson.number} is yours to write, between its "
+                    f"'# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:"), file=out)
     else:
-        print(f"Next: fix lesson {lesson.number} (the test above says what is off); its code is between the "
-              f"'# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:", file=out)
-    for path, line, function, stub in rows:
-        location = f"{PACKAGE}/{path}:{line}" if line else f"{PACKAGE}/{path}"
-        note = {True: "still the stub", False: "edited", None: "markers not found: put them back"}[stub]
-        print(f"    {location:<28} {function:<34} ({note})", file=out)
+        print(_wrap(f"Next: fix lesson {lesson.number} (the test above says what is off); its code is between "
+                    f"the '# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:"), file=out)
+    for row in _region_rows(rows):
+        print(f"    {row}", file=out)
     if watching:
         print("  then save the file: the lessons run again by themselves.", file=out)
     else:
-        print(f"  then run `{COMMAND} status` again, or leave `{COMMAND} watch` running.", file=out)
+        print(_wrap(f"then run `{COMMAND} status` again, or leave `{COMMAND} watch` running.", "  "), file=out)
+    print(_wrap(_stuck_line(lesson, state)), file=out)
+
+
+def _region_rows(rows):
+    """One line per region: where it is, the function, and whether it is still the stub."""
+    lines = []
+    for path, line, function, stub in rows:
+        location = f"{PACKAGE}/{path}:{line}" if line else f"{PACKAGE}/{path}"
+        note = {True: "still the stub", False: "edited", None: "markers not found: put them back"}[stub]
+        lines.append(f"{location:<27} {function:<24} ({note})")
+    return lines
+
+
+def _stuck_line(lesson, state):
     seen = state["hints_seen"].get(str(lesson.number), 0)
     total = len(lesson.hints)
     if seen < total:
-        print(f"Stuck? `{COMMAND} hint` shows hint {seen + 1} of {total}.", file=out)
-    else:
-        print(f"Still stuck after all {total} hints? `{COMMAND} solution {lesson.number} --reveal` shows the "
-              f"reference, and `{COMMAND} skip {lesson.number}` copies it in.", file=out)
+        return f"Stuck? `{COMMAND} hint` shows hint {seen + 1} of {total} ({_level_name(seen + 1, total)})."
+    return (f"Still stuck after all {total} hints? `{COMMAND} solution {lesson.number} --reveal` shows the "
+            f"reference, and `{COMMAND} skip {lesson.number}` copies it in.")
 
 
-def record_progress(workbook, state, result):
-    """Remember which lessons pass; returns the lessons that pass now but did not last time."""
+def record_progress(workbook, result):
+    """Remember which lessons pass; returns (the state, the lessons that pass now but did
+    not last time). Read, changed and written under the workbook's lock."""
+    newly = []
     if result.state != "finished":
-        return []
+        return load_state(workbook), newly
     passed = [lesson.number for lesson in LESSONS if result.outcome(lesson.number) == "passed"]
-    before = state["passed"]
-    if passed != before:
+
+    def change(state):
+        newly.extend(n for n in passed if n not in state["passed"])
         state["passed"] = passed
-        save_state(workbook, state)
-    return [n for n in passed if n not in before]
+
+    return update_state(workbook, change), newly
+
+
+def _notebook_line(lesson):
+    if not lesson.notebooks:
+        return None
+    return "Notebook: " + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks)
+
+
+def _show_outside_changes(workbook, marks, out):
+    changes = outside_changes(workbook)
+    if not changes:
+        return
+    print(marks.text("! Finished code outside the lesson regions was changed, so the tests may not test "
+                     "what they say:"), file=out)
+    for name, where in changes[:4]:
+        print(_wrap(f"{name}: {where}", "    "), file=out)
+    if len(changes) > 4:
+        print(f"    (and {len(changes) - 4} more files)", file=out)
+    print("  Undo those edits, or compare with the installed package's copy of the file.", file=out)
 
 
 def show_status(workbook, result, state, out, newly=(), watching=False):
@@ -354,7 +425,8 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
         skipped = " (solution copied by skip)" if lesson.number in state["skipped"] and outcome == "passed" else ""
         line = f"{mark}  {lesson.number:>2}  {lesson.title}{skipped}"
         if note:
-            line = f"{line:<66} {note}"
+            line = f"{line:<{WIDTH - len(note) - 2}} {note}" if len(line) + len(note) < WIDTH - 1 \
+                else f"{line}  ({note})"
         print(marks.text(line), file=out)
     print("", file=out)
     if current is None:
@@ -364,6 +436,9 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
         return None
     print(marks.text(f"Lesson {current.number}: {current.title}"), file=out)
     print(_wrap(marks.text(current.idea), "  "), file=out)
+    notebook = _notebook_line(current)
+    if notebook:
+        print(f"  {notebook}", file=out)
     print("", file=out)
     failure = result.first_failure(current.number)
     if failure is not None:
@@ -386,25 +461,26 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
 def _status(args, out):
     workbook = _locate(args.dir)
     result = run_lessons(workbook, stop=True)
-    state = load_state(workbook)
-    newly = record_progress(workbook, state, result)
+    state, newly = record_progress(workbook, result)
     current = show_status(workbook, result, state, out, newly=newly)
+    _show_outside_changes(workbook, _Marks(out), out)
     return 0 if current is None and result.state == "finished" else 1
 
 
 # ----- hint ------------------------------------------------------------------------------------
 
+_HINT_LEVELS = ("the idea", "where to look", "the shape of the code")
+
+
 def _level_name(level, total):
-    if level == 1:
-        return "a nudge"
-    return "nearly the answer" if level == total else "more detail"
+    if total == len(_HINT_LEVELS):
+        return _HINT_LEVELS[level - 1]
+    return "a nudge" if level == 1 else "closer" if level < total else "the shape of the code"
 
 
 def _hint(args, out):
     marks = _Marks(out)
-    workbook = find_workbook(args.workbook)
-    if args.workbook is not None and workbook is None:
-        _locate(args.workbook)  # raises the explanation
+    workbook = _locate(args.workbook) if args.workbook is not None else find_workbook(None)
     number = args.number
     if number is None:
         if workbook is None:
@@ -418,31 +494,41 @@ def _hint(args, out):
         number = current.number
     lesson = lesson_by_number(number)
     total = len(lesson.hints)
-    state = load_state(workbook) if workbook is not None else None
-    seen = state["hints_seen"].get(str(number), 0) if state else 0
+    seen = 0
     if args.level is not None:
         level = max(1, min(args.level, total))
     else:
-        level = min(seen + 1, total)
-    if state is not None and level > seen:
-        state["hints_seen"][str(number)] = level
-        save_state(workbook, state)
+        level = None
+    if workbook is not None:
+        shown = {}
+
+        def change(state):  # under the lock: a hint asked in two terminals at once counts once each
+            before = state["hints_seen"].get(str(number), 0)
+            wanted = level if level is not None else min(before + 1, total)
+            shown.update(before=before, level=wanted)
+            if wanted > before:
+                state["hints_seen"][str(number)] = wanted
+
+        update_state(workbook, change)
+        seen, level = shown["before"], shown["level"]
+    elif level is None:
+        level = 1
     print(marks.text(f"Lesson {number}: {lesson.title}"), file=out)
     for i in range(1, level + 1):
-        name = _level_name(i, total)
         fresh = "  (new)" if i == level and level > seen else ""
         print("", file=out)
-        print(f"Hint {i} of {total}, {name}{fresh}:", file=out)
+        print(f"Hint {i} of {total}, {_level_name(i, total)}{fresh}:", file=out)
         _print_hint(lesson.hints[i - 1], marks, out)
     print("", file=out)
     if level < total:
-        print(f"Ask again (`{COMMAND} hint{'' if args.number is None else f' {number}'}`) for a more explicit hint.",
-              file=out)
+        print(_wrap(f"Ask again (`{COMMAND} hint{'' if args.number is None else f' {number}'}`) for "
+                    f"{_level_name(level + 1, total)}."), file=out)
     else:
-        print(f"That was the last hint. `{COMMAND} solution {number} --reveal` shows the reference solution.",
-              file=out)
+        print(_wrap(f"That was the last hint. `{COMMAND} solution {number} --reveal` shows the reference "
+                    "solution."), file=out)
     if workbook is None:
-        print("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)", file=out)
+        print(_wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"),
+              file=out)
     return 0
 
 
@@ -492,48 +578,188 @@ def _check(args, out):
 # ----- watch -----------------------------------------------------------------------------------
 
 
-def _snapshot(workbook):
-    files = {}
-    for path in sorted((Path(workbook) / PACKAGE).rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        files[str(path)] = (info.st_mtime_ns, info.st_size)
-    return files
+class _Saves:
+    """Saves of .py files under `folder`, collected by a thread as they happen (watchfiles:
+    the system's change events, or polling with `poll`), so a save made while the lessons
+    run is queued for the next run rather than lost."""
+
+    def __init__(self, folder, poll=False):
+        import watchfiles
+
+        self._queue = queue.Queue()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._folder = folder
+
+        def watch():
+            try:
+                for changes in watchfiles.watch(folder, watch_filter=watchfiles.PythonFilter(), debounce=400,
+                                                step=50, stop_event=self._stop, force_polling=poll or None,
+                                                poll_delay_ms=300, raise_interrupt=False, yield_on_timeout=True,
+                                                rust_timeout=200):
+                    self._ready.set()
+                    if changes:
+                        self._queue.put(sorted({Path(path).name for _, path in changes}))
+            except Exception as error:  # noqa: BLE001 - reported to the main thread
+                self._queue.put(error)
+            finally:
+                self._ready.set()
+
+        self._thread = threading.Thread(target=watch, name="learn-watch", daemon=True)
+        self._thread.start()
+        self._ready.wait(5)  # the watcher is in place before the first run starts
+
+    def wait(self):
+        """Block until at least one save; return the names of every file saved since the last call."""
+        names = set()
+        item = self._queue.get()
+        while True:
+            if isinstance(item, Exception):
+                raise WorkbookError(f"watching {self._folder} stopped: {item}")
+            names.update(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return sorted(names)
+
+    def pending(self):
+        return not self._queue.empty()
+
+    def close(self):
+        self._stop.set()
+
+
+def _folded_lessons(result, current, marks):
+    """The lesson list on one line: passing lessons as ranges, the current one, the rest."""
+    def span(numbers):
+        return f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+
+    if result.state != "finished":
+        return f"Lessons 1-{len(LESSONS)}: not run"
+    passed = [lesson.number for lesson in LESSONS if result.outcome(lesson.number) == "passed"]
+    parts = []
+    if current is None:
+        return f"Lessons: {marks.passed} 1-{len(LESSONS)}, all pass"
+    before = [n for n in passed if n < current.number]
+    if before:
+        parts.append(f"{marks.passed} {span(before)}")
+    parts.append(f"{marks.failed} {current.number}")
+    after = [lesson.number for lesson in LESSONS if lesson.number > current.number]
+    if after:
+        passing_after = [n for n in passed if n > current.number]
+        parts.append(f"then {span(after)}" + (f" ({len(passing_after)} pass)" if passing_after else ""))
+    return "Lessons: " + "   ".join(parts)
+
+
+def watch_screen(workbook, result, state, newly=(), height=24):
+    """What `learn watch` shows after a run: at most `height` - 1 lines of at most 80
+    columns, the failing test first, the lesson list folded to one line."""
+    marks = _Marks(sys.stdout)
+    current = _current_lesson(result) if result.state == "finished" else None
+    total = len(LESSONS)
+    head, body, tail = [], [], []
+    for number in newly:
+        head.append(f"{marks.passed} Lesson {number} passes now. (`{COMMAND} solution {number}` to compare)")
+    if result.state != "finished":
+        error = result.error or {}
+        head.append(f"{marks.failed} Python cannot import your {PACKAGE}, so no lesson can run:"
+                    if result.state == "import-error" else f"{marks.failed} The lessons could not run ({result.state}):")
+        body += _fold(f"{error.get('type', 'Error')}: {error.get('message', '')}", "    ")
+        if error.get("where"):
+            body += _fold(f"at {error['where']}" + (f":  {error['code']}" if error.get("code") else ""), "    ")
+    elif current is None:
+        head.append(f"All {total} lessons pass: you have rebuilt the engine.")
+        body.append(f"Compare your code with the reference: `{COMMAND} solution N`.")
+    else:
+        title = f"Lesson {current.number}: {current.title}"
+        count = f"{current.number - 1} of {total} pass"
+        head.append(title if len(title) + len(count) + 2 > WIDTH else f"{title:<{WIDTH - len(count) - 1}} {count}")
+        failure = result.first_failure(current.number)
+        if failure is not None:
+            buffer = io.StringIO()
+            _show_failure(failure, marks, buffer, workbook)
+            body += buffer.getvalue().splitlines()
+            others = sum(t.outcome == "failed" for t in result.tests_of(current.number)) - 1
+            if others:
+                body.append(f"  (and {others} more failing: `{COMMAND} check {current.number}`)")
+        else:
+            error = result.collect_error(current.number)
+            if error is not None:
+                body.append(f"  {marks.failed} the tests of lesson {current.number} could not be loaded:")
+                body += ["    " + line for line in error["message"].strip().splitlines()[-6:]]
+        rows = _regions_in_workbook(workbook, current)
+        tail.append("Write it in:" if any(stub for *_, stub in rows) else "Your code is in:")
+        tail += [f"  {row}" for row in _region_rows(rows)][:4]
+        tail += _fold(_stuck_line(current, state), "")
+        notebook = _notebook_line(current)
+        if notebook:
+            tail += _fold(notebook, "")
+    changes = outside_changes(workbook)
+    if changes:
+        tail += _fold("! Finished code outside the lessons changed: "
+                      + "; ".join(f"{name} {where}" for name, where in changes), "")[:2]
+    tail.append(_folded_lessons(result, current, marks))
+    room = height - 2 - len(head) - len(tail) - 1  # the last line is the "watching" line
+    if len(body) > room:
+        body = body[: max(1, room - 1)] + [f"  ... (`{COMMAND} check {current.number if current else 1}` shows it all)"]
+    lines = head + body + [""] + tail
+    return [marks.text(line)[:WIDTH] for line in lines]
 
 
 def _watch(args, out):
     workbook = _locate(args.dir)
-    interval = max(0.05, args.interval)
-    clear = out.isatty() if hasattr(out, "isatty") else False
+    folder = workbook / PACKAGE
+    try:
+        saves = _Saves(folder, poll=args.poll)
+    except ImportError:
+        raise WorkbookError("learn watch needs the watchfiles package: pip install watchfiles") from None
+    tty = out.isatty() if hasattr(out, "isatty") else False
+    height = shutil.get_terminal_size((WIDTH, 24)).lines if tty else 24
+    current = 1
+    saved = []
     try:
         while True:
-            if clear:
+            because = f" ({', '.join(saved[:3])} saved)" if saved else ""
+
+            def progress(number, because=because):
+                nonlocal current
+                current = number
+                line = f"running lesson {number}...{because}"
+                if tty:
+                    out.write(f"\r\033[K{line[:WIDTH - 1]}")
+                    out.flush()
+                else:
+                    print(line, file=out, flush=True)
+
+            progress(current)
+            result = run_lessons(workbook, stop=True, on_progress=progress)
+            state, newly = record_progress(workbook, result)
+            lesson = _current_lesson(result) if result.state == "finished" else None
+            current = lesson.number if lesson else 1
+            if saves.pending():  # saved again while the lessons ran: run again at once
+                saved = saves.wait()
+                if tty:
+                    out.write("\n")
+                continue
+            screen = watch_screen(workbook, result, state, newly=newly, height=max(12, height))
+            if tty:
                 out.write("\033[2J\033[H")
-            result = run_lessons(workbook, stop=True)
-            state = load_state(workbook)
-            newly = record_progress(workbook, state, result)
-            show_status(workbook, result, state, out, newly=newly, watching=True)
-            print("", file=out)
-            print(f"Watching {workbook / PACKAGE} (checked at {time.strftime('%H:%M:%S')}): save a file to "
-                  "run the lessons again; Ctrl-C stops.", file=out, flush=True)
-            before = _snapshot(workbook)
-            while True:
-                time.sleep(interval)
-                now = _snapshot(workbook)
-                if now != before:
-                    time.sleep(min(0.2, interval))  # let an editor finish writing
-                    break
+            else:
+                print("-" * 40, file=out)
+            for line in screen:
+                print(line, file=out)
+            print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out,
+                  flush=True)
+            saved = saves.wait()
     except KeyboardInterrupt:
         print("", file=out)
         print("Stopped watching.", file=out, flush=True)
         return 0
+    finally:
+        saves.close()
 
 
-# ----- solution and skip -----------------------------------------------------------------------
+# ----- solution, skip and reset ------------------------------------------------------------------
 
 
 def _solution(args, out):
@@ -543,10 +769,10 @@ def _solution(args, out):
         workbook = _locate(args.workbook)
         result = run_lessons(workbook, lessons=[lesson.number])
         if result.outcome(lesson.number) != "passed":
-            print(f"Lesson {lesson.number} does not pass in your workbook yet, so its solution stays hidden.",
-                  file=out)
-            print(f"Finish it first (`{COMMAND} status`, `{COMMAND} hint {lesson.number}`), or add --reveal "
-                  "to see it anyway.", file=out)
+            print(_wrap(f"Lesson {lesson.number} does not pass in your workbook yet, so its solution stays "
+                        "hidden."), file=out)
+            print(_wrap(f"Finish it first (`{COMMAND} status`, `{COMMAND} hint {lesson.number}`), or add "
+                        "--reveal to see it anyway."), file=out)
             return 1
         print(f"Lesson {lesson.number} passes in your workbook. The reference solution, to compare:", file=out)
     else:
@@ -563,23 +789,83 @@ def _solution(args, out):
     return 0
 
 
+def _confirm(workbook, lesson, args, action, out):
+    """True to go on. A lesson that passes is replaced only after a yes: from --yes, or
+    typed at the terminal; with no terminal to ask at, the answer is no."""
+    if args.yes:
+        return True
+    result = run_lessons(workbook, lessons=[lesson.number])
+    if result.outcome(lesson.number) != "passed":
+        return True
+    question = (f"Lesson {lesson.number} passes in your workbook. {action} (a copy of your code is kept "
+                f"in {BACKUP_DIR}/)")
+    stdin = sys.stdin
+    if stdin is None or not stdin.isatty():
+        print(_wrap(question), file=out)
+        print(_wrap(f"Not done: there is no terminal to ask. Add --yes to do it anyway "
+                    f"(`{COMMAND} {args.learn_command} {lesson.number} --yes`)."), file=out)
+        return False
+    print(_wrap(question), file=out)
+    out.write("Go on? [y/N] ")
+    out.flush()
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("Not done: your code is as it was.", file=out)
+    return False
+
+
+def _kept(kept, out):
+    if kept is None:
+        print("There was nothing of yours to keep (the stub or the reference solution only).", file=out)
+    else:
+        print("Your code of this lesson is kept in", file=out)
+        print(f"    {kept.relative_to(kept.parent.parent)}", file=out)
+
+
 def _skip(args, out):
     workbook = _locate(args.workbook)
     lesson = lesson_by_number(args.number)
-    try:
-        written = copy_solution(workbook, lesson.number)
-    except RegionError as error:
-        raise WorkbookError(str(error)) from None
-    state = load_state(workbook)
-    if lesson.number not in state["skipped"]:
-        state["skipped"].append(lesson.number)
-        save_state(workbook, state)
+    if not _confirm(workbook, lesson, args, "Skipping replaces your code with the reference solution.", out):
+        return 1
+    written, kept = copy_solution(workbook, lesson.number)
+
+    def change(state):
+        if lesson.number not in state["skipped"]:
+            state["skipped"].append(lesson.number)
+
+    update_state(workbook, change)
     print(f"Copied the reference solution of lesson {lesson.number} into your workbook:", file=out)
     for path, function in written:
         print(f"    {PACKAGE}/{path}  {function}", file=out)
-    print(f"Your own version of each file is kept in {BACKUP_DIR}/lesson{lesson.number}/ (the first time only).",
-          file=out)
-    print(f"Read it with `{COMMAND} solution {lesson.number}`; `{COMMAND} status` goes on from there.", file=out)
+    _kept(kept, out)
+    print(_wrap(f"Read it with `{COMMAND} solution {lesson.number}`; `{COMMAND} reset {lesson.number}` puts the "
+                "stub back."), file=out)
+    return 0
+
+
+def _reset(args, out):
+    workbook = _locate(args.workbook)
+    lesson = lesson_by_number(args.number)
+    current = [r for r in _regions_in_workbook(workbook, lesson)]
+    if all(stub for *_, stub in current):
+        print(f"Lesson {lesson.number} is still the stub: nothing to reset.", file=out)
+        return 0
+    if not _confirm(workbook, lesson, args, "Resetting puts its stub back in place of your code.", out):
+        return 1
+    written, kept = reset_lesson(workbook, lesson.number)
+
+    def change(state):
+        state["skipped"] = [n for n in state["skipped"] if n != lesson.number]
+
+    update_state(workbook, change)
+    print(f"Lesson {lesson.number} is a stub again (nothing else was changed):", file=out)
+    for path, function in written:
+        print(f"    {PACKAGE}/{path}  {function}", file=out)
+    _kept(kept, out)
     return 0
 
 

@@ -31,7 +31,8 @@ class Lesson:
     idea: str
     seed: str  # the seed question(s) it draws on, e.g. "004", or "" when none
     regions: tuple  # (file inside tinygrad_edu/, qualified function name) pairs
-    hints: tuple  # from gentle to explicit
+    hints: tuple  # three levels: the idea, where to look, the shape of the code with blanks (____)
+    notebooks: tuple = ()  # the notebooks that show the idea (file names in notebooks/)
 
     @property
     def marker(self):

@@ -114,8 +114,12 @@ def find_regions(text, path):
             raise RegionError(f"{path}, lines {begin_line}-{index}: the region of lesson {number} is empty")
         if spans is None:
             spans = _function_spans(text, path)
-        # The END marker may follow the function's last statement, so the body decides.
-        enclosing = [name for first, last, name in spans if first < begin_line and index - 1 <= last]
+        # The END marker, and comments before it, may follow the function's last statement,
+        # so the body's last line of code decides.
+        code_lines = [n for n in range(begin_line + 1, index)
+                      if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")]
+        last_code = code_lines[-1] if code_lines else begin_line
+        enclosing = [name for first, last, name in spans if first < begin_line and last_code <= last]
         if not enclosing:
             raise RegionError(f"{path}, line {begin_line}: the region of lesson {number} is not inside a function")
         regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body))

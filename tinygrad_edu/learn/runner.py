@@ -104,10 +104,11 @@ def pytest_available():
     return True
 
 
-def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, show_output=False):
+def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, show_output=False, on_progress=None):
     """Run the tests of `lessons` (lesson numbers; None: all) against the tinygrad_edu
     package in the folder `impl_root`. With `stop`, the lessons after the first failing
-    lesson are skipped. Returns a RunResult."""
+    lesson are skipped. `on_progress(n)` is called each time the run moves on to the
+    tests of lesson n. Returns a RunResult."""
     impl_root = Path(impl_root).resolve()
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-learn-") as scratch:
         report = Path(scratch) / "report.json"
@@ -141,12 +142,7 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
             shutil.rmtree(impl_root / "tinygrad_edu" / "__pycache__", ignore_errors=True)
         start = time.perf_counter()
         try:
-            completed = subprocess.run(
-                command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                stdout=None if show_output else subprocess.PIPE,
-                stderr=subprocess.STDOUT if not show_output else None,
-                text=True, encoding="utf-8", errors="replace", timeout=timeout,
-            )
+            completed = _run_pytest(command, scratch, env, show_output, timeout, report, on_progress)
         except subprocess.TimeoutExpired:
             data = _read(report)
             running = data.get("running") if data else None
@@ -173,6 +169,51 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
     return RunResult(state=state, tests=_tests(data), error=data.get("error"),
                      collect_errors=data.get("collect_errors", []), running=data.get("running"),
                      returncode=completed.returncode, output=output, seconds=seconds)
+
+
+class _Completed:
+    def __init__(self, returncode, stdout):
+        self.returncode, self.stdout = returncode, stdout
+
+
+def _run_pytest(command, cwd, env, show_output, timeout, report, on_progress):
+    """subprocess.run, but looking at the report now and then to tell `on_progress`
+    which lesson is running. Raises subprocess.TimeoutExpired after `timeout` seconds."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=None if show_output else subprocess.PIPE,
+        stderr=subprocess.STDOUT if not show_output else None,
+        text=True, encoding="utf-8", errors="replace",
+    )
+    deadline = time.monotonic() + timeout
+    lesson_now = None
+    with process:
+        while True:
+            try:
+                stdout, _ = process.communicate(timeout=0.1 if on_progress else max(0.0, deadline - time.monotonic()))
+                return _Completed(process.returncode, stdout)
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    process.kill()
+                    process.communicate()
+                    raise
+            except BaseException:  # Ctrl-C: the tests stop with us
+                process.kill()
+                raise
+            if on_progress is not None:
+                data = _read(report)
+                running = data.get("running") if data else None
+                lesson = _running_lesson(data, running) if running else None
+                if lesson is not None and lesson != lesson_now:
+                    lesson_now = lesson
+                    on_progress(lesson)
+
+
+def _running_lesson(data, nodeid):
+    for entry in data.get("tests", []):
+        if entry.get("nodeid") == nodeid:
+            return entry.get("lesson")
+    return None
 
 
 def _read(path):

@@ -10,14 +10,25 @@ A workbook is a folder holding
 The reference package itself is never modified: it is the folder this module sits in.
 """
 
+import contextlib
 import datetime
+import difflib
 import json
 import os
+import shlex
 import shutil
+import stat
+import textwrap
 from pathlib import Path
 
+from ..files import atomic_write
 from .lessons import LESSONS, lesson_by_number, stub_message
-from .regions import find_regions, replace_region, stub_source
+from .regions import RegionError, find_regions, replace_region, stub_line, stub_source
+
+try:
+    import fcntl
+except ImportError:  # Windows: the state is still read, merged and written in one go
+    fcntl = None
 
 __all__ = [
     "STATE_FILE",
@@ -27,13 +38,20 @@ __all__ = [
     "write_package",
     "init_workbook",
     "find_workbook",
+    "enclosing_workbook",
+    "check_workbook_is_safe",
     "load_state",
     "save_state",
+    "update_state",
     "copy_solution",
+    "reset_lesson",
+    "keep_copy",
+    "outside_changes",
     "reference_regions",
 ]
 
 STATE_FILE = ".tinygrad-edu-learn.json"
+LOCK_FILE = ".tinygrad-edu-learn.lock"
 BACKUP_DIR = ".tinygrad-edu-learn-backup"
 PACKAGE = "tinygrad_edu"
 _STATE_FORMAT = 1
@@ -105,10 +123,11 @@ def init_workbook(folder):
             f"{folder} is not empty; learn init never overwrites files. "
             "Choose a new folder name (it is created for you)"
         )
-    inside = find_workbook(folder.parent if not folder.exists() else folder)
+    inside = enclosing_workbook(folder.parent if not folder.exists() else folder)
     if inside is not None:
         raise WorkbookError(f"{folder} would be inside the workbook {inside}; choose a folder outside it")
     folder.mkdir(parents=True, exist_ok=True)
+    _check_owned_and_private(folder.resolve(), "workbook folder")
     write_package(folder, stubbed={lesson.number for lesson in LESSONS})
     (folder / "README.md").write_text(workbook_readme(), encoding="utf-8")
     save_state(folder, new_state())
@@ -128,13 +147,78 @@ def new_state():
     }
 
 
-def find_workbook(start=None):
-    """The workbook folder that holds `start` (default: the current folder), or None."""
-    here = Path(start if start is not None else os.getcwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / STATE_FILE).is_file():
-            return folder
+def _check_owned_and_private(path, what):
+    """Refuse `path` unless the current user owns it and others cannot write to it."""
+    if not hasattr(os, "getuid"):  # no owners and modes to check (Windows)
+        return
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if what == "state file" and not stat.S_ISREG(info.st_mode):
+        raise WorkbookError(f"{path}: the {what} is not a plain file (a symbolic link?); learn refuses it. "
+                            "Make a new workbook with `tinygrad-edu learn init NEWFOLDER`")
+    if info.st_uid != os.getuid():
+        raise WorkbookError(f"{path}: the {what} belongs to another user (uid {info.st_uid}), so its code is "
+                            "not yours; learn runs only your own workbook. Make one with "
+                            "`tinygrad-edu learn init NEWFOLDER`")
+    if info.st_mode & stat.S_IWOTH:
+        raise WorkbookError(f"{path}: the {what} is world-writable, so anyone on this computer could put code "
+                            f"there that learn would run. Make it private (chmod o-w {shlex.quote(str(path))}) "
+                            "and try again")
+
+
+def check_workbook_is_safe(folder):
+    """Raise WorkbookError unless `folder`, its state file and its package folder belong to
+    the current user and are not world-writable (learn imports and runs the code there)."""
+    folder = Path(folder)
+    _check_owned_and_private(folder, "workbook folder")
+    _check_owned_and_private(folder / STATE_FILE, "state file")
+    _check_owned_and_private(folder / PACKAGE, "package folder")
+
+
+def find_workbook(folder=None):
+    """The workbook in `folder` (default: the current folder), or None.
+
+    Only that folder is looked at: learn never walks up to a parent that happens to
+    hold a state file, since it imports and runs the code it finds there. A workbook
+    that another user owns, or that anyone may write to, is refused (WorkbookError).
+    """
+    here = Path(folder if folder is not None else os.getcwd()).expanduser().resolve()
+    if not (here / STATE_FILE).exists() and not (here / STATE_FILE).is_symlink():
+        return None
+    check_workbook_is_safe(here)
+    return here
+
+
+def enclosing_workbook(folder):
+    """The nearest folder at or above `folder` with a state file, or None. Only used to
+    refuse a workbook inside another one and to say where a workbook is; never to run it."""
+    here = Path(folder).expanduser().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / STATE_FILE).is_file():
+            return candidate
     return None
+
+
+# ----- the state file ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def state_lock(workbook):
+    """Hold the workbook's lock file (one writer of the state at a time; readers never wait)."""
+    path = Path(workbook) / LOCK_FILE
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as error:
+        raise WorkbookError(f"cannot open the lock file {path}: {error.strerror}") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def load_state(workbook):
@@ -156,42 +240,200 @@ def load_state(workbook):
 
 
 def save_state(workbook, state):
-    path = Path(workbook) / STATE_FILE
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write(Path(workbook) / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
-def copy_solution(workbook, number):
-    """Put the reference solution of lesson `number` into the workbook (learn skip).
+def update_state(workbook, change):
+    """Read the state, apply `change(state)` and write it back, all under the lock file, so
+    two commands at once (watch in one terminal, hint in another) never lose an update."""
+    with state_lock(workbook):
+        state = load_state(workbook)
+        before = json.dumps(state, sort_keys=True)
+        change(state)
+        if json.dumps(state, sort_keys=True) != before:
+            save_state(workbook, state)
+    return state
 
-    The learner's version of each changed file is kept in the backup folder first.
-    Returns the list of (file, function) regions written.
-    """
-    lesson_by_number(number)  # a ValueError for a lesson that does not exist
+
+# ----- the learner's code: copies, skip and reset -------------------------------------------------
+
+
+def lesson_regions_in(workbook, number):
+    """{(path, function): Region} of lesson `number` as the workbook has it now (a region
+    whose markers are gone is missing)."""
+    found = {}
+    for path in lesson_by_number(number).files:
+        try:
+            text = (Path(workbook) / PACKAGE / path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise WorkbookError(f"{Path(workbook) / PACKAGE / path} is missing from the workbook") from None
+        try:
+            regions = find_regions(text, path)
+        except RegionError as error:
+            raise WorkbookError(f"{error}; put the markers right, then try again") from None
+        for region in regions:
+            if region.lesson == number:
+                found[region.key] = region
+    return found
+
+
+def is_stub(region):
+    return region.body.strip().startswith("raise NotImplementedError(") and len(region.body.strip().splitlines()) == 1
+
+
+def keep_copy(workbook, number, why):
+    """Save the learner's code of lesson `number` (each region, not whole files) to a new,
+    timestamped file in the backup folder. Returns its path, or None when there was
+    nothing of the learner's to keep (every region still the stub or the reference)."""
+    lesson = lesson_by_number(number)
+    current = lesson_regions_in(workbook, number)
+    reference = {r.key: r for r in reference_regions() if r.lesson == number}
+    mine = [r for key, r in current.items()
+            if not is_stub(r) and (key not in reference or _dedent(r.body) != _dedent(reference[key].body))]
+    if not mine:
+        return None
+    now = datetime.datetime.now()
+    lines = [f"# Lesson {lesson.number} ({lesson.title}): your code, kept by `tinygrad-edu learn {why}` "
+             f"on {now.isoformat(sep=' ', timespec='seconds')}.",
+             "# To use it again, paste each part back between its markers.", ""]
+    for region in mine:
+        lines.append(f"# {PACKAGE}/{region.path}, {region.function} (was lines {region.begin + 1}-{region.end - 1})")
+        lines.append(region.body.rstrip("\n"))
+        lines.append("")
+    folder = Path(workbook) / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    # lessonNN-<copy number>-<command>-<date>-<time>.py: the copies of a lesson sort in the order made
+    count = len(list(folder.glob(f"lesson{number:02d}-*.py")))
+    for sequence in range(count + 1, count + 1000):
+        path = folder / f"lesson{number:02d}-{sequence:03d}-{why}-{now.strftime('%Y%m%d-%H%M%S')}.py"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        return path
+    raise WorkbookError(f"cannot name a new copy in {folder}")
+
+
+def _dedent(text):
+    return textwrap.dedent(text).strip()
+
+
+def _rewrite_lesson(workbook, number, body_for):
+    """Replace every region of lesson `number` in the workbook by body_for(reference region);
+    only the lines between the markers change. Returns the (path, function) pairs written."""
     workbook = Path(workbook)
-    written = []
-    by_file = {}
+    written, by_file = [], {}
     for region in reference_regions():
         if region.lesson == number:
             by_file.setdefault(region.path, []).append(region)
-    for name, regions in by_file.items():
+    texts = {}
+    for name, regions in by_file.items():  # every file is checked before any is written
         target = workbook / PACKAGE / name
         try:
-            original = target.read_text(encoding="utf-8")
+            text = target.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise WorkbookError(f"{target} is missing from the workbook") from None
-        text = original
         for region in regions:
-            text = replace_region(text, name, number, region.function, region.body, new_indent=region.indent)
+            try:
+                text = replace_region(text, name, number, region.function, body_for(region), new_indent=region.indent)
+            except RegionError as error:
+                raise WorkbookError(str(error)) from None
             written.append((name, region.function))
-        if text != original:
-            backup = workbook / BACKUP_DIR / f"lesson{number}" / name
-            backup.parent.mkdir(parents=True, exist_ok=True)
-            if not backup.exists():
-                shutil.copyfile(target, backup)
-            target.write_text(text, encoding="utf-8")
+        texts[name] = text
+    for name, text in texts.items():
+        target = workbook / PACKAGE / name
+        if target.read_text(encoding="utf-8") != text:
+            atomic_write(target, text)
     return written
+
+
+def copy_solution(workbook, number):
+    """Put the reference solution of lesson `number` into the workbook (learn skip), after
+    keeping a copy of the learner's own code of that lesson. Returns (regions written,
+    path of the copy or None)."""
+    lesson_by_number(number)  # a ValueError for a lesson that does not exist
+    lesson_regions_in(workbook, number)  # the files are there
+    kept = keep_copy(workbook, number, "skip")
+    written = _rewrite_lesson(workbook, number, lambda region: region.body)
+    return written, kept
+
+
+def reset_lesson(workbook, number):
+    """Put lesson `number`'s stubs back (learn reset), after keeping a copy of what they
+    replace. Nothing outside that lesson's regions changes. Returns (regions written,
+    path of the copy or None)."""
+    lesson = lesson_by_number(number)
+    lesson_regions_in(workbook, number)
+    kept = keep_copy(workbook, number, "reset")
+    written = _rewrite_lesson(workbook, number,
+                              lambda region: stub_line(region, stub_message(lesson)))
+    return written, kept
+
+
+# ----- finished code that the learner changed ----------------------------------------------------
+
+
+def _outside_lines(text, path):
+    """(line number, line) of every line outside the lesson regions (the markers included)."""
+    lines = text.splitlines()
+    inside = set()
+    for region in find_regions(text, path):
+        inside.update(range(region.begin + 1, region.end))  # 1-based numbers of the body lines
+    return [(i, line) for i, line in enumerate(lines, start=1) if i not in inside]
+
+
+def _ranges(numbers):
+    numbers = sorted(numbers)
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return parts
+
+
+def outside_changes(workbook):
+    """Where the workbook's finished code (outside the lesson regions) differs from the
+    package it was made from: a list of (file, description naming the lines)."""
+    source = reference_package()
+    changes = []
+    for name in package_modules(source):
+        mine_path = Path(workbook) / PACKAGE / name
+        try:
+            mine_text = mine_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            changes.append((f"{PACKAGE}/{name}", "the file is missing"))
+            continue
+        except (OSError, UnicodeDecodeError):
+            continue
+        reference_text = (source / name).read_text(encoding="utf-8")
+        try:
+            theirs, mine = _outside_lines(reference_text, name), _outside_lines(mine_text, name)
+        except RegionError:
+            changes.append((f"{PACKAGE}/{name}", "its lesson markers are broken (`tinygrad-edu learn status` "
+                                                 "names the line)"))
+            continue
+        a, b = [line.rstrip() for _, line in theirs], [line.rstrip() for _, line in mine]
+        if a == b:
+            continue
+        changed, removed_near = [], []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if tag in ("replace", "insert"):
+                changed.extend(mine[j][0] for j in range(j1, j2))
+            elif tag == "delete":
+                removed_near.append(mine[j1][0] if j1 < len(mine) else (mine[-1][0] if mine else 1))
+        parts = []
+        if changed:
+            spans = _ranges(changed)
+            parts.append(("line " if len(spans) == 1 and "-" not in spans[0] else "lines ") + ", ".join(spans))
+        if removed_near:
+            parts.append("lines removed near line " + ", ".join(_ranges(removed_near)))
+        changes.append((f"{PACKAGE}/{name}", "; ".join(parts)))
+    return changes
 
 
 def workbook_readme():
