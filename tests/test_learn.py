@@ -150,6 +150,39 @@ def test_replace_region_puts_code_between_the_markers():
         replace_region(no_markers, "m.py", 2, "f", "    return 0\n")
 
 
+CUT_SOURCE = '''\
+def sweep(x):
+    # BEGIN LESSON 4
+    return x + 1
+    # END LESSON 4
+
+
+def same_sweep_again(x):
+    """Finished code that would give lesson 4 away."""
+    # BEGIN CUT WITH LESSON 4
+    y = x + 1
+    return y
+    # comments after the last statement stay inside
+    # END CUT WITH LESSON 4
+'''
+
+
+def test_code_cut_with_a_lesson_is_stubbed_with_it_and_says_so():
+    regions = find_regions(CUT_SOURCE, "m.py")
+    assert [(r.lesson, r.function, r.cut) for r in regions] == [(4, "sweep", False), (4, "same_sweep_again", True)]
+    stubbed = stub_source(CUT_SOURCE, "m.py", {4}, lambda n: f"lesson {n}: to do")
+    namespace = {}
+    exec(compile(stubbed, "m.py", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="lesson 4: to do"):
+        namespace["sweep"](1)
+    with pytest.raises(NotImplementedError, match="cut from your workbook until lesson 4 passes"):
+        namespace["same_sweep_again"](1)
+    again = replace_region(stubbed, "m.py", 4, "same_sweep_again", regions[1].body, cut=True)
+    assert again == stub_source(CUT_SOURCE, "m.py", lambda r: not r.cut, lambda n: f"lesson {n}: to do")
+    with pytest.raises(RegionError, match="closes the region"):
+        find_regions("def f():\n    # BEGIN CUT WITH LESSON 1\n    return 1\n    # END LESSON 1\n", "m.py")
+
+
 @pytest.mark.parametrize(
     "source, message",
     [

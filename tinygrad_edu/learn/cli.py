@@ -34,6 +34,7 @@ from .workbook import (
     WorkbookError,
     copy_solution,
     enclosing_workbook,
+    fill_cut_regions,
     find_workbook,
     init_workbook,
     is_stub,
@@ -303,7 +304,7 @@ def _regions_in_workbook(workbook, lesson):
             regions = find_regions(file.read_text(encoding="utf-8"), path)
         except (OSError, RegionError):
             regions = []
-        found = [r for r in regions if r.lesson == lesson.number and r.function == function]
+        found = [r for r in regions if r.lesson == lesson.number and r.function == function and not r.cut]
         if found:
             region = found[0]
             rows.append((path, region.begin + 1, function, is_stub(region)))
@@ -349,18 +350,27 @@ def _stuck_line(lesson, state):
 
 
 def record_progress(workbook, result):
-    """Remember which lessons pass; returns (the state, the lessons that pass now but did
-    not last time). Read, changed and written under the workbook's lock."""
+    """Remember which lessons pass, and put back the finished code cut with them; returns
+    (the state, the lessons that pass now but did not last time, the (file, function)
+    pairs put back). The state is read, changed and written under the workbook's lock."""
     newly = []
     if result.state != "finished":
-        return load_state(workbook), newly
+        return load_state(workbook), newly, []
     passed = [lesson.number for lesson in LESSONS if result.outcome(lesson.number) == "passed"]
 
     def change(state):
         newly.extend(n for n in passed if n not in state["passed"])
         state["passed"] = passed
 
-    return update_state(workbook, change), newly
+    state = update_state(workbook, change)
+    return state, newly, fill_cut_regions(workbook, passed)
+
+
+def _show_filled(filled, out):
+    if filled:
+        names = ", ".join(f"{function}() in {path}" for path, function in filled)
+        print(_wrap(f"Finished code that would have given the lesson away is back in your workbook: {names}."),
+              file=out)
 
 
 def _notebook_line(lesson):
@@ -461,8 +471,9 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
 def _status(args, out):
     workbook = _locate(args.dir)
     result = run_lessons(workbook, stop=True)
-    state, newly = record_progress(workbook, result)
+    state, newly, filled = record_progress(workbook, result)
     current = show_status(workbook, result, state, out, newly=newly)
+    _show_filled(filled, out)
     _show_outside_changes(workbook, _Marks(out), out)
     return 0 if current is None and result.state == "finished" else 1
 
@@ -733,7 +744,7 @@ def _watch(args, out):
 
             progress(current)
             result = run_lessons(workbook, stop=True, on_progress=progress)
-            state, newly = record_progress(workbook, result)
+            state, newly, filled = record_progress(workbook, result)
             lesson = _current_lesson(result) if result.state == "finished" else None
             current = lesson.number if lesson else 1
             if saves.pending():  # saved again while the lessons ran: run again at once
@@ -748,6 +759,8 @@ def _watch(args, out):
                 print("-" * 40, file=out)
             for line in screen:
                 print(line, file=out)
+            if filled:
+                print(f"(put back, now that it passes: {', '.join(f for _, f in filled)})"[:WIDTH], file=out)
             print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out,
                   flush=True)
             saved = saves.wait()
@@ -780,7 +793,7 @@ def _solution(args, out):
     print(marks.text(f"Lesson {lesson.number}: {lesson.title}"), file=out)
     source = reference_package()
     for region in reference_regions():
-        if region.lesson != lesson.number:
+        if region.lesson != lesson.number or region.cut:
             continue
         text = (source / region.path).read_text(encoding="utf-8")
         print("", file=out)

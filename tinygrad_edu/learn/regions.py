@@ -10,6 +10,11 @@ lines at the block's indentation::
 A stub keeps both markers and puts one line between them, at the same
 indentation, that raises NotImplementedError naming the lesson. Everything
 outside the markers stays as it is, so a stubbed file still imports.
+
+Finished code that would answer a lesson if a learner read it beside the stub (a
+second copy of the same sweep, say) is marked the same way with
+``# BEGIN CUT WITH LESSON 3`` ... ``# END CUT WITH LESSON 3``: the workbook cuts it
+while lesson 3 is to do, and puts it back once lesson 3 passes.
 """
 
 import ast
@@ -23,11 +28,13 @@ __all__ = [
     "find_regions",
     "check_region_is_a_block",
     "stub_source",
+    "stub_line",
+    "cut_message",
     "replace_region",
     "region_function_source",
 ]
 
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) LESSON (?P<number>\d+)[ \t]*$")
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) (?P<cut>CUT WITH )?LESSON (?P<number>\d+)[ \t]*$")
 
 
 class RegionError(ValueError):
@@ -43,10 +50,15 @@ class Region:
     end: int  # line number (1-based) of the END marker
     indent: str
     body: str  # the lines between the markers, with their newlines
+    cut: bool = False  # finished code cut with the lesson, not code the learner writes
 
     @property
     def key(self):
         return (self.path, self.function)
+
+    @property
+    def marker(self):
+        return f"{'CUT WITH ' if self.cut else ''}LESSON {self.lesson}"
 
     def describe(self):
         return f"{self.function} in tinygrad_edu/{self.path} (lines {self.begin}-{self.end})"
@@ -87,22 +99,24 @@ def find_regions(text, path):
         match = _MARKER.match(line.rstrip("\r\n"))
         if not match:
             continue
-        number, kind, indent = int(match["number"]), match["kind"], match["indent"]
+        number, kind, indent, cut = int(match["number"]), match["kind"], match["indent"], bool(match["cut"])
+        name = f"{'CUT WITH ' if cut else ''}LESSON {number}"
         if kind == "BEGIN":
             if open_marker is not None:
                 raise RegionError(
-                    f"{path}, line {index}: BEGIN LESSON {number} inside the region of lesson "
+                    f"{path}, line {index}: BEGIN {name} inside the region of lesson "
                     f"{open_marker[0]} that starts on line {open_marker[1]} (regions cannot nest)"
                 )
-            open_marker = (number, index, indent)
+            open_marker = (number, index, indent, cut)
             continue
         if open_marker is None:
-            raise RegionError(f"{path}, line {index}: END LESSON {number} without a BEGIN LESSON {number} above it")
-        begin_number, begin_line, begin_indent = open_marker
-        if number != begin_number:
+            raise RegionError(f"{path}, line {index}: END {name} without a BEGIN {name} above it")
+        begin_number, begin_line, begin_indent, begin_cut = open_marker
+        if number != begin_number or cut != begin_cut:
+            opened = f"{'CUT WITH ' if begin_cut else ''}LESSON {begin_number}"
             raise RegionError(
-                f"{path}, line {index}: END LESSON {number} closes the region that line {begin_line} "
-                f"opened as BEGIN LESSON {begin_number}"
+                f"{path}, line {index}: END {name} closes the region that line {begin_line} "
+                f"opened as BEGIN {opened}"
             )
         if indent != begin_indent:
             raise RegionError(
@@ -122,7 +136,7 @@ def find_regions(text, path):
         enclosing = [name for first, last, name in spans if first < begin_line and last_code <= last]
         if not enclosing:
             raise RegionError(f"{path}, line {begin_line}: the region of lesson {number} is not inside a function")
-        regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body))
+        regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body, cut))
         open_marker = None
     if open_marker is not None:
         raise RegionError(f"{path}, line {open_marker[1]}: BEGIN LESSON {open_marker[0]} is never closed")
@@ -145,8 +159,15 @@ def stub_line(region, message):
     return f"{region.indent}raise NotImplementedError({message!r})\n"
 
 
+def cut_message(number):
+    """The NotImplementedError text of finished code cut with lesson `number`."""
+    return (f"cut from your workbook until lesson {number} passes (it would give that lesson away); "
+            "`tinygrad-edu learn status` puts it back then")
+
+
 def stub_source(text, path, lessons, message_for):
-    """`text` with the body of every region of a lesson in `lessons` replaced by a stub.
+    """`text` with the body of every region of a lesson in `lessons` replaced by a stub
+    (regions cut with the lesson too, with `cut_message`).
 
     `lessons` is a set of lesson numbers, or a function that takes a Region and says
     whether to stub it. `message_for(number)` gives the NotImplementedError text for
@@ -156,22 +177,26 @@ def stub_source(text, path, lessons, message_for):
     lines = text.splitlines(keepends=True)
     for region in reversed(find_regions(text, path)):
         if wanted(region):
-            lines[region.begin : region.end - 1] = [stub_line(region, message_for(region.lesson))]
+            message = cut_message(region.lesson) if region.cut else message_for(region.lesson)
+            lines[region.begin : region.end - 1] = [stub_line(region, message)]
     return "".join(lines)
 
 
-def replace_region(text, path, lesson, function, new_body, new_indent=None):
-    """`text` with the body of lesson `lesson`'s region in `function` replaced by `new_body`.
+def replace_region(text, path, lesson, function, new_body, new_indent=None, cut=False):
+    """`text` with the body of lesson `lesson`'s region in `function` replaced by `new_body`
+    (with `cut`, the region cut with that lesson).
 
     `new_body` is re-indented from `new_indent` (its original indentation) to the
     indentation of the markers found in `text`. Raises RegionError when `text` has no
     such region (for example when its markers were deleted).
     """
-    matches = [r for r in find_regions(text, path) if r.lesson == lesson and r.function == function]
+    matches = [r for r in find_regions(text, path)
+               if r.lesson == lesson and r.function == function and r.cut == cut]
     if not matches:
+        name = f"{'CUT WITH ' if cut else ''}LESSON {lesson}"
         raise RegionError(
-            f"tinygrad_edu/{path}: no '# BEGIN LESSON {lesson}' ... '# END LESSON {lesson}' markers "
-            f"in {function} (were they deleted? put them back around your code)"
+            f"tinygrad_edu/{path}: no '# BEGIN {name}' ... '# END {name}' markers "
+            f"in {function} (were they deleted? put them back around the code)"
         )
     region = matches[0]
     if new_indent is not None and new_indent != region.indent:

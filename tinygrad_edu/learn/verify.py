@@ -3,7 +3,8 @@
 1. The table is consistent: lessons numbered 1..N, each with a title, an idea,
    at least one region, at least two hints and a test file.
 2. The markers in the source match the table: every region belongs to a lesson,
-   every region the table names is marked, and each is a block of whole statements.
+   every region the table names is marked, and each is a block of whole statements
+   (regions of finished code cut with a lesson too, which the table does not list).
 3. The reference package passes every lesson test, and every lesson has a test.
 4. For each lesson L, a workbook with lessons L, L+1, ... stubbed passes every
    earlier lesson (so a lesson's tests use only what earlier lessons built), and
@@ -26,6 +27,45 @@ from .runner import TESTS_DIR, run_lessons
 from .workbook import package_modules, reference_package, write_package
 
 __all__ = ["verify"]
+
+
+def solution_lines(lesson, regions=None):
+    """The non-trivial lines of lesson `lesson`'s reference solution, whitespace removed:
+    the lines a hint must never give away (short ones such as `return out` are common
+    to any code and are let through)."""
+    from .workbook import reference_regions
+
+    lines = set()
+    for region in regions if regions is not None else reference_regions():
+        if region.lesson != lesson.number or region.cut:
+            continue
+        for line in region.body.splitlines():
+            code = line.split("  #")[0].strip()
+            if code.startswith("#"):
+                continue
+            squeezed = "".join(code.split())
+            if len(squeezed) >= 12:
+                lines.add(squeezed)
+    return lines
+
+
+def check_hints(regions=None):
+    """Problems with the hints: three levels (the idea, where to look, the shape of the
+    code with ____ blanks), and no line of the solution in any of them."""
+    problems = []
+    for lesson in LESSONS:
+        if len(lesson.hints) != 3:
+            problems.append(f"lesson {lesson.number} needs three hints (the idea, where to look, the shape of "
+                            f"the code); it has {len(lesson.hints)}")
+        elif "____" not in lesson.hints[2]:
+            problems.append(f"lesson {lesson.number}: the last hint shows the shape of the code with ____ blanks")
+        given = solution_lines(lesson, regions)
+        for level, hint in enumerate(lesson.hints, start=1):
+            squeezed = "".join(hint.split())
+            for line in sorted(given):
+                if line in squeezed:
+                    problems.append(f"lesson {lesson.number}, hint {level} gives away a line of the solution: {line}")
+    return problems
 
 
 def check_table():
@@ -80,6 +120,8 @@ def check_markers():
         if region.lesson not in known:
             problems.append(f"{region.describe()}: marked for lesson {region.lesson}, which does not exist")
             continue
+        if region.cut:
+            continue
         if region.key in marked.get(region.lesson, set()):
             problems.append(f"{region.describe()}: a second region of lesson {region.lesson} in the same function")
         marked.setdefault(region.lesson, set()).add(region.key)
@@ -126,7 +168,10 @@ def verify(out=None, workers=None, per_region=True):
     report(not marker_problems,
            f"the markers: {len(regions)} regions, each inside one lesson's functions as the table says",
            marker_problems)
-    if table or marker_problems:
+    hint_problems = check_hints(regions)
+    report(not hint_problems, "the hints: the idea, where to look, the shape of the code; no line of a solution",
+           hint_problems)
+    if table or marker_problems or hint_problems:
         print(f"verify: stopped after {time.perf_counter() - start:.1f} s with {len(problems)} problem(s)",
               file=out, flush=True)
         return problems
@@ -139,11 +184,12 @@ def verify(out=None, workers=None, per_region=True):
             root = scratch / f"from{lesson.number}"
             write_package(root, stubbed=set(range(lesson.number, n + 1)))
             jobs[f"from{lesson.number}"] = (root, list(range(1, lesson.number + 1)))
+        learner_regions = [region for region in regions if not region.cut]
         if per_region:
-            for i, region in enumerate(regions):
+            for i, region in enumerate(learner_regions):
                 root = scratch / f"region{i}"
                 write_package(root, stubbed=lambda r, region=region: r.lesson == region.lesson
-                              and r.key == region.key)
+                              and r.key == region.key and not r.cut)
                 jobs[f"region{i}"] = (root, [region.lesson])
         workers = workers or max(2, os.cpu_count() or 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -189,12 +235,13 @@ def verify(out=None, workers=None, per_region=True):
 
     if per_region:
         details = []
-        for i, region in enumerate(regions):
+        for i, region in enumerate(learner_regions):
             result = results[f"region{i}"]
             if result.outcome(region.lesson) != "failed":
                 details.append(f"with only {region.function} ({region.path}) stubbed, lesson {region.lesson} "
                                "still passes: no test needs it")
-        report(not details, f"every region is tested: stubbing any one of the {len(regions)} alone fails its lesson",
+        report(not details, f"every region is tested: stubbing any one of the {len(learner_regions)} alone fails "
+                            "its lesson",
                details)
 
     took = time.perf_counter() - start

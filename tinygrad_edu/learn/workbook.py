@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from .lessons import LESSONS, lesson_by_number, stub_message
-from .regions import RegionError, find_regions, replace_region, stub_line, stub_source
+from .regions import RegionError, cut_message, find_regions, replace_region, stub_line, stub_source
 
 try:
     import fcntl
@@ -45,6 +45,7 @@ __all__ = [
     "update_state",
     "copy_solution",
     "reset_lesson",
+    "fill_cut_regions",
     "keep_copy",
     "outside_changes",
     "reference_regions",
@@ -272,7 +273,7 @@ def lesson_regions_in(workbook, number):
         except RegionError as error:
             raise WorkbookError(f"{error}; put the markers right, then try again") from None
         for region in regions:
-            if region.lesson == number:
+            if region.lesson == number and not region.cut:
                 found[region.key] = region
     return found
 
@@ -287,7 +288,7 @@ def keep_copy(workbook, number, why):
     nothing of the learner's to keep (every region still the stub or the reference)."""
     lesson = lesson_by_number(number)
     current = lesson_regions_in(workbook, number)
-    reference = {r.key: r for r in reference_regions() if r.lesson == number}
+    reference = {r.key: r for r in reference_regions() if r.lesson == number and not r.cut}
     mine = [r for key, r in current.items()
             if not is_stub(r) and (key not in reference or _dedent(r.body) != _dedent(reference[key].body))]
     if not mine:
@@ -320,9 +321,11 @@ def _dedent(text):
     return textwrap.dedent(text).strip()
 
 
-def _rewrite_lesson(workbook, number, body_for):
-    """Replace every region of lesson `number` in the workbook by body_for(reference region);
-    only the lines between the markers change. Returns the (path, function) pairs written."""
+def _rewrite_lesson(workbook, number, body_for, wanted=None):
+    """Replace every region of lesson `number` (those cut with it included) in the workbook
+    by body_for(reference region), or only the regions for which wanted(reference region,
+    workbook text) is true; only the lines between the markers change. Returns the
+    (path, function) pairs of the learner's regions written."""
     workbook = Path(workbook)
     written, by_file = [], {}
     for region in reference_regions():
@@ -336,11 +339,15 @@ def _rewrite_lesson(workbook, number, body_for):
         except FileNotFoundError:
             raise WorkbookError(f"{target} is missing from the workbook") from None
         for region in regions:
+            if wanted is not None and not wanted(region, text):
+                continue
             try:
-                text = replace_region(text, name, number, region.function, body_for(region), new_indent=region.indent)
+                text = replace_region(text, name, number, region.function, body_for(region),
+                                      new_indent=region.indent, cut=region.cut)
             except RegionError as error:
                 raise WorkbookError(str(error)) from None
-            written.append((name, region.function))
+            if not region.cut:
+                written.append((name, region.function))
         texts[name] = text
     for name, text in texts.items():
         target = workbook / PACKAGE / name
@@ -367,9 +374,32 @@ def reset_lesson(workbook, number):
     lesson = lesson_by_number(number)
     lesson_regions_in(workbook, number)
     kept = keep_copy(workbook, number, "reset")
-    written = _rewrite_lesson(workbook, number,
-                              lambda region: stub_line(region, stub_message(lesson)))
+    written = _rewrite_lesson(workbook, number, lambda region: stub_line(
+        region, cut_message(number) if region.cut else stub_message(lesson)))
     return written, kept
+
+
+def fill_cut_regions(workbook, numbers):
+    """Put back the finished code cut with each lesson in `numbers` (lessons that pass),
+    where it is still cut. Returns the (path, function) pairs filled in."""
+    filled = []
+    for number in numbers:
+        def still_cut(region, text):
+            if not region.cut:
+                return False
+            found = [r for r in find_regions(text, region.path)
+                     if r.cut and r.lesson == region.lesson and r.function == region.function]
+            if found and is_stub(found[0]):
+                filled.append((region.path, region.function))
+                return True
+            return False
+
+        if any(r.cut and r.lesson == number for r in reference_regions()):
+            try:
+                _rewrite_lesson(workbook, number, lambda region: region.body, wanted=still_cut)
+            except (WorkbookError, RegionError, OSError):
+                continue  # markers a learner broke: status reports them elsewhere
+    return filled
 
 
 # ----- finished code that the learner changed ----------------------------------------------------
