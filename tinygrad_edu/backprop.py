@@ -89,10 +89,7 @@ def sigmoid_derivative_from_output(y):
 #
 #   p_l = w_l i_l,   o_l = s(p_l),   p_r = w_r o_l,   o_r = s(p_r),   P = -1/2 (d - o_r)^2
 #
-# The chain rule, one link at a time, with dP/do_r = d - o_r and do/dp = o (1 - o):
-#
-#   dP/dw_r = (d - o_r) * o_r (1 - o_r) * o_l
-#   dP/dw_l = (d - o_r) * o_r (1 - o_r) * w_r * o_l (1 - o_l) * i_l
+# dP/dw_r and dP/dw_l follow from the chain rule, one link of this picture at a time.
 
 
 class TwoNeuronForward(NamedTuple):
@@ -107,15 +104,15 @@ class TwoNeuronForward(NamedTuple):
 class TwoNeuronDeltas(NamedTuple):
     """dP/dp for each neuron: how the performance changes with the neuron's product."""
 
-    delta_l: float  # o_l (1 - o_l) * w_r * delta_r
-    delta_r: float  # o_r (1 - o_r) * (d - o_r)
+    delta_l: float  # dP/dp_l
+    delta_r: float  # dP/dp_r
 
 
 class TwoNeuronGradients(NamedTuple):
     """dP/dw for both weights (the direction of steepest ASCENT of P)."""
 
-    dP_dw_l: float  # delta_l * i_l
-    dP_dw_r: float  # delta_r * o_l
+    dP_dw_l: float
+    dP_dw_r: float
 
 
 def _two_neuron_inputs(where, i_l, w_l, w_r, d=0.0):
@@ -125,13 +122,13 @@ def _two_neuron_inputs(where, i_l, w_l, w_r, d=0.0):
 def two_neuron_forward(i_l, w_l, w_r):
     """p_l = w_l i_l,  o_l = s(p_l),  p_r = w_r o_l,  o_r = s(p_r)."""
     i_l, w_l, w_r, _ = _two_neuron_inputs("two_neuron_forward", i_l, w_l, w_r)
-    # BEGIN LESSON 9
+    # BEGIN LESSON 7
     p_l = w_l * i_l
     o_l = sigmoid(p_l)
     p_r = w_r * o_l
     o_r = sigmoid(p_r)
     return TwoNeuronForward(p_l, o_l, p_r, o_r)
-    # END LESSON 9
+    # END LESSON 7
 
 
 def two_neuron_performance(i_l, w_l, w_r, d):
@@ -142,25 +139,29 @@ def two_neuron_performance(i_l, w_l, w_r, d):
 
 
 def two_neuron_deltas(i_l, w_l, w_r, d):
-    """delta_r = o_r (1 - o_r)(d - o_r),   delta_l = o_l (1 - o_l) w_r delta_r."""
+    """delta_r = dP/dp_r and delta_l = dP/dp_l: how P moves with each neuron's product p."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_deltas", i_l, w_l, w_r, d)
-    # BEGIN LESSON 9
+    # BEGIN LESSON 7
+    # With dP/do_r = d - o_r and do/dp = o (1 - o):
+    #   delta_r = o_r (1 - o_r)(d - o_r),   delta_l = o_l (1 - o_l) w_r delta_r
     net = two_neuron_forward(i_l, w_l, w_r)
     delta_r = sigmoid_derivative_from_output(net.o_r) * (d - net.o_r)
     delta_l = sigmoid_derivative_from_output(net.o_l) * w_r * delta_r
     return TwoNeuronDeltas(delta_l, delta_r)
-    # END LESSON 9
+    # END LESSON 7
 
 
 def two_neuron_performance_gradients(i_l, w_l, w_r, d):
-    """dP/dw_r = (d - o_r) o_r (1 - o_r) o_l = delta_r o_l,
-    dP/dw_l = (d - o_r) o_r (1 - o_r) w_r o_l (1 - o_l) i_l = delta_l i_l."""
+    """dP/dw_l and dP/dw_r, the slopes of the performance P in each weight."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_performance_gradients", i_l, w_l, w_r, d)
-    # BEGIN LESSON 9
+    # BEGIN LESSON 7
+    # The chain rule, one link at a time:
+    #   dP/dw_r = (d - o_r) * o_r (1 - o_r) * o_l                            = delta_r o_l
+    #   dP/dw_l = (d - o_r) * o_r (1 - o_r) * w_r * o_l (1 - o_l) * i_l      = delta_l i_l
     o_l = two_neuron_forward(i_l, w_l, w_r).o_l
     delta_l, delta_r = two_neuron_deltas(i_l, w_l, w_r, d)
     return TwoNeuronGradients(dP_dw_l=delta_l * i_l, dP_dw_r=delta_r * o_l)
-    # END LESSON 9
+    # END LESSON 7
 
 
 def two_neuron_ascent_step(i_l, w_l, w_r, d, rate):
@@ -175,6 +176,7 @@ def two_neuron_ascent_step(i_l, w_l, w_r, d, rate):
 
 
 def gradients(mlp, x, target):
+    # BEGIN CUT WITH LESSON 7
     """dE/dp for every parameter p of an all-sigmoid MLP, for one sample, by the delta rule.
 
     E = 1/2 sum_k (t_k - o_k)^2 (what `nn.squared_error` computes). Going backwards:
@@ -222,6 +224,7 @@ def gradients(mlp, x, target):
                 for j, o_j in enumerate(layer_inputs)
             ]
     return [g for layer in grads for neuron in layer for g in neuron]
+    # END CUT WITH LESSON 7
 
 
 def _read_numbers(values, name):

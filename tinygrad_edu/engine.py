@@ -110,9 +110,11 @@ class Value:
         return self.op
 
     def _backward(self) -> None:
+        # BEGIN CUT WITH LESSON 4
         """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
+        # END CUT WITH LESSON 4
 
     # ----- operators: each one calls its rule in tinygrad_edu.ops -----------------------------
 
@@ -213,17 +215,17 @@ class Value:
         leaves = [node for node in order if node._rule is None]
         earlier = [leaf.grad for leaf in leaves]
         try:
+            # BEGIN LESSON 4
             for node in order:
                 node.grad = 0.0
             self.grad = 1.0
             for node in reversed(order):  # the chain rule: each node passes its gradient down
-                # BEGIN LESSON 3
                 a, b = node._a, node._b
                 if a is not None:
                     a.grad += node.grad * node._da
                 if b is not None:
                     b.grad += node.grad * node._db
-                # END LESSON 3
+            # END LESSON 4
             # Leaves add this call's gradient to what they had, as one sum: two calls give
             # exactly twice one call.
             for leaf, before in zip(leaves, earlier):
@@ -315,22 +317,19 @@ _new = object.__new__
 
 # ----- graph walks ------------------------------------------------------------------------------
 
-_EXPANDED = object()  # stack marker: "the node below me has all its children ordered"
-
-
 def topological_order(root: Value) -> List[Value]:
-    """Every node that `root` depends on (and `root`), each after all of its children.
-
-    An iterative depth-first search: a node is pushed to be expanded and, below a
-    marker, again to be listed once everything pushed above the marker is done.
-    """
-    # BEGIN LESSON 2
+    """Every node that `root` depends on (and `root`), each after all of its children."""
+    # BEGIN LESSON 3
+    # An iterative depth-first search (no recursion, so any depth works): a node is pushed
+    # to be expanded and, below a marker, again to be listed once everything pushed above
+    # the marker is done.
+    expanded = object()  # the marker: "the node below me has all its children ordered"
     order = []
     seen = set()
     stack: List[Any] = [root]
     while stack:
         node = stack.pop()
-        if node is _EXPANDED:
+        if node is expanded:
             order.append(stack.pop())
             continue
         if node in seen:
@@ -341,13 +340,13 @@ def topological_order(root: Value) -> List[Value]:
             order.append(node)  # a leaf has no children to wait for
             continue
         stack.append(node)
-        stack.append(_EXPANDED)
+        stack.append(expanded)
         if b is not None:
             stack.append(b)
         if a is not None:
             stack.append(a)  # pushed last, so the left operand is ordered first
     return order
-    # END LESSON 2
+    # END LESSON 3
 
 
 # ----- gradients as values: grad() and higher derivatives -------------------------------------
@@ -389,6 +388,7 @@ def chain_rule(root: Value, create_graph: bool = False, steps: Optional[List[Any
     the local derivatives come from the ops' rules as Values (see `grad`).
     """
     global _gradient_graph_depth
+    # BEGIN CUT WITH LESSON 4
     order = topological_order(root)
     sums: Dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     _gradient_graph_depth += create_graph
@@ -411,6 +411,7 @@ def chain_rule(root: Value, create_graph: bool = False, steps: Optional[List[Any
     finally:
         _gradient_graph_depth -= create_graph
     return sums
+    # END CUT WITH LESSON 4
 
 
 def _rule_local_grads(node: Value) -> List[Any]:

@@ -39,7 +39,6 @@ def numerical_gradient(f, xs, h=1e-6):
     if not (h > 0.0 and math.isfinite(h)):
         raise ValueError(f"numerical_gradient: the step h must be a positive finite number, got {h!r}")
 
-    # BEGIN LESSON 4
     def f_at(point):
         out = f(point)
         return out.data if isinstance(out, Value) else float(out)
@@ -51,7 +50,6 @@ def numerical_gradient(f, xs, h=1e-6):
         down[i] -= h
         slopes.append((f_at(up) - f_at(down)) / (2.0 * h))
     return slopes
-    # END LESSON 4
 
 
 def gradcheck(f, xs, tol=1e-6, h=1e-6):
@@ -99,7 +97,6 @@ def linear_approximation_errors(f, xs, direction, steps):
         raise ValueError(
             f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}"
         )
-    # BEGIN LESSON 4
     inputs = [Value(x) for x in xs]
     base = f(inputs)
     base.backward()
@@ -110,4 +107,3 @@ def linear_approximation_errors(f, xs, direction, steps):
         predicted = base.data + sum(g * t * d for g, d in zip(gradient, direction))
         errors.append(abs(moved - predicted))
     return errors
-    # END LESSON 4

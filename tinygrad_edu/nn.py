@@ -26,6 +26,7 @@ __all__ = [
     "MLP",
     "squared_error",
     "mse",
+    "composed_sigmoid",
     "binary_cross_entropy",
 ]
 
@@ -50,6 +51,15 @@ def _check_count(n, what):
     return n
 
 
+def composed_sigmoid(x):
+    """s(x) = 1 / (1 + e^-x) built from the operations neg, exp, + and / (no sigmoid op):
+    four nodes whose local derivatives backward() multiplies into the sigmoid's slope."""
+    x = _as_value(x, "composed_sigmoid")
+    # BEGIN LESSON 5
+    return 1 / (1 + (-x).exp())
+    # END LESSON 5
+
+
 class Module:
     """Anything with parameters: a neuron, a layer, a whole network."""
 
@@ -72,20 +82,21 @@ class Neuron(Module):
         rng = rng if rng is not None else random.Random(0)
         self.w = [Value(rng.uniform(-limit, limit), label=f"{name}.w{i}") for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b")
-        self._apply = ACTIVATIONS[activation]
 
     def __call__(self, x):
         """z = w . x + b (summed left to right), then the activation."""
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"Neuron: expected {len(w)} inputs, got {len(x)}")
-        # BEGIN LESSON 8
+        # BEGIN LESSON 9
         z = w[0] * x[0]
         for i in range(1, len(w)):
             z = z + w[i] * x[i]
         z = z + self.b
-        return z if self._apply is None else self._apply(z)
-        # END LESSON 8
+        if self.activation == "linear":
+            return z
+        return ACTIVATIONS[self.activation](z)
+        # END LESSON 9
 
     def parameters(self):
         return self.w + [self.b]
@@ -114,7 +125,10 @@ class Layer(Module):
         # END LESSON 10
 
     def parameters(self):
+        """Every neuron's parameters, neuron by neuron, in one list."""
+        # BEGIN LESSON 10
         return [p for neuron in self.neurons for p in neuron.parameters()]
+        # END LESSON 10
 
     def __repr__(self):
         return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)}, {self.activation})"
@@ -168,7 +182,10 @@ class MLP(Module):
         # END LESSON 10
 
     def parameters(self):
+        """Every layer's parameters, layer by layer, in one list."""
+        # BEGIN LESSON 10
         return [p for layer in self.layers for p in layer.parameters()]
+        # END LESSON 10
 
     @property
     def nouts(self):
@@ -248,7 +265,6 @@ class MLP(Module):
             layer.activation = stored["activation"]
             for neuron, weights, bias in zip(layer.neurons, stored["weights"], stored["biases"]):
                 neuron.activation = stored["activation"]
-                neuron._apply = ACTIVATIONS[stored["activation"]]
                 for w, value in zip(neuron.w, weights):
                     w.data = float(value)
                 neuron.b.data = float(bias)
@@ -354,20 +370,22 @@ def _as_value(x, where):
 
 
 def squared_error(output, target):
-    """E = 1/2 * sum_k (t_k - a_k)^2, the error of the seeds. dE/da_k = a_k - t_k."""
-    # BEGIN LESSON 8
+    """E = 1/2 * sum_k (t_k - a_k)^2, the error of the seeds, for one output (a Value
+    or a number) and its target, or for equal-length lists of them."""
+    pairs = [(_as_value(a, "squared_error (output)"), t) for a, t in _pairs(output, target, "squared_error")]
+    # BEGIN LESSON 11
     total = None
-    for a, t in _pairs(output, target, "squared_error"):
-        a = _as_value(a, "squared_error (output)")
+    for a, t in pairs:
         diff = t - a
         term = diff * diff
         total = term if total is None else total + term
     return 0.5 * total
-    # END LESSON 8
+    # END LESSON 11
 
 
 def mse(outputs, targets):
     """Mean squared error: 1/N * sum_i (o_i - t_i)^2."""
+    # BEGIN CUT WITH LESSON 11
     pairs = _pairs(outputs, targets, "mse")
     total = None
     for o, t in pairs:
@@ -375,6 +393,7 @@ def mse(outputs, targets):
         term = diff * diff
         total = term if total is None else total + term
     return total * (1.0 / len(pairs))
+    # END CUT WITH LESSON 11
 
 
 def binary_cross_entropy(outputs, targets):

@@ -223,14 +223,14 @@ class Sub(Op):
     formula = ("1", "-1")
 
     def forward(self, a, b):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         return a - b
-        # END LESSON 5
+        # END LESSON 2
 
     def local_grads(self, out, a, b):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         return 1.0, -1.0
-        # END LESSON 5
+        # END LESSON 2
 
 
 class Mul(Op):
@@ -257,16 +257,16 @@ class Div(Op):
     formula = ("1/{b}", "-{out}/{b}")
 
     def forward(self, a, b):
-        # BEGIN LESSON 5
         if b == 0.0:
             raise ZeroDivisionError(f"/: division by zero in {a!r} / {b!r}")
+        # BEGIN LESSON 2
         return a / b
-        # END LESSON 5
+        # END LESSON 2
 
     def local_grads(self, out, a, b):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         return 1 / b, -out / b
-        # END LESSON 5
+        # END LESSON 2
 
 
 class Neg(Op):
@@ -276,14 +276,14 @@ class Neg(Op):
     formula = "-1"
 
     def forward(self, a):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         return -a
-        # END LESSON 5
+        # END LESSON 2
 
     def local_grads(self, out, a):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         return (-1.0,)
-        # END LESSON 5
+        # END LESSON 2
 
 
 class Pow(Op):
@@ -293,25 +293,25 @@ class Pow(Op):
     formula = ("{b} {a}^({b} - 1)", "{out} ln({a})")
 
     def forward(self, a, b):
-        # BEGIN LESSON 5
         if a == 0.0 and b < 0.0:
             raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {b!r} ({a!r} ** {b!r})")
         if a < 0.0 and not float(b).is_integer():
             raise ValueError(f"**: {a!r} ** {b!r} is not a real number (a negative base needs a whole-number exponent)")
         try:
+            # BEGIN LESSON 2
             return a**b
+            # END LESSON 2
         except OverflowError:
             raise OverflowError(f"**: {a!r} ** {b!r} is too large for a float") from None
-        # END LESSON 5
 
     def local_grads(self, out, a, b):
-        # BEGIN LESSON 5
+        # BEGIN LESSON 2
         # x^0 = 1 is flat everywhere, even at x = 0 where the formula would divide by 0.
         d_base = 0.0 if not isinstance(b, Value) and b == 0 else b * a ** (b - 1)
+        # END LESSON 2
         # d/db needs ln(a); a number exponent (the usual x ** 2) has no derivative to take.
         d_exponent = out * log(a) if _positive(a) else 0.0
         return d_base, d_exponent
-        # END LESSON 5
 
     def apply(self, a: Any, b: Any = _UNARY) -> Value:
         # With a Value exponent the base must be positive: d/db = a^b ln(a).
@@ -337,16 +337,16 @@ class Exp(Op):
     formula = "{out}"
 
     def forward(self, a):
-        # BEGIN LESSON 6
         if a > LARGEST_EXP_INPUT:
             raise OverflowError(f"exp: exp({a!r}) is too large for a float (inputs must be at most {LARGEST_EXP_INPUT})")
+        # BEGIN LESSON 5
         return math.exp(a)
-        # END LESSON 6
+        # END LESSON 5
 
     def local_grads(self, out, a):
-        # BEGIN LESSON 6
+        # BEGIN LESSON 5
         return (out,)
-        # END LESSON 6
+        # END LESSON 5
 
 
 class Log(Op):
@@ -374,7 +374,9 @@ class Tanh(Op):
         return math.tanh(a)  # saturates to +-1 without overflow
 
     def local_grads(self, out, a):
+        # BEGIN LESSON 6
         return (1 - out * out,)
+        # END LESSON 6
 
 
 class Sigmoid(Op):
@@ -384,12 +386,10 @@ class Sigmoid(Op):
     formula = "{out}(1 - {out})"
 
     def forward(self, a):
-        # BEGIN LESSON 6
         if a >= 0.0:
             return 1.0 / (1.0 + math.exp(-a))  # e^-a <= 1: cannot overflow
         e = math.exp(a)  # e^a < 1: cannot overflow
         return e / (1.0 + e)
-        # END LESSON 6
 
     def local_grads(self, out, a):
         # BEGIN LESSON 6
@@ -404,18 +404,16 @@ class Relu(Op):
     formula = "1 if {a} > 0 else 0"
 
     def forward(self, a):
-        # BEGIN LESSON 11
         if a > 0.0:
             return a
         if a <= 0.0:
             return 0.0
         raise ValueError(f"relu: the input is {a!r}, not a number (was .data set to nan by hand?)")
-        # END LESSON 11
 
     def local_grads(self, out, a):
-        # BEGIN LESSON 11
-        return (1.0 if _number(a) > 0.0 else 0.0,)
-        # END LESSON 11
+        # BEGIN LESSON 6
+        return (1.0 if a > 0.0 else 0.0,)  # a Value compares by its .data, so this works for both
+        # END LESSON 6
 
 
 ADD, SUB, MUL, DIV, POW, NEG = Add(), Sub(), Mul(), Div(), Pow(), Neg()

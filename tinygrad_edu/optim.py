@@ -77,13 +77,15 @@ class SGD(Optimizer):
     def step(self):
         """Update every parameter from its .grad: v = momentum * v + grad, then p -= lr * v."""
         self._check_gradients()
-        # BEGIN LESSON 10
+        # BEGIN LESSON 11
         lr, momentum, velocity = self.lr, self.momentum, self.velocity
         for i, p in enumerate(self.params):
             v = momentum * velocity[i] + p.grad
             velocity[i] = v
-            p.data = self._check_step(p, p.data - lr * v)
-        # END LESSON 10
+            p.data = p.data - lr * v
+        # END LESSON 11
+        for p in self.params:
+            self._check_step(p, p.data)
 
 
 class Adam(Optimizer):
@@ -135,32 +137,42 @@ def _starting_point(x0, steps, where):
 def gradient_descent(f, x0, lr, steps):
     """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
 
-    `f` maps a Value to a Value; f'(x_n) comes from backward(). Returns the list
-    [x_0, x_1, ..., x_steps] of floats. On f(x) = x^2 - 4x + 6 from 8 with lr 0.1
+    `f` maps a Value to a Value. Returns the list [x_0, x_1, ..., x_steps] of floats. On f(x) = x^2 - 4x + 6 from 8 with lr 0.1
     it gives 8, 6.8, 5.84, 5.072, ... (x_n - 2 = 6 * 0.8^n).
     """
     lr = _check_learning_rate(lr, "gradient_descent")
     x = _starting_point(x0, steps, "gradient_descent")
+    f = _returning_values(f, "gradient_descent")
     path = [x]
-    # BEGIN LESSON 7
     for n in range(steps):
-        point = Value(x, label="x")
         try:
+            # BEGIN LESSON 8
+            point = Value(x, label="x")
             y = f(point)
-            if not isinstance(y, Value):
-                raise TypeError(f"gradient_descent: f must return a Value, got {type(y).__name__} {y!r}")
             y.backward()
             x = x - lr * point.grad
+            # END LESSON 8
             if not math.isfinite(x):
                 raise OverflowError(f"x became {x!r}")
         except OverflowError as e:
             raise ValueError(
-                f"gradient_descent: step {n + 1} from x = {point.data!r} left the float range "
+                f"gradient_descent: step {n + 1} from x = {path[-1]!r} left the float range "
                 f"(diverging: try a smaller learning rate than {lr!r}): {e}"
             ) from e
         path.append(x)
-    # END LESSON 7
     return path
+
+
+def _returning_values(f, where):
+    """`f`, checked at each call to return a Value (a float has no gradient to follow)."""
+
+    def checked(x):
+        y = f(x)
+        if not isinstance(y, Value):
+            raise TypeError(f"{where}: f must return a Value, got {type(y).__name__} {y!r}")
+        return y
+
+    return checked
 
 
 def newton(f, x0, steps):
@@ -172,6 +184,7 @@ def newton(f, x0, steps):
     f'' comes from `engine.grad` with ``create_graph=True``. Returns [x_0, ..., x_steps].
     """
     x = _starting_point(x0, steps, "newton")
+    # BEGIN CUT WITH LESSON 8
     path = [x]
     for n in range(steps):
         point = Value(x, label="x")
@@ -189,3 +202,4 @@ def newton(f, x0, steps):
             raise ValueError(f"newton: step {n + 1} from x = {point.data!r} left the float range")
         path.append(x)
     return path
+    # END CUT WITH LESSON 8

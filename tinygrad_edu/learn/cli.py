@@ -285,26 +285,38 @@ def _show_failure(test, marks, out, workbook, indent="    "):
         lines += _fold(line, indent + line[: len(line) - len(line.lstrip())], "    ") if line.strip() else [""]
     frame = _learner_frame(test, workbook)
     where = f"{frame['file']}, line {frame['line']}, in {frame['function']}" if frame else None
-    if test.exception == "NotImplementedError" and where:
+    if test.exception == "NotImplementedError" and where and "cut from your workbook" in (test.message or ""):
+        lines += _fold(f"raised at {where}: finished code that comes back once that lesson passes", indent)
+    elif test.exception == "NotImplementedError" and where:
         lines += _fold(f"raised by the stub at {where}: write your code there in place of the raise", indent)
     elif where:
-        lines += _fold(f"raised at {where}" + (f":  {frame['code']}" if frame["code"] else ""), indent)
+        lines += _fold(f"raised at {where}" + (":" if frame["code"] else ""), indent)
+        if frame["code"]:
+            lines += _fold(frame["code"], indent + "    ")
     if test.test_line and test.exception not in ("NotImplementedError", "AssertionError"):
-        lines += _fold(f"in the test: {test.test_line}", indent)
+        place, _, code = test.test_line.partition(": ")
+        lines += _fold(f"in the test, {place}:", indent)
+        lines += _fold(code, indent + "    ")
     for line in lines:
         print(marks.text(line), file=out)
+
+
+def _places(lesson):
+    """(lesson number, file, function) of the code a lesson asks for: its own regions, or
+    for a challenge the earlier regions it revisits."""
+    return [(lesson.number, path, function) for path, function in lesson.regions] + list(lesson.revisits)
 
 
 def _regions_in_workbook(workbook, lesson):
     """(path, line, function, still a stub?) for each region of `lesson` in the workbook."""
     rows = []
-    for path, function in lesson.regions:
+    for number, path, function in _places(lesson):
         file = Path(workbook) / PACKAGE / path
         try:
             regions = find_regions(file.read_text(encoding="utf-8"), path)
         except (OSError, RegionError):
             regions = []
-        found = [r for r in regions if r.lesson == lesson.number and r.function == function and not r.cut]
+        found = [r for r in regions if r.lesson == number and r.function == function and not r.cut]
         if found:
             region = found[0]
             rows.append((path, region.begin + 1, function, is_stub(region)))
@@ -315,7 +327,11 @@ def _regions_in_workbook(workbook, lesson):
 
 def _show_next_step(workbook, lesson, state, out, watching=False):
     rows = _regions_in_workbook(workbook, lesson)
-    if any(stub for _, _, _, stub in rows):
+    if lesson.challenge:
+        number = lesson.revisits[0][0]
+        print(_wrap(f"Next (optional): lesson {lesson.number} asks more of your lesson {number} code, between its "
+                    f"'# BEGIN LESSON {number}' and '# END LESSON {number}' lines:"), file=out)
+    elif any(stub for _, _, _, stub in rows):
         print(_wrap(f"Next: lesson {lesson.number} is yours to write, between its "
                     f"'# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:"), file=out)
     else:
@@ -364,6 +380,18 @@ def record_progress(workbook, result):
 
     state = update_state(workbook, change)
     return state, newly, fill_cut_regions(workbook, passed)
+
+
+def run_and_record(workbook, on_progress=None):
+    """Run the lessons in order and record the progress. When that puts back code cut
+    with a lesson that now passes, run once more: a later lesson may need that code."""
+    result = run_lessons(workbook, stop=True, on_progress=on_progress)
+    state, newly, filled = record_progress(workbook, result)
+    if filled:
+        result = run_lessons(workbook, stop=True, on_progress=on_progress)
+        state, more, again = record_progress(workbook, result)
+        newly, filled = newly + [n for n in more if n not in newly], filled + again
+    return result, state, newly, filled
 
 
 def _show_filled(filled, out):
@@ -440,10 +468,13 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
         print(marks.text(line), file=out)
     print("", file=out)
     if current is None:
-        print(f"All {total} lessons pass: you have rebuilt the engine, from + and * to a network that learns XOR.",
-              file=out)
+        print(_wrap(f"All {total} lessons pass: you have rebuilt the engine, from + and * to a network that "
+                    "learns XOR."), file=out)
         print(f"Compare your code with the reference: `{COMMAND} solution N`.", file=out)
         return None
+    if current.challenge:
+        print(_wrap(f"All {total - 1} lessons of the path pass: you have rebuilt the engine. One optional "
+                    "challenge remains:"), file=out)
     print(marks.text(f"Lesson {current.number}: {current.title}"), file=out)
     print(_wrap(marks.text(current.idea), "  "), file=out)
     notebook = _notebook_line(current)
@@ -470,12 +501,12 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
 
 def _status(args, out):
     workbook = _locate(args.dir)
-    result = run_lessons(workbook, stop=True)
-    state, newly, filled = record_progress(workbook, result)
+    result, state, newly, filled = run_and_record(workbook)
     current = show_status(workbook, result, state, out, newly=newly)
     _show_filled(filled, out)
     _show_outside_changes(workbook, _Marks(out), out)
-    return 0 if current is None and result.state == "finished" else 1
+    done = current is None or current.challenge
+    return 0 if done and result.state == "finished" else 1
 
 
 # ----- hint ------------------------------------------------------------------------------------
@@ -743,8 +774,7 @@ def _watch(args, out):
                     print(line, file=out, flush=True)
 
             progress(current)
-            result = run_lessons(workbook, stop=True, on_progress=progress)
-            state, newly, filled = record_progress(workbook, result)
+            result, state, newly, filled = run_and_record(workbook, on_progress=progress)
             lesson = _current_lesson(result) if result.state == "finished" else None
             current = lesson.number if lesson else 1
             if saves.pending():  # saved again while the lessons ran: run again at once
@@ -792,8 +822,9 @@ def _solution(args, out):
         print(f"The reference solution of lesson {lesson.number}:", file=out)
     print(marks.text(f"Lesson {lesson.number}: {lesson.title}"), file=out)
     source = reference_package()
+    places = {(number, path, function) for number, path, function in _places(lesson)}
     for region in reference_regions():
-        if region.lesson != lesson.number or region.cut:
+        if region.cut or (region.lesson, region.path, region.function) not in places:
             continue
         text = (source / region.path).read_text(encoding="utf-8")
         print("", file=out)
@@ -839,9 +870,20 @@ def _kept(kept, out):
         print(f"    {kept.relative_to(kept.parent.parent)}", file=out)
 
 
+def _challenge_has_no_code(lesson, command, out):
+    number, path, function = lesson.revisits[0]
+    print(_wrap(f"Lesson {lesson.number} is an optional challenge with no code of its own: it asks more of "
+                f"{function} ({PACKAGE}/{path}) from lesson {number}. `{COMMAND} solution {lesson.number} "
+                f"--reveal` shows the reference; `{COMMAND} {command} {number}` works on lesson {number}'s code."),
+          file=out)
+    return 1
+
+
 def _skip(args, out):
     workbook = _locate(args.workbook)
     lesson = lesson_by_number(args.number)
+    if lesson.challenge:
+        return _challenge_has_no_code(lesson, "skip", out)
     if not _confirm(workbook, lesson, args, "Skipping replaces your code with the reference solution.", out):
         return 1
     written, kept = copy_solution(workbook, lesson.number)
@@ -863,6 +905,8 @@ def _skip(args, out):
 def _reset(args, out):
     workbook = _locate(args.workbook)
     lesson = lesson_by_number(args.number)
+    if lesson.challenge:
+        return _challenge_has_no_code(lesson, "reset", out)
     current = [r for r in _regions_in_workbook(workbook, lesson)]
     if all(stub for *_, stub in current):
         print(f"Lesson {lesson.number} is still the stub: nothing to reset.", file=out)

@@ -7,7 +7,14 @@ Each lesson names
   ``# BEGIN LESSON n`` ... ``# END LESSON n`` block. The reference package is the
   solution; ``learn init`` replaces each block with a stub,
 * its tests: the file ``lesson_tests/test_lessonNN_<slug>.py``, marked ``lessonN``,
-* hints, from a gentle nudge to the explicit answer.
+* three hints: the idea, where to look, and the shape of the code with blanks
+  (``____``). No hint holds a line of the solution (``learn verify`` checks it);
+  the solution itself comes only from ``learn solution N --reveal``,
+* the notebook(s) that show the same idea (``notebooks/NN_name.ipynb``).
+
+A challenge lesson (optional, the last) writes no new region: its tests ask more of
+code written in an earlier lesson (``revisits``), and ``counterexample`` is a version
+of that code that passes the earlier lesson but not the challenge.
 
 The order obeys one rule, checked by ``tinygrad-edu learn verify``: a lesson's tests
 use only what it and earlier lessons build. Everything the package has outside the
@@ -32,7 +39,10 @@ class Lesson:
     seed: str  # the seed question(s) it draws on, e.g. "004", or "" when none
     regions: tuple  # (file inside tinygrad_edu/, qualified function name) pairs
     hints: tuple  # three levels: the idea, where to look, the shape of the code with blanks (____)
-    notebooks: tuple = ()  # the notebooks that show the idea (file names in notebooks/)
+    notebooks: tuple = ()  # the notebooks that show the idea (file names in notebooks/, no .ipynb)
+    challenge: bool = False  # optional: the path is done without it
+    revisits: tuple = ()  # (lesson, file, function) of earlier regions a challenge asks more of
+    counterexample: str = ""  # a body for the revisited region that passes its lesson, not the challenge
 
     @property
     def marker(self):
@@ -64,11 +74,12 @@ LESSONS = (
     Lesson(
         number=1,
         slug="add-mul",
-        title="+ and *: a value and its local derivatives",
+        title="A local derivative",
         idea=(
-            "Every operation computes its result and, at the same moment, how the result "
-            "moves when each input moves: d(a+b)/da = 1, d(ab)/da = b. The engine stores "
-            "these numbers in the new node; backpropagation only ever multiplies them."
+            "An operation's rule has two halves: its value, and how that value moves when one "
+            "operand moves a little while the others stay put: the local derivatives. If a "
+            "grows by h, a + b grows by h and a * b by b * h, so d(a+b)/da = 1 and d(ab)/da = b. "
+            "Every node stores these numbers; backpropagation only multiplies and adds them."
         ),
         seed="000",
         regions=(
@@ -78,274 +89,185 @@ LESSONS = (
             ("ops.py", "Mul.local_grads"),
         ),
         hints=(
-            "Read Value.tanh and Value.log further down in engine.py: they are finished "
-            "operations. Each one computes the output, computes d(output)/d(input), and "
-            "returns _new_node(...). Your four methods follow the same pattern with two operands.",
-            "_new_node(data, op, a=None, da=0.0, b=None, db=0.0, constant=None): a and b are "
-            "the operands that are Values (leave one out when that operand is a plain number), "
-            "da and db their local derivatives, constant the plain-number operand. For a * b "
-            "the local derivatives are b.data and a.data; keywords read well, e.g. "
-            "_new_node(c * self.data, \"*\", b=self, db=c, constant=c). Turn a plain number "
-            "into a float with _as_real(other, \"*\"), which also rejects strings and None.",
-            "For a Value on the other side, and for a plain number:\n"
-            "    if isinstance(other, Value):\n"
-            "        return _new_node(self.data + other.data, \"+\", self, 1.0, other, 1.0, None)\n"
-            "    c = _as_real(other, \"+\")\n"
-            "    return _new_node(self.data + c, \"+\", self, 1.0, None, 0.0, c)\n"
-            "In __radd__ (c + a) self is the RIGHT operand:\n"
-            "    c = _as_real(other, \"+\")\n"
-            "    return _new_node(c + self.data, \"+\", None, 0.0, self, 1.0, c)\n"
-            "__mul__ and __rmul__ are the same with \"*\" and the other operand as the local derivative "
-            "(other.data for self, self.data for other, c for a number).",
+            "Think of nudging: hold b still, move a by a tiny h, and ask how far the result "
+            "moves, per unit of h. That ratio is d(result)/da. Do the same for b. For a sum "
+            "the answer does not depend on a or b at all; for a product it does.",
+            "tinygrad_edu/ops.py, the classes Add and Mul. Read Log or Tanh further down: they "
+            "are finished rules. forward gets the operands' numbers and returns the value; "
+            "local_grads gets the value (out) and the same numbers, and returns a tuple with one "
+            "derivative per operand, in operand order. Making the node, and plain numbers on "
+            "either side, are handled for you.",
+            "Each method is one line:\n"
+            "    def forward(self, a, b):\n"
+            "        return ____                # the value\n"
+            "    def local_grads(self, out, a, b):\n"
+            "        return ____, ____          # d(out)/da, d(out)/db\n"
+            "For Mul, the first blank is how much a * b moves per unit move of a.",
         ),
+        notebooks=("01_linear_approximation",),
     ),
     Lesson(
         number=2,
-        slug="topological-order",
-        title="Topological order: children before parents",
+        slug="more-local-derivatives",
+        title="More local derivatives",
         idea=(
-            "The chain rule needs d(output)/d(node) complete before it is passed on to the "
-            "node's children. Listing the graph so that every node comes after everything "
-            "it was computed from gives that order (read backwards)."
-        ),
-        seed="002",
-        regions=(("engine.py", "topological_order"),),
-        hints=(
-            "Start from root and follow .children (or the private _a and _b slots) down to the "
-            "leaves. A node may only be appended to the list once all of its children are in "
-            "it. Keep a set of nodes already seen: in a*a the same child appears twice.",
-            "A recursive depth-first search is the classic answer, but a chain 10,000 nodes deep "
-            "exceeds Python's recursion limit (about 1,000). Use a list as an explicit stack "
-            "instead. Push each node twice: once to expand it, and again, below a marker object, "
-            "to append it after its children are done.",
-            "    order, seen, stack = [], set(), [root]\n"
-            "    while stack:\n"
-            "        node = stack.pop()\n"
-            "        if node is _FINISHED:           # its children are all in order now\n"
-            "            order.append(stack.pop())\n"
-            "            continue\n"
-            "        if node in seen:\n"
-            "            continue\n"
-            "        seen.add(node)\n"
-            "        if node._a is None and node._b is None:\n"
-            "            order.append(node)          # a leaf waits for nothing\n"
-            "            continue\n"
-            "        stack += [node, _FINISHED]\n"
-            "        # then push node._b and node._a (those that are not None)\n"
-            "    return order",
-        ),
-    ),
-    Lesson(
-        number=3,
-        slug="backward",
-        title="backward(): the chain rule, node by node",
-        idea=(
-            "d(output)/d(child) = sum over the child's consumers of d(output)/d(consumer) * "
-            "d(consumer)/d(child). Sweep the nodes in reverse topological order and add "
-            "node.grad * local_grad into each child: paths that meet again add up."
-        ),
-        seed="002, 004",
-        regions=(("engine.py", "Value.backward"),),
-        hints=(
-            "Get the order with topological_order(self). The output's own gradient is "
-            "d(self)/d(self) = 1. Then walk the list backwards: by the time you reach a node, "
-            "every node that used it has already passed its share down.",
-            "Use +=, never =: a node used twice (a*a + a) receives a contribution from each use. "
-            "Interior nodes must start at 0 on every call, but leaves keep what earlier calls "
-            "gave them (that is why a second backward() doubles a leaf's gradient). A node is a "
-            "leaf when node._a and node._b are both None.",
-            "    order = topological_order(self)\n"
-            "    for node in order:\n"
-            "        if node._a is not None or node._b is not None:\n"
-            "            node.grad = 0.0               # interior: start from 0\n"
-            "    self.grad = 1.0\n"
-            "    for node in reversed(order):\n"
-            "        if node._a is not None:\n"
-            "            node._a.grad += node.grad * node._da\n"
-            "        if node._b is not None:\n"
-            "            node._b.grad += node.grad * node._db",
-        ),
-    ),
-    Lesson(
-        number=4,
-        slug="linear-approximation",
-        title="The linear approximation: checking gradients by nudging",
-        idea=(
-            "A derivative is the slope of the best linear approximation: f(x + dx) ~ f(x) + "
-            "sum_i df/dx_i dx_i. So nudging one input and watching the output estimates a "
-            "gradient without the chain rule, and the error of the approximation shrinks "
-            "like dx^2: a step 10x smaller gives an error about 100x smaller."
+            "The same two halves for a - b, -a, a / b and a ** b. Subtraction is one node with "
+            "local derivatives (1, -1); micrograd builds it as a + (-b), which gives the same "
+            "gradient with one node more. For a / b, moving b moves the result by -a / b^2 "
+            "per unit, which is -out / b: rules may reuse the value they computed."
         ),
         seed="000",
         regions=(
-            ("gradcheck.py", "numerical_gradient"),
-            ("gradcheck.py", "linear_approximation_errors"),
-        ),
-        hints=(
-            "numerical_gradient: for each input i, evaluate f a little above and a little below "
-            "xs[i], keeping the other inputs as they are. linear_approximation_errors: compare "
-            "f at x + t*d with the prediction of its tangent plane at x.",
-            "Central differences: (f(x + h e_i) - f(x - h e_i)) / (2h). It is much more accurate "
-            "than (f(x + h) - f(x)) / h, whose error shrinks only like h. f may return a Value: "
-            "use .data then. For the tangent plane, get the gradient at x with backward() on "
-            "Values, then predicted = f(x) + sum_i grad_i * t * d_i.",
-            "numerical_gradient:\n"
-            "    slopes = []\n"
-            "    for i in range(len(xs)):\n"
-            "        up, down = list(xs), list(xs)\n"
-            "        up[i] += h\n"
-            "        down[i] -= h\n"
-            "        slopes.append((value(f(up)) - value(f(down))) / (2 * h))  # value: .data of a Value\n"
-            "    return slopes\n"
-            "linear_approximation_errors:\n"
-            "    inputs = [Value(x) for x in xs]\n"
-            "    base = f(inputs)\n"
-            "    base.backward()\n"
-            "    for each t in steps: moved = f([Value(x + t * d) for x, d in zip(xs, direction)]).data\n"
-            "    predicted = base.data + sum(x.grad * t * d for x, d in zip(inputs, direction))\n"
-            "    errors.append(abs(moved - predicted))",
-        ),
-    ),
-    Lesson(
-        number=5,
-        slug="more-arithmetic",
-        title="-, /, ** and negation",
-        idea=(
-            "More operations, the same pattern: the value and its local derivatives side by "
-            "side. d(a/b)/db = -a/b^2, d(a^c)/da = c a^(c-1), d(c^b)/db = c^b ln c. Errors "
-            "belong at the operation: dividing by zero raises there, not as a NaN later."
-        ),
-        seed="",
-        regions=(
             ("ops.py", "Sub.forward"),
             ("ops.py", "Sub.local_grads"),
-            ("ops.py", "Div.forward"),
-            ("ops.py", "Div.local_grads"),
             ("ops.py", "Neg.forward"),
             ("ops.py", "Neg.local_grads"),
+            ("ops.py", "Div.forward"),
+            ("ops.py", "Div.local_grads"),
             ("ops.py", "Pow.forward"),
             ("ops.py", "Pow.local_grads"),
         ),
         hints=(
-            "Write each method like __add__ and __mul__ from lesson 1: the value, the local "
-            "derivative for each operand, then _new_node. The docstring above each method "
-            "gives the derivatives. The helpers below the class (_check_divisor, _power, "
-            "_power_slope, _check_value_exponent_base, _finite) do the error checking for you.",
-            "Reuse the output where you can: for out = a / b, d/db = -out / b. For c - a the "
-            "Value is the RIGHT operand: _new_node(c - self.data, \"-\", None, 0.0, self, -1.0, c). "
-            "Negation has one operand and no constant: _new_node(-self.data, \"neg\", self, -1.0, "
-            "None, 0.0, None). Python's own ** returns a complex number for (-8) ** (1/3); "
-            "_power(base, exponent) raises ValueError instead.",
-            "    # a ** c with a plain number c\n"
-            "    out = _power(self.data, c)\n"
-            "    return _new_node(out, \"**\", self, _power_slope(self.data, c), None, 0.0, c)\n"
-            "    # a / c with a plain number c\n"
-            "    _check_divisor(self.data, c)\n"
-            "    return _new_node(self.data / c, \"/\", self, 1.0 / c, None, 0.0, c)\n"
-            "With a Value exponent b, call _check_value_exponent_base(a, b) first; then "
-            "d/db = out * math.log(a). Wrap a local derivative that could overflow (1/b for a tiny b) "
-            "in _finite(local, \"/\", value).",
+            "Nudge each operand on its own, as in lesson 1. a - b falls when b grows. -a has one "
+            "operand, so one local derivative. a / b is a * (1 / b): the power rule on b^-1 "
+            "gives the second derivative. For a ** b you write only d/da (the power rule); "
+            "d/db = a^b ln(a) is written for you below it.",
+            "tinygrad_edu/ops.py, the classes Sub, Neg, Div and Pow. An op of one operand "
+            "returns a tuple of one: (x,) with the comma. The checks for dividing by zero "
+            "and for impossible powers are above your lines and already done. In Pow.local_grads "
+            "your line must set the name the return statement below it uses.",
+            "    return ____, ____            # Sub: d/da, d/db\n"
+            "    return (____,)               # Neg: one operand, one derivative\n"
+            "    return 1 / ____, -____ / ____  # Div: d/da, d/db (out is a / b)\n"
+            "    d_base = ____ * ____ ** (____ - 1)   # Pow: the power rule\n"
+            "The forward methods are the plain Python operators.",
         ),
+        notebooks=("01_linear_approximation",),
+    ),
+    Lesson(
+        number=3,
+        slug="topological-order",
+        title="A topological order",
+        idea=(
+            "The chain rule can pass d(output)/d(node) on to a node's children only once it is "
+            "complete, that is once every node that uses this node has passed its share. List "
+            "the graph so that each node comes after everything it was computed from; read "
+            "backwards, that list is a safe order for the sweep. Any such order will do."
+        ),
+        seed="002",
+        regions=(("engine.py", "topological_order"),),
+        hints=(
+            "A node may join the list only after all of its children have. Visiting the "
+            "children first and appending the node afterwards (a depth-first search) gives "
+            "exactly that. A node can be reached twice (in a*a, or when two nodes use it): "
+            "remember which nodes are already listed.",
+            "tinygrad_edu/engine.py, topological_order. A node's operands are node.children "
+            "(a tuple; a leaf has none). A set works for 'already seen': Values are hashable. "
+            "A helper function defined inside topological_order that calls itself on each "
+            "child is fine here (lesson 12 is about graphs too deep for that).",
+            "    order, seen = [], set()\n"
+            "    def visit(node):\n"
+            "        if ____ in seen:\n"
+            "            return\n"
+            "        seen.add(____)\n"
+            "        for child in ____:\n"
+            "            ____\n"
+            "        order.append(____)\n"
+            "    visit(____)\n"
+            "    return order",
+        ),
+        notebooks=("02_chain_rule_graph",),
+    ),
+    Lesson(
+        number=4,
+        slug="chain-rule-sweep",
+        title="The chain-rule sweep",
+        idea=(
+            "d(output)/d(child) = sum over the child's consumers of d(output)/d(consumer) * "
+            "d(consumer)/d(child). Seed the output with d(output)/d(output) = 1, then walk the "
+            "topological order backwards: every node, when reached, is complete and adds "
+            "grad * local derivative into each of its children. Paths that meet again add up."
+        ),
+        seed="002, 004",
+        regions=(("engine.py", "Value.backward"),),
+        hints=(
+            "Three steps: every node starts at 0 (this call's sum begins empty); the output "
+            "gets 1; then, from the output down, each node hands each child its gradient times "
+            "the local derivative on that edge. Use +=, never =: a child used twice gets "
+            "two shares.",
+            "tinygrad_edu/engine.py, Value.backward: `order` (from your topological_order) is "
+            "ready above your lines, and the code after them gives the leaves back what they "
+            "had before the call (so two calls give twice the gradient). For one node, "
+            "node.children and node.local_grads line up: zip them.",
+            "    for node in ____:\n"
+            "        node.grad = ____\n"
+            "    self.grad = ____\n"
+            "    for node in ____(order):\n"
+            "        for child, local in zip(____, ____):\n"
+            "            child.grad += ____ * ____",
+        ),
+        notebooks=("02_chain_rule_graph", "08_forward_vs_reverse_mode"),
+    ),
+    Lesson(
+        number=5,
+        slug="sigmoid-from-exp",
+        title="A sigmoid from exp, + and /",
+        idea=(
+            "exp is its own derivative, so its rule can return the value it computed. With exp, "
+            "+, / and negation the sigmoid s(x) = 1 / (1 + e^-x) needs no rule of its own: "
+            "backward() through those four nodes multiplies their local derivatives into "
+            "e^-x / (1 + e^-x)^2, which is y(1 - y) for y = s(x), the formula of the seeds, "
+            "found by the chain rule alone."
+        ),
+        seed="002, 004",
+        regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("nn.py", "composed_sigmoid")),
+        hints=(
+            "The slope of e^x at x is e^x itself, the value forward just computed. For the "
+            "sigmoid, write the formula 1 / (1 + e^-x) with the operations you have: every "
+            "operator on a Value builds a node, and a plain number on either side is fine.",
+            "tinygrad_edu/ops.py, class Exp (the math module is imported there), and "
+            "composed_sigmoid in tinygrad_edu/nn.py, where x is already a Value. A Value has an "
+            "exp() method and supports unary minus.",
+            "    return math.____(a)          # Exp.forward\n"
+            "    return (____,)               # Exp.local_grads: which of out and a?\n"
+            "    return 1 / (1 + (____).exp())  # composed_sigmoid",
+        ),
+        notebooks=("03_sigmoid_derivative",),
     ),
     Lesson(
         number=6,
-        slug="exp-sigmoid",
-        title="exp and the sigmoid: y(1 - y)",
+        slug="activation-rules",
+        title="Activation rules",
         idea=(
-            "The sigmoid s(x) = 1 / (1 + e^-x) has the derivative s(1 - s), written with its "
-            "OUTPUT: the chain rule through 1/g, 1 + e^h and -x gives e^-x / (1 + e^-x)^2, "
-            "which simplifies to y(1 - y). Its largest value is 0.25, at x = 0."
+            "Written with its output, each activation's slope is short: s(1 - s) for the "
+            "sigmoid (at most 0.25, at 0), 1 - t^2 for tanh, and a step for ReLU. Far from 0 "
+            "the sigmoid is flat (s'(10) is about 4.54e-5) and k sigmoids in a row multiply "
+            "a gradient by at most 0.25^k; ReLU passes it on unchanged (1) or not at all (0)."
         ),
-        seed="002, 004",
-        regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("ops.py", "Sigmoid.forward"),
-                 ("ops.py", "Sigmoid.local_grads")),
+        seed="003",
+        regions=(("ops.py", "Sigmoid.local_grads"), ("ops.py", "Tanh.local_grads"), ("ops.py", "Relu.local_grads")),
         hints=(
-            "exp is its own derivative, so the local derivative of e^a is the output itself. "
-            "For the sigmoid, compute y first and write the local derivative with y, as the "
-            "docstring says.",
-            "1 / (1 + math.exp(-a)) overflows for a = -1000 (e^1000 is too large for a float). "
-            "For a < 0 use the equal form e^a / (1 + e^a), where e^a is small. exp should raise "
-            "OverflowError for a > _LARGEST_EXP_INPUT (about 709.78) rather than return inf.",
-            "    # exp\n"
-            "    out = math.exp(a)\n"
-            "    return _new_node(out, \"exp\", self, out, None, 0.0, None)\n"
-            "    # sigmoid\n"
-            "    if a >= 0.0:\n"
-            "        s = 1.0 / (1.0 + math.exp(-a))\n"
-            "    else:\n"
-            "        e = math.exp(a)\n"
-            "        s = e / (1.0 + e)\n"
-            "    return _new_node(s, \"sigmoid\", self, s * (1.0 - s), None, 0.0, None)",
+            "Lesson 5 showed the sigmoid's slope is y(1 - y) with y its output; tanh's slope is "
+            "1 minus the square of its output; ReLU's output follows its input where the input "
+            "is positive and is stuck at 0 elsewhere, so its slope is 1 or 0 (take 0 at exactly 0).",
+            "tinygrad_edu/ops.py, the classes Sigmoid, Tanh and Relu: only local_grads is yours "
+            "(the values are computed for you). `out` is the output; `a` the input. Each returns "
+            "a tuple of one.",
+            "    return (____ * (1 - ____),)          # Sigmoid\n"
+            "    return (1 - ____ * ____,)            # Tanh\n"
+            "    return (1.0 if ____ > 0.0 else ____,)  # Relu",
         ),
+        notebooks=("06_activation_derivatives_and_saturation",),
     ),
     Lesson(
         number=7,
-        slug="gradient-descent",
-        title="Gradient descent on a parabola",
-        idea=(
-            "To go downhill, step against the slope: x <- x - lr * f'(x). On f(x) = x^2 - 4x + 6 "
-            "from 8 with lr 0.1 the steps are 8, 6.8, 5.84, 5.072, ... and x - 2 shrinks by 0.8 "
-            "each time, towards the minimum at 2."
-        ),
-        seed="003",
-        regions=(("optim.py", "gradient_descent"),),
-        hints=(
-            "Each step needs f'(x) at the current x. You have an engine that computes "
-            "derivatives: make x a Value, compute f of it, and call backward().",
-            "Inside the loop: point = Value(x); y = f(point); y.backward(); then point.grad is "
-            "f'(x). Take the step with plain floats and append the new x to path. Use a fresh "
-            "Value every step, or the leaf's gradient accumulates across steps.",
-            "    for n in range(steps):\n"
-            "        point = Value(x, label=\"x\")\n"
-            "        f(point).backward()\n"
-            "        x = x - lr * point.grad\n"
-            "        path.append(x)\n"
-            "(The reference also turns an overflow into a ValueError that suggests a smaller "
-            "learning rate.)",
-        ),
-    ),
-    Lesson(
-        number=8,
-        slug="neuron-error",
-        title="A neuron and its error E = 1/2 sum (t - a)^2",
-        idea=(
-            "A neuron computes net = w . x + b and a = sigmoid(net); the error is "
-            "E = 1/2 sum_k (t_k - a_k)^2. By the chain rule dE/dw_j = -(t - a) * a(1 - a) * x_j: "
-            "three local factors, which backward() multiplies for you."
-        ),
-        seed="004",
-        regions=(("nn.py", "Neuron.__call__"), ("nn.py", "squared_error")),
-        hints=(
-            "Build both with Value arithmetic only; no derivative appears in this lesson. The "
-            "neuron's activation function is already chosen for you in self._apply (None means "
-            "linear: return net itself).",
-            "Neuron: start with z = w[0] * x[0], add the other w[i] * x[i] and then self.b. "
-            "squared_error: _pairs(output, target, \"squared_error\") pairs single values or "
-            "lists, and _as_value turns a plain-number output into a Value. Sum (t - a) * (t - a) "
-            "over the pairs and multiply by 0.5.",
-            "Neuron.__call__:\n"
-            "    z = w[0] * x[0]\n"
-            "    for i in range(1, len(w)):\n"
-            "        z = z + w[i] * x[i]\n"
-            "    z = z + self.b\n"
-            "    return z if self._apply is None else self._apply(z)\n"
-            "squared_error:\n"
-            "    total = None\n"
-            "    for a, t in _pairs(output, target, \"squared_error\"):\n"
-            "        diff = t - _as_value(a, \"squared_error (output)\")\n"
-            "        total = diff * diff if total is None else total + diff * diff\n"
-            "    return 0.5 * total",
-        ),
-    ),
-    Lesson(
-        number=9,
         slug="two-neuron-net",
-        title="Backpropagation by hand: the two-neuron net",
+        title="The two-neuron net by hand",
         idea=(
-            "The classic derivation: one input, two sigmoid neurons in a row, performance "
-            "P = -1/2 (d - o_r)^2. dP/dw_r = (d - o_r) o_r(1 - o_r) o_l and dP/dw_l = (d - o_r) "
-            "o_r(1 - o_r) w_r o_l(1 - o_l) i_l: the left gradient reuses the right one's factors "
-            "(delta_r). Your formulas must equal what your engine's backward() finds."
+            "One input, two sigmoid neurons in a row, performance P = -1/2 (d - o_r)^2. By the "
+            "chain rule dP/dw_r is a product of three factors and dP/dw_l of five: (d - o_r), "
+            "o_r(1 - o_r), w_r, o_l(1 - o_l), i_l. The left gradient reuses the right one's "
+            "first two (delta_r). Your hand-derived numbers must equal what backward() finds."
         ),
         seed="002",
         regions=(
@@ -354,87 +276,188 @@ LESSONS = (
             ("backprop.py", "two_neuron_performance_gradients"),
         ),
         hints=(
-            "This file uses plain floats only, no Value. Follow the picture in the comment above "
-            "TwoNeuronForward: p_l = w_l i_l, o_l = s(p_l), p_r = w_r o_l, o_r = s(p_r). "
-            "sigmoid and sigmoid_derivative_from_output are given.",
-            "delta_r = o_r(1 - o_r)(d - o_r) and delta_l = o_l(1 - o_l) * w_r * delta_r. Then "
-            "dP/dw_r = delta_r * o_l (the right neuron's input is o_l) and dP/dw_l = delta_l * i_l. "
-            "Return the named tuples, e.g. TwoNeuronDeltas(delta_l, delta_r): mind the order.",
-            "    # two_neuron_forward\n"
-            "    p_l = w_l * i_l\n"
-            "    o_l = sigmoid(p_l)\n"
-            "    p_r = w_r * o_l\n"
-            "    o_r = sigmoid(p_r)\n"
-            "    return TwoNeuronForward(p_l, o_l, p_r, o_r)\n"
-            "    # two_neuron_deltas\n"
-            "    net = two_neuron_forward(i_l, w_l, w_r)\n"
-            "    delta_r = sigmoid_derivative_from_output(net.o_r) * (d - net.o_r)\n"
-            "    delta_l = sigmoid_derivative_from_output(net.o_l) * w_r * delta_r\n"
-            "    return TwoNeuronDeltas(delta_l, delta_r)\n"
-            "    # two_neuron_performance_gradients\n"
-            "    return TwoNeuronGradients(dP_dw_l=delta_l * i_l, dP_dw_r=delta_r * o_l)",
+            "Walk the picture from the output back to each weight, one link at a time: P "
+            "depends on o_r, o_r on p_r, p_r on w_r (and on o_l), o_l on p_l, p_l on w_l. Each "
+            "link is one local derivative; the product along the path is the gradient. "
+            "dP/do_r = d - o_r and do/dp = o(1 - o).",
+            "tinygrad_edu/backprop.py, the three functions after the picture comment. Plain "
+            "floats only, no Value. sigmoid and sigmoid_derivative_from_output are given; the "
+            "results are named tuples (TwoNeuronForward, TwoNeuronDeltas, TwoNeuronGradients): "
+            "mind the order of their fields.",
+            "    p_l = ____;  o_l = sigmoid(____);  p_r = ____;  o_r = sigmoid(____)\n"
+            "    delta_r = sigmoid_derivative_from_output(____) * (____ - ____)\n"
+            "    delta_l = sigmoid_derivative_from_output(____) * ____ * delta_r\n"
+            "    dP/dw_l = delta_l * ____,   dP/dw_r = delta_r * ____",
         ),
+        notebooks=("05_two_neuron_net",),
+    ),
+    Lesson(
+        number=8,
+        slug="gradient-descent",
+        title="Gradient descent",
+        idea=(
+            "To go downhill, step against the slope: x <- x - lr * f'(x). On f(x) = x^2 - 4x + 6 "
+            "from 8 with lr 0.1 the steps are 8, 6.8, 5.84, 5.072, ... and x - 2 shrinks by the "
+            "factor 0.8 each time, towards the minimum at 2. Too large a rate overshoots."
+        ),
+        seed="003",
+        regions=(("optim.py", "gradient_descent"),),
+        hints=(
+            "Each step needs f'(x) at the current x, and you have an engine that computes "
+            "derivatives: make the current x a Value, compute f of it, and let backward() fill "
+            "in the slope. Then move x against it.",
+            "tinygrad_edu/optim.py, gradient_descent: the loop, the list `path` and the "
+            "checks are there; your lines run once per step and must leave the new x (a float) "
+            "in x. Make a fresh Value each step: a leaf's .grad adds up across backward() calls.",
+            "    point = Value(____)\n"
+            "    y = f(____)\n"
+            "    y.____()\n"
+            "    x = x - ____ * ____",
+        ),
+        notebooks=("04_gradient_descent", "10_optimisation_in_2d"),
+    ),
+    Lesson(
+        number=9,
+        slug="neuron",
+        title="A neuron",
+        idea=(
+            "A neuron computes net = w . x + b, a weighted sum of its inputs plus a bias, then "
+            "its activation. Built from Values, every weight gets its gradient from backward(): "
+            "for a sigmoid neuron dOut/dw_j = o(1 - o) x_j, the local factors of lessons 1 and 6."
+        ),
+        seed="004",
+        regions=(("nn.py", "Neuron.__call__"),),
+        hints=(
+            "Multiply each input by its weight, add the products and the bias, then apply the "
+            "neuron's activation. A 'linear' neuron applies nothing.",
+            "tinygrad_edu/nn.py, Neuron.__call__: the weights are self.w (a list of Values), the "
+            "bias self.b, the activation's name self.activation. ACTIVATIONS, at the top of the "
+            "file, maps each name to the Value method to call. Add left to right, starting with "
+            "w[0] * x[0]: the tests compare to the last bit.",
+            "    z = w[0] * x[0]\n"
+            "    for i in range(1, ____):\n"
+            "        z = ____\n"
+            "    z = ____\n"
+            "    if self.activation == ____:\n"
+            "        return ____\n"
+            "    return ACTIVATIONS[____](____)",
+        ),
+        notebooks=("07_training_mlps",),
     ),
     Lesson(
         number=10,
-        slug="mlp-xor",
-        title="Layers, an MLP and SGD: learning XOR",
+        slug="layer-mlp",
+        title="A layer and an MLP",
         idea=(
-            "A layer is neurons reading the same inputs; an MLP feeds each layer's outputs to "
-            "the next. Training repeats: loss, zero_grad, backward, step (p <- p - lr * dE/dp). "
-            "XOR needs the hidden layer: no single neuron separates it."
+            "A layer is neurons that all read the same inputs; an MLP feeds each layer's "
+            "outputs to the next. parameters() lists every weight and bias in one fixed order "
+            "(layer by layer, neuron by neuron, weights then bias), the order optimisers and "
+            "saved models rely on."
         ),
         seed="001",
         regions=(
             ("nn.py", "Layer.__call__"),
+            ("nn.py", "Layer.parameters"),
             ("nn.py", "MLP.__call__"),
-            ("optim.py", "SGD.step"),
+            ("nn.py", "MLP.parameters"),
         ),
         hints=(
-            "Layer.__call__ returns a list with one output per neuron. MLP.__call__ passes the "
-            "inputs through self.layers in turn. SGD.step moves each parameter in self.params "
-            "against its .grad, scaled by self.lr.",
-            "MLP.__call__: turn plain numbers in x into Values first (Value(xi, label=f\"x{i}\") "
-            "makes them show up in pictures), and return a single Value, not a list of one, when "
-            "the last layer has one neuron. SGD with momentum keeps one velocity per parameter in "
-            "self.velocity: v = momentum * v + grad, then p.data -= lr * v (v is the gradient "
-            "when momentum is 0).",
-            "    # Layer.__call__\n"
-            "    return [neuron(x) for neuron in self.neurons]\n"
-            "    # MLP.__call__\n"
-            "    activations = [xi if isinstance(xi, Value) else Value(xi, label=f\"x{i}\") for i, xi in enumerate(x)]\n"
-            "    for layer in self.layers:\n"
-            "        activations = layer(activations)\n"
-            "    return activations[0] if len(activations) == 1 else activations\n"
-            "    # SGD.step\n"
-            "    for i, p in enumerate(self.params):\n"
-            "        v = self.momentum * self.velocity[i] + p.grad\n"
-            "        self.velocity[i] = v\n"
-            "        p.data -= self.lr * v",
+            "A layer's output is a list: one value per neuron, each neuron reading the whole "
+            "input. An MLP passes its input through its layers in turn. parameters() gathers "
+            "what the parts below already list.",
+            "tinygrad_edu/nn.py: self.neurons in Layer, self.layers in MLP; Neuron.parameters() "
+            "is given. MLP.__call__ returns a single Value when the last layer has one neuron, "
+            "not a list of one; plain numbers in x may become labelled Values (x0, x1, ...) "
+            "so they show up in pictures.",
+            "    return [____ for neuron in self.neurons]                 # Layer.__call__\n"
+            "    return [p for neuron in self.neurons for p in ____]      # Layer.parameters\n"
+            "    for layer in ____:                                       # MLP.__call__\n"
+            "        activations = ____\n"
+            "    return ____ if len(activations) == 1 else ____",
         ),
+        notebooks=("09_vectorised_backprop",),
     ),
     Lesson(
         number=11,
-        slug="saturation-relu",
-        title="Saturation, and why ReLU",
+        slug="error-training-step",
+        title="The error and one training step",
         idea=(
-            "Far from 0 the sigmoid is flat: sigmoid'(10) is about 4.54e-5, and each sigmoid a "
-            "gradient passes through multiplies it by at most 0.25, so k of them give at most "
-            "0.25^k. ReLU's derivative is exactly 1 for a positive input (0 for a negative one), "
-            "so a gradient passes through it unchanged."
+            "The error of the seeds is E = 1/2 sum_k (t_k - a_k)^2, whose slope in a_k is "
+            "a_k - t_k. Training repeats: error, zero_grad, backward, step, where SGD moves each "
+            "parameter against its gradient, p <- p - lr * dE/dp (with momentum, against a "
+            "running sum of gradients). A 2-2-1 sigmoid MLP then learns XOR."
         ),
-        seed="003",
-        regions=(("ops.py", "Relu.forward"), ("ops.py", "Relu.local_grads")),
+        seed="001, 004",
+        regions=(("nn.py", "squared_error"), ("optim.py", "SGD.step")),
         hints=(
-            "relu(a) = max(0, a). Its local derivative is a step: 1 where the output follows the "
-            "input, 0 where the output is stuck at 0.",
-            "Use the same _new_node call as the other one-operand operations (exp, tanh), with "
-            "op \"relu\". At exactly a = 0 the derivative is taken as 0 (the reference's choice).",
-            "    a = self.data\n"
-            "    if a > 0.0:\n"
-            "        return _new_node(a, \"relu\", self, 1.0, None, 0.0, None)\n"
-            "    return _new_node(0.0, \"relu\", self, 0.0, None, 0.0, None)",
+            "squared_error adds up (t - a)^2 over the output/target pairs and halves the sum; "
+            "build it from Value arithmetic and backward() gives you every dE/dp. SGD.step "
+            "changes each parameter's .data by a small step against its .grad.",
+            "tinygrad_edu/nn.py, squared_error: `pairs` holds (output, target) pairs, the "
+            "outputs already Values. tinygrad_edu/optim.py, SGD.step: self.params, self.lr, "
+            "self.momentum and self.velocity (one number per parameter, starting at 0). With "
+            "momentum m: v = m * v + grad, then p -= lr * v (v is just the gradient when m = 0).",
+            "    total = None                               # squared_error\n"
+            "    for a, t in ____:\n"
+            "        diff = ____\n"
+            "        total = ____ if total is None else ____\n"
+            "    return ____ * total\n"
+            "    for i, p in enumerate(____):               # SGD.step\n"
+            "        v = ____\n"
+            "        ____ = v                            # remembered for the next step\n"
+            "        p.data = ____",
         ),
+        notebooks=("07_training_mlps",),
+    ),
+    Lesson(
+        number=12,
+        slug="deeper-than-recursion",
+        title="Challenge (optional): deeper than recursion",
+        idea=(
+            "Python stops a recursion about 1,000 calls deep, so a recursive topological order "
+            "fails on a long chain (x + 1 + 1 + ... 100,000 times), the graph a loop of "
+            "updates builds. Keep the pending work in a list of your own instead of Python's "
+            "call stack and any depth works."
+        ),
+        seed="002",
+        regions=(),
+        revisits=((3, "engine.py", "topological_order"),),
+        counterexample=(
+            "    order, seen = [], set()\n"
+            "\n"
+            "    def visit(node):\n"
+            "        if node in seen:\n"
+            "            return\n"
+            "        seen.add(node)\n"
+            "        for child in node.children:\n"
+            "            visit(child)\n"
+            "        order.append(node)\n"
+            "\n"
+            "    visit(root)\n"
+            "    return order\n"
+        ),
+        hints=(
+            "A recursive search remembers, on Python's call stack, which node it was expanding "
+            "and which children are left. Keep that in a list instead: push work, pop it, until "
+            "the list is empty. The trick is to know, when a node is popped, whether its "
+            "children are done yet.",
+            "Rewrite topological_order in tinygrad_edu/engine.py (lesson 3's code; `learn "
+            "reset 3` keeps a copy of yours). One way: push each node twice, first to expand it, "
+            "then again to list it, with a marker (any object()) between the two that says "
+            "'its children are done'. Another: count each node's unlisted children.",
+            "    stack = [root]\n"
+            "    while stack:\n"
+            "        node = stack.pop()\n"
+            "        if node is ____:               # the marker: the node below it is ready\n"
+            "            order.append(____)\n"
+            "        elif node not in seen:\n"
+            "            seen.add(node)\n"
+            "            stack.append(____)           # to list it later...\n"
+            "            stack.append(____)           # ...below the marker\n"
+            "            stack.extend(____)           # its children, expanded first",
+        ),
+        notebooks=("02_chain_rule_graph",),
+        challenge=True,
     ),
 )
 

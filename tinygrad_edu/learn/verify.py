@@ -81,7 +81,13 @@ def check_table():
         name = f"lesson {lesson.number}"
         if not lesson.title.strip() or not lesson.idea.strip():
             problems.append(f"{name} needs a title and an idea")
-        if not lesson.regions:
+        if lesson.challenge:
+            if lesson.regions or len(lesson.revisits) != 1 or not lesson.counterexample.strip():
+                problems.append(f"{name} is a challenge: it names no region, one region it revisits, "
+                                "and a counterexample")
+            elif lesson.number != len(LESSONS):
+                problems.append(f"{name} is a challenge (optional), so it must come last")
+        elif not lesson.regions:
             problems.append(f"{name} names no region for the learner to write")
         if len(lesson.hints) < 2 or not all(h.strip() for h in lesson.hints):
             problems.append(f"{name} needs at least two hints, gentle to explicit (it has {len(lesson.hints)})")
@@ -184,6 +190,11 @@ def verify(out=None, workers=None, per_region=True):
             root = scratch / f"from{lesson.number}"
             write_package(root, stubbed=set(range(lesson.number, n + 1)))
             jobs[f"from{lesson.number}"] = (root, list(range(1, lesson.number + 1)))
+            if lesson.challenge:  # the earlier lesson's code written the way the challenge rules out
+                root = scratch / f"counter{lesson.number}"
+                write_package(root, stubbed=set())
+                _write_counterexample(root, lesson, regions)
+                jobs[f"counter{lesson.number}"] = (root, list(range(1, lesson.number + 1)))
         learner_regions = [region for region in regions if not region.cut]
         if per_region:
             for i, region in enumerate(learner_regions):
@@ -219,6 +230,18 @@ def verify(out=None, workers=None, per_region=True):
                 details.append(f"lesson {earlier} fails when lessons {number}-{n} are stubbed, so its tests use "
                                f"something a later lesson builds: {_describe_failure(result, earlier)}")
         own = result.tests_of(number)
+        if lesson.challenge:
+            counter = results[f"counter{number}"]
+            earlier_lesson, path, function = lesson.revisits[0]
+            for earlier in range(1, number):
+                if counter.outcome(earlier) != "passed":
+                    details.append(f"with the counterexample in {function}, lesson {earlier} fails: "
+                                   f"{_describe_failure(counter, earlier)}")
+            if counter.outcome(number) != "failed":
+                details.append(f"the counterexample for {function} passes the challenge: it tests nothing new")
+            report(not details, f"lesson {number} (challenge): the reference passes; {function} written as the "
+                                f"counterexample passes lessons 1-{number - 1} and fails {number}", details)
+            continue
         expected_start = f"NotImplementedError: lesson {number}:"
         for test in own:
             if test.outcome != "failed":
@@ -251,6 +274,17 @@ def verify(out=None, workers=None, per_region=True):
         print(f"verify: the learning path is consistent ({len(results)} test runs, {took:.1f} s)",
               file=out, flush=True)
     return problems
+
+
+def _write_counterexample(root, lesson, regions):
+    from .regions import replace_region
+
+    earlier, path, function = lesson.revisits[0]
+    [region] = [r for r in regions if r.lesson == earlier and r.function == function and not r.cut]
+    target = Path(root) / "tinygrad_edu" / path
+    text = target.read_text(encoding="utf-8")
+    target.write_text(replace_region(text, path, earlier, function, lesson.counterexample, new_indent="    "),
+                      encoding="utf-8")
 
 
 def _marks(out):

@@ -10,6 +10,7 @@ A workbook is a folder holding
 The reference package itself is never modified: it is the folder this module sits in.
 """
 
+import ast
 import contextlib
 import datetime
 import difflib
@@ -84,6 +85,44 @@ def _message_for(number):
     return stub_message(lesson_by_number(number))
 
 
+def hide_rule_text(text, path, stubbed):
+    """`text` without the answers an op class states beside its stubbed rule: the
+    derivative half of its one-line docstring (kept: what the op computes) and its
+    `formula` (the derivatives as text for pictures). `stubbed` as for write_package."""
+    wanted = stubbed if callable(stubbed) else (lambda region: region.lesson in stubbed)
+    classes = {}
+    for region in find_regions(text, path):
+        if not region.cut and "." in region.function and wanted(region):
+            classes.setdefault(region.function.split(".")[0], region.lesson)
+    if not classes:
+        return text
+    lines = text.splitlines(keepends=True)
+    changes = []  # (first line, last line, new lines), 1-based
+    for node in ast.parse(text).body:
+        if not isinstance(node, ast.ClassDef) or node.name not in classes:
+            continue
+        lesson = classes[node.name]
+        first = node.body[0] if node.body else None
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str) and first.lineno == first.end_lineno
+                and "d/d" in first.value.value):
+            what = first.value.value.split("d/d")[0].strip()
+            line = lines[first.lineno - 1]
+            indent = line[: len(line) - len(line.lstrip())]
+            changes.append((first.lineno, first.end_lineno, [f'{indent}"""{what}"""\n']))
+        for statement in node.body:
+            if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == "formula"):
+                line = lines[statement.lineno - 1]
+                indent = line[: len(line) - len(line.lstrip())]
+                changes.append((statement.lineno, statement.end_lineno,
+                                [f"{indent}# (formula, the derivatives as text for pictures: left out until lesson "
+                                 f"{lesson} is yours)\n"]))
+    for first, last, new in sorted(changes, reverse=True):
+        lines[first - 1 : last] = new
+    return "".join(lines)
+
+
 def write_package(root, stubbed):
     """Write ``root/tinygrad_edu/`` from the reference, with the lessons in `stubbed`
     stubbed (a set of lesson numbers, or a function of a Region that says whether to)."""
@@ -97,8 +136,8 @@ def write_package(root, stubbed):
             shutil.copyfile(source / name, target / name)
             continue
         text = (source / name).read_text(encoding="utf-8")
-        if stubbed and "# BEGIN LESSON" in text:
-            text = stub_source(text, name, stubbed, _message_for)
+        if stubbed and "LESSON" in text:
+            text = hide_rule_text(stub_source(text, name, stubbed, _message_for), name, stubbed)
         (target / name).write_text(text, encoding="utf-8")
     return target
 
@@ -442,6 +481,8 @@ def outside_changes(workbook):
             continue
         reference_text = (source / name).read_text(encoding="utf-8")
         try:
+            if "LESSON" in reference_text:  # as `learn init` wrote it
+                reference_text = hide_rule_text(reference_text, name, {lesson.number for lesson in LESSONS})
             theirs, mine = _outside_lines(reference_text, name), _outside_lines(mine_text, name)
         except RegionError:
             changes.append((f"{PACKAGE}/{name}", "its lesson markers are broken (`tinygrad-edu learn status` "

@@ -28,7 +28,7 @@ import pytest
 IMPL_ENV = "TINYGRAD_EDU_LEARN_IMPL"
 REPORT_ENV = "TINYGRAD_EDU_LEARN_REPORT"
 HERE = Path(__file__).resolve().parent
-MODULES = ("engine", "nn", "optim", "gradcheck", "backprop")
+MODULES = ("engine", "ops", "nn", "optim", "gradcheck", "backprop")
 _CONFIG = [None]  # the running config, for the hooks that are not handed it
 
 

@@ -1,4 +1,4 @@
-"""Lesson 9: the two-neuron net by hand. Your formulas in plain floats must equal the
+"""Lesson 7: the two-neuron net by hand. Your formulas in plain floats must equal the
 gradients your own engine finds with backward().
 
 You write two_neuron_forward, two_neuron_deltas and two_neuron_performance_gradients
@@ -16,7 +16,7 @@ from tinygrad_edu.backprop import (
     two_neuron_performance_gradients,
 )
 
-pytestmark = pytest.mark.lesson9
+pytestmark = pytest.mark.lesson7
 
 # (i_l, w_l, w_r, d): input, left weight, right weight, desired output
 POINTS = [(1.5, 0.8, -1.2, 1.0), (-0.7, 2.0, 0.5, 0.0), (2.0, -1.5, 3.0, 0.3)]
@@ -45,8 +45,8 @@ def test_the_forward_pass(expect, point):
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
 def test_the_deltas_are_dP_by_dp(expect, point):
-    """delta_r = o_r(1 - o_r)(d - o_r) is dP/dp_r, and delta_l = o_l(1 - o_l) w_r delta_r
-    is dP/dp_l: the gradients that backward() leaves on the product nodes."""
+    """delta_r is dP/dp_r and delta_l is dP/dp_l: the gradients that backward() leaves
+    on the product nodes."""
     net = engine_net(*point)
     deltas = two_neuron_deltas(*point)
     expect(tuple(deltas), (net["p_l"].grad, net["p_r"].grad),
@@ -55,7 +55,8 @@ def test_the_deltas_are_dP_by_dp(expect, point):
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
 def test_the_hand_formulas_equal_backward(expect, point):
-    """dP/dw_r = (d - o_r) o_r(1 - o_r) o_l and dP/dw_l = ... w_r o_l(1 - o_l) i_l."""
+    """The three factors of dP/dw_r and the five of dP/dw_l, multiplied by hand, equal
+    the gradients backward() leaves on the weights."""
     net = engine_net(*point)
     gradients = two_neuron_performance_gradients(*point)
     expect(tuple(gradients), (net["w_l"].grad, net["w_r"].grad),
@@ -63,8 +64,7 @@ def test_the_hand_formulas_equal_backward(expect, point):
 
 
 def test_the_left_gradient_reuses_the_right_delta(expect):
-    """dP/dw_l = delta_l i_l with delta_l = o_l(1 - o_l) w_r delta_r: the left neuron
-    needs only its own numbers and the delta passed back from the right."""
+    """The left neuron needs only its own numbers and the delta passed back from the right."""
     i_l, w_l, w_r, d = POINTS[0]
     forward = two_neuron_forward(i_l, w_l, w_r)
     delta_l, delta_r = two_neuron_deltas(i_l, w_l, w_r, d)

@@ -1,14 +1,23 @@
-"""Lesson 3: backward() sweeps the graph from the output to the inputs and adds
-node.grad * local_grad into every child: the chain rule, one node at a time.
+"""Lesson 4: backward() seeds the output with 1 and sweeps the graph in reverse
+topological order, adding grad * local derivative into every child: the chain rule,
+one node at a time.
 
-You write the body of Value.backward in tinygrad_edu/engine.py.
+You write the sweep in Value.backward in tinygrad_edu/engine.py.
 """
 
 import pytest
 
 from tinygrad_edu import Value
 
-pytestmark = pytest.mark.lesson3
+pytestmark = pytest.mark.lesson4
+
+
+def test_the_output_is_seeded_with_one(expect):
+    """d(c)/d(c) = 1; for c = a + b each operand then gets 1 * 1."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a + b
+    c.backward()
+    expect((c.grad, a.grad, b.grad), (1.0, 1.0, 1.0), "(c.grad, a.grad, b.grad) after c.backward(), c = a + b")
 
 
 def test_a_times_b_plus_a(expect):
@@ -39,12 +48,14 @@ def test_a_diamond(expect):
     expect(a.grad, 18.0, "a.grad = dd/da = 12a at a = 1.5 (the path through b plus the path through c)")
 
 
-def test_numbers_in_the_graph(expect):
-    """y = 3*a*a + 2*a + 1: dy/da = 6a + 2."""
+def test_numbers_and_every_operation_so_far(expect):
+    """y = (3a^2 - 2/a) / (1 - a) at a = 2: backward() against the derivative by hand."""
     a = Value(2.0, label="a")
-    y = 3 * a * a + 2 * a + 1
+    y = (3 * a**2 - 2 / a) / (1 - a)
     y.backward()
-    expect(a.grad, 14.0, "a.grad for y = 3a^2 + 2a + 1 at a = 2")
+    u, du = 3 * 4 - 1, 6 * 2 + 2 / 4  # numerator and its derivative at a = 2
+    v, dv = -1.0, -1.0
+    expect(a.grad, (du * v - u * dv) / v**2, "dy/da for y = (3a^2 - 2/a) / (1 - a) at a = 2")
 
 
 def test_backward_twice_doubles_the_leaves_only(expect):
@@ -59,11 +70,11 @@ def test_backward_twice_doubles_the_leaves_only(expect):
     expect(y.grad, 1.0, "y.grad after two backward() calls")
 
 
-def test_a_chain_ten_thousand_deep(expect):
-    """backward() through 10,000 additions: every link has local derivative 1."""
+def test_a_chain_three_hundred_deep(expect):
+    """backward() through 300 multiplications by 1.01: the product of the local derivatives."""
     a = Value(0.5, label="a")
     x = a
-    for _ in range(10_000):
-        x = x + 1
+    for _ in range(300):
+        x = x * 1.01
     x.backward()
-    expect(a.grad, 1.0, "a.grad at the bottom of a chain of 10,000 additions")
+    expect(a.grad, 1.01**300, "a.grad at the bottom of a chain of 300 multiplications by 1.01", rel=1e-12)

@@ -1,13 +1,13 @@
-"""Lesson 7: gradient descent, x <- x - lr * f'(x), with f'(x) from backward().
+"""Lesson 8: gradient descent, x <- x - lr * f'(x), with f'(x) from backward().
 
-You write the loop of gradient_descent in tinygrad_edu/optim.py.
+You write one step of gradient_descent in tinygrad_edu/optim.py.
 """
 
 import pytest
 
 from tinygrad_edu.optim import gradient_descent
 
-pytestmark = pytest.mark.lesson7
+pytestmark = pytest.mark.lesson8
 
 
 def parabola(x):
@@ -43,3 +43,9 @@ def test_another_function(expect):
         x = expected[-1]
         expected.append(x - 0.01 * 4 * (x - 3) ** 3)
     expect(path, expected, "gradient_descent((x - 3)^4, 5, lr=0.01, steps=5)", rel=1e-12)
+
+
+def test_too_large_a_rate_overshoots(expect):
+    """With lr 1.1 each step multiplies x - 2 by 1 - 2 * 1.1 = -1.2: it swings wider and wider."""
+    path = gradient_descent(parabola, 3.0, lr=1.1, steps=6)
+    expect([x - 2 for x in path], [(-1.2) ** n for n in range(7)], "x_n - 2 with lr 1.1 from x = 3", rel=1e-9)
