@@ -80,8 +80,11 @@ def test_verify_passes():
     assert problems == [], out.getvalue()
     text = out.getvalue()
     assert "the reference passes all" in text
-    for lesson in LESSONS:
+    for lesson in LESSONS[:-1]:
         assert re.search(rf"^✓ lesson {lesson.number}: its \d+ tests fail on its stubs", text, re.M), text
+    assert re.search(rf"^✓ lesson {N} \(challenge\): the reference passes; topological_order written as the "
+                     rf"counterexample passes lessons 1-{N - 1} and fails {N}$", text, re.M), text
+    assert "✓ the hints: " in text and "✓ every region is tested" in text
 
 
 PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
@@ -832,6 +835,7 @@ def test_an_error_is_shown_at_the_line_the_learner_wrote(workbook, capsys):
     assert re.search(r"raised at tinygrad_edu/engine\.py, line \d+, in visit:\n +(visit\(child\)|for child in "
                      r"node\.children:|if node in seen:)\n", out), out
     assert "Next (optional): lesson 12 asks more of your lesson 3 code" in out
+    assert "between the lines '# BEGIN LESSON 3' and '# END LESSON 3' in:" in out
     code, out, _ = learn("skip", N, "-w", workbook, capsys=capsys)
     assert code == 1 and "no code of its own" in out
 
@@ -866,5 +870,8 @@ def test_learn_md_lists_every_lesson():
         row = f"| {lesson.number} | {lesson.title.replace('*', chr(92) + '*')} |"
         assert row in text, row
         assert all(f"`{function}`" in text for _, function in lesson.regions)
-    for command in ("init", "status", "hint", "check", "watch", "solution", "skip", "verify"):
+        assert all(f"notebooks/{name}.ipynb" in text for name in lesson.notebooks)
+    assert "Lesson 1 passes now" not in text  # the sample session shows a failing attempt, not a solution
+    assert "received:" in text and "Lessons: ✗ 1" in text
+    for command in ("init", "status", "hint", "check", "watch", "solution", "skip", "reset", "verify"):
         assert f"`tinygrad-edu learn {command}" in text

@@ -223,8 +223,7 @@ def _init(args, out):
     regions = sum(len(lesson.regions) for lesson in LESSONS)
     print(f"Created the workbook {workbook}", file=out)
     for name, what in (
-        (f"{PACKAGE}/", f"your copy of the package: {regions} functions in {len(LESSONS)} lessons are stubs "
-                        "for you to write"),
+        (f"{PACKAGE}/", f"your copy of the package, {regions} functions to write"),
         ("README.md", "how to work through it"),
         (STATE_FILE, "your progress (lessons passed, hints seen)"),
     ):
@@ -327,22 +326,20 @@ def _regions_in_workbook(workbook, lesson):
 
 def _show_next_step(workbook, lesson, state, out, watching=False):
     rows = _regions_in_workbook(workbook, lesson)
+    number = lesson.revisits[0][0] if lesson.challenge else lesson.number
     if lesson.challenge:
-        number = lesson.revisits[0][0]
-        print(_wrap(f"Next (optional): lesson {lesson.number} asks more of your lesson {number} code, between its "
-                    f"'# BEGIN LESSON {number}' and '# END LESSON {number}' lines:"), file=out)
+        print(f"Next (optional): lesson {lesson.number} asks more of your lesson {number} code.", file=out)
     elif any(stub for _, _, _, stub in rows):
-        print(_wrap(f"Next: lesson {lesson.number} is yours to write, between its "
-                    f"'# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:"), file=out)
+        print(f"Next: lesson {lesson.number} is yours to write.", file=out)
     else:
-        print(_wrap(f"Next: fix lesson {lesson.number} (the test above says what is off); its code is between "
-                    f"the '# BEGIN LESSON {lesson.number}' and '# END LESSON {lesson.number}' lines:"), file=out)
+        print(f"Next: fix lesson {lesson.number} (the test above says what is off).", file=out)
+    print(f"It goes between the lines '# BEGIN LESSON {number}' and '# END LESSON {number}' in:", file=out)
     for row in _region_rows(rows):
         print(f"    {row}", file=out)
     if watching:
         print("  then save the file: the lessons run again by themselves.", file=out)
     else:
-        print(_wrap(f"then run `{COMMAND} status` again, or leave `{COMMAND} watch` running.", "  "), file=out)
+        print(f"  then run `{COMMAND} status` again, or keep `learn watch` running.", file=out)
     print(_wrap(_stuck_line(lesson, state)), file=out)
 
 

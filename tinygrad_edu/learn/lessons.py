@@ -78,8 +78,8 @@ LESSONS = (
         idea=(
             "An operation's rule has two halves: its value, and how that value moves when one "
             "operand moves a little while the others stay put: the local derivatives. If a "
-            "grows by h, a + b grows by h and a * b by b * h, so d(a+b)/da = 1 and d(ab)/da = b. "
-            "Every node stores these numbers; backpropagation only multiplies and adds them."
+            "grows by h, a + b grows by h, so d(a+b)/da = 1; how far does a * b move? Every node "
+            "stores these numbers; backpropagation only multiplies and adds them."
         ),
         seed="000",
         regions=(
@@ -92,8 +92,8 @@ LESSONS = (
             "Think of nudging: hold b still, move a by a tiny h, and ask how far the result "
             "moves, per unit of h. That ratio is d(result)/da. Do the same for b. For a sum "
             "the answer does not depend on a or b at all; for a product it does.",
-            "tinygrad_edu/ops.py, the classes Add and Mul. Read Log or Tanh further down: they "
-            "are finished rules. forward gets the operands' numbers and returns the value; "
+            "tinygrad_edu/ops.py, the classes Add and Mul. Read Log further down: it is a "
+            "finished rule. forward gets the operands' numbers and returns the value; "
             "local_grads gets the value (out) and the same numbers, and returns a tuple with one "
             "derivative per operand, in operand order. Making the node, and plain numbers on "
             "either side, are handled for you.",

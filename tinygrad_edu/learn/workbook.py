@@ -24,7 +24,14 @@ from pathlib import Path
 
 from ..files import atomic_write
 from .lessons import LESSONS, lesson_by_number, stub_message
-from .regions import RegionError, cut_message, find_regions, replace_region, stub_line, stub_source
+from .regions import (
+    RegionError,
+    cut_message,
+    find_regions,
+    replace_region,
+    stub_line,
+    stub_source,
+)
 
 try:
     import fcntl
@@ -510,14 +517,15 @@ def outside_changes(workbook):
 def workbook_readme():
     rows = "\n".join(
         f"| {lesson.number} | {lesson.title} | "
-        + ", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
-        + " |"
+        + (", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
+           or ", ".join(f"`{function}` ({path}) again" for _, path, function in lesson.revisits))
+        + " | " + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks) + " |"
         for lesson in LESSONS
     )
     return f"""# Your tinygrad_edu workbook
 
-This folder is your own copy of `tinygrad_edu`, a small autodiff engine. In
-{len(LESSONS)} lessons you write its heart yourself: every place marked
+This folder is your own copy of `tinygrad_edu`, a small autodiff engine. Lesson by
+lesson you write its heart yourself: every place marked
 
 ```python
 # BEGIN LESSON n
@@ -535,20 +543,22 @@ is yours to fill in. Everything else is finished code you can read and use.
 2. Edit that function in `tinygrad_edu/`: replace the `raise NotImplementedError(...)`
    line between the markers with your code. Keep the two marker lines.
 3. Run `tinygrad-edu learn status` again, or leave `tinygrad-edu learn watch`
-   running in a second terminal: it re-runs the lessons each time you save.
+   running in a second terminal: it runs the lessons again each time you save.
 
-Stuck? `tinygrad-edu learn hint` gives a hint for the current lesson; ask again for
-a more explicit one. `tinygrad-edu learn check N` runs lesson N alone.
-`tinygrad-edu learn solution N` shows the reference solution once lesson N passes
-(or at once with `--reveal`), and `tinygrad-edu learn skip N` copies it in (your
-version is kept in `{BACKUP_DIR}/`).
+Stuck? `tinygrad-edu learn hint` gives a hint for the current lesson: first the idea,
+then where to look, then the shape of the code with blanks. `tinygrad-edu learn check N`
+runs lesson N alone. `tinygrad-edu learn solution N` shows the reference solution
+once lesson N passes (or at once with `--reveal`); `tinygrad-edu learn skip N` copies
+it in and `tinygrad-edu learn reset N` puts the stub back. Both first keep a copy of
+your code of that lesson in `{BACKUP_DIR}/`.
 
-Run these commands anywhere inside this folder. (`python -m tinygrad_edu learn ...`
+Run these commands in this folder (learn never looks in a parent folder), or name
+it: `tinygrad-edu learn status path/to/this/folder`. (`python -m tinygrad_edu learn ...`
 works too, from any folder except this one, where Python would find your copy.)
 
 ## The lessons
 
-| # | lesson | you write |
-| --- | --- | --- |
+| # | lesson | you write | notebook |
+| --- | --- | --- | --- |
 {rows}
 """
