@@ -77,6 +77,7 @@ class SGD(Optimizer):
     def step(self):
         """Update every parameter from its .grad: v = momentum * v + grad, then p -= lr * v."""
         self._check_gradients()
+        before = [p.data for p in self.params], list(self.velocity)
         # BEGIN LESSON 11
         lr, momentum, velocity = self.lr, self.momentum, self.velocity
         for i, p in enumerate(self.params):
@@ -84,8 +85,18 @@ class SGD(Optimizer):
             velocity[i] = v
             p.data = p.data - lr * v
         # END LESSON 11
+        self._keep_finite(*before)
+
+    def _keep_finite(self, data, velocity):
+        """After a step: if a parameter left the float range, put every parameter and the
+        velocities back as they were and refuse the step (a whole step or none)."""
         for p in self.params:
-            self._check_step(p, p.data)
+            if not math.isfinite(p.data):
+                new_data = p.data
+                for q, old in zip(self.params, data):
+                    q.data = old
+                self.velocity[:] = velocity
+                self._check_step(p, new_data)
 
 
 class Adam(Optimizer):
