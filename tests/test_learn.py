@@ -600,6 +600,12 @@ def test_the_watch_screen_fits_80_by_24(workbook):
     assert screen[1].startswith("  ✗ test_")  # the failing test comes first
     folded = [line for line in screen if line.startswith("Lessons: ")]
     assert folded == [f"Lessons: ✗ 1   then 2-{N}"]
+    # a lesson of eight functions lists them all, one line per file
+    write_lesson_like_a_learner(workbook, 1)
+    screen = watch_screen(workbook, run_lessons(workbook, stop=True), state)
+    fits(screen)
+    listed = " ".join(screen)
+    assert all(f"{function}:" in listed for _, function in LESSONS[1].regions), listed
     # a failure with a very long message is cut to fit, with a pointer to the whole of it
     long_message = "\n".join(f"line {i}: " + "x" * 150 for i in range(60))
     test = TestResult(nodeid="t::test_long", name="test_long", lesson=1, doc="a test with a lot to say " * 6,

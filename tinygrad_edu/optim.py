@@ -148,8 +148,9 @@ def _starting_point(x0, steps, where):
 def gradient_descent(f, x0, lr, steps):
     """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
 
-    `f` maps a Value to a Value. Returns the list [x_0, x_1, ..., x_steps] of floats. On f(x) = x^2 - 4x + 6 from 8 with lr 0.1
-    it gives 8, 6.8, 5.84, 5.072, ... (x_n - 2 = 6 * 0.8^n).
+    `f` maps a Value to a Value. Returns the list [x_0, x_1, ..., x_steps] of floats.
+    On f(x) = x^2 - 4x + 6 from 8 with lr 0.1 it gives 8, 6.8, 5.84, 5.072, ...
+    (x_n - 2 = 6 * 0.8^n).
     """
     lr = _check_learning_rate(lr, "gradient_descent")
     x = _starting_point(x0, steps, "gradient_descent")

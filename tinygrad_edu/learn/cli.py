@@ -710,6 +710,8 @@ def watch_screen(workbook, result, state, newly=(), height=24):
         head.append(f"All {total} lessons pass: you have rebuilt the engine.")
         body.append(f"Compare your code with the reference: `{COMMAND} solution N`.")
     else:
+        if current.challenge:
+            head.append(f"All {total - 1} lessons of the path pass. Optional:")
         title = f"Lesson {current.number}: {current.title}"
         count = f"{current.number - 1} of {total} pass"
         head.append(title if len(title) + len(count) + 2 > WIDTH else f"{title:<{WIDTH - len(count) - 1}} {count}")
@@ -728,7 +730,15 @@ def watch_screen(workbook, result, state, newly=(), height=24):
                 body += ["    " + line for line in error["message"].strip().splitlines()[-6:]]
         rows = _regions_in_workbook(workbook, current)
         tail.append("Write it in:" if any(stub for *_, stub in rows) else "Your code is in:")
-        tail += [f"  {row}" for row in _region_rows(rows)][:4]
+        if len(rows) <= 4:
+            tail += [f"  {row}" for row in _region_rows(rows)]
+        else:  # one line per file: the functions with their first line
+            for path in dict.fromkeys(path for path, *_ in rows):
+                names = ", ".join(f"{function}:{line}" + ("" if stub else "*")
+                                  for p, line, function, stub in rows if p == path)
+                tail += _fold(f"{PACKAGE}/{path}  {names}", "  ", "    ")
+            if not all(stub for *_, stub in rows):
+                tail.append("  (* edited)")
         tail += _fold(_stuck_line(current, state), "")
         notebook = _notebook_line(current)
         if notebook:
@@ -755,7 +765,7 @@ def _watch(args, out):
     tty = out.isatty() if hasattr(out, "isatty") else False
     height = shutil.get_terminal_size((WIDTH, 24)).lines if tty else 24
     current = 1
-    saved = []
+    saved, shown_newly, shown_filled = [], [], []
     try:
         while True:
             because = f" ({', '.join(saved[:3])} saved)" if saved else ""
@@ -772,6 +782,8 @@ def _watch(args, out):
 
             progress(current)
             result, state, newly, filled = run_and_record(workbook, on_progress=progress)
+            shown_newly += [n for n in newly if n not in shown_newly]  # kept until a screen shows them
+            shown_filled += [f for f in filled if f not in shown_filled]
             lesson = _current_lesson(result) if result.state == "finished" else None
             current = lesson.number if lesson else 1
             if saves.pending():  # saved again while the lessons ran: run again at once
@@ -779,15 +791,16 @@ def _watch(args, out):
                 if tty:
                     out.write("\n")
                 continue
-            screen = watch_screen(workbook, result, state, newly=newly, height=max(12, height))
+            screen = watch_screen(workbook, result, state, newly=shown_newly, height=max(12, height))
             if tty:
                 out.write("\033[2J\033[H")
             else:
                 print("-" * 40, file=out)
             for line in screen:
                 print(line, file=out)
-            if filled:
-                print(f"(put back, now that it passes: {', '.join(f for _, f in filled)})"[:WIDTH], file=out)
+            if shown_filled:
+                print(f"(back, now that it passes: {', '.join(f for _, f in shown_filled)})"[:WIDTH], file=out)
+            shown_newly, shown_filled = [], []
             print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out,
                   flush=True)
             saved = saves.wait()
