@@ -691,6 +691,28 @@ def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
     assert code == 0 and "nothing of yours to keep" in out and len(_copies(workbook)) == 2
 
 
+def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
+    """Lesson 11 spans nn.py and optim.py: a real SIGINT while the first file is written
+    waits until both are, then stops the command."""
+    import tinygrad_edu.learn.workbook as workbook_module
+    from tinygrad_edu.learn.workbook import copy_solution
+
+    real_write, calls = workbook_module.atomic_write, []
+
+    def write_then_interrupt(path, text):
+        calls.append(Path(path).name)
+        real_write(path, text)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(workbook_module, "atomic_write", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        copy_solution(workbook, 11)
+    assert sorted(calls) == ["nn.py", "optim.py"]
+    texts = _package_texts(workbook)
+    assert stub_message(LESSONS[10]) not in texts["nn.py"] + texts["optim.py"]
+
+
 def test_skip_over_a_passing_lesson_asks_at_the_terminal(workbook):
     pty = pytest.importorskip("pty")
     write_lesson_like_a_learner(workbook, 1, _my_version)
