@@ -35,7 +35,16 @@ import uuid
 from importlib import resources
 
 from .engine import Value, topological_order
-from .viz import RenderError, _build_dot, _number_formatter, _render, backward_steps, forward_steps
+from .files import atomic_write
+from .viz import (
+    RenderError,
+    _build_dot,
+    _number_formatter,
+    _render,
+    _visible,
+    backward_steps,
+    forward_steps,
+)
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
@@ -68,10 +77,12 @@ class Player:
         self.root = root
         self.direction = direction
         self.timeout = timeout
-        self._fmt = _number_formatter(number_format)
+        fmt = _number_formatter(number_format)
+        self._fmt = lambda x: _visible(fmt(x))  # the same text as the picture shows
         self._order = topological_order(root)
         self._index = {node: i for i, node in enumerate(self._order)}
-        self._names = [node.label or f"#{i}" for i, node in enumerate(self._order)]
+        # Labels as the picture shows them: a NUL or a lone surrogate is written out as an escape.
+        self._names = [_visible(node.label) or f"#{i}" for i, node in enumerate(self._order)]
         self.backward_steps = backward_steps(root)
         self.forward_steps = forward_steps(root)
         self._modes = {"backward": self._backward_mode(), "forward": self._forward_mode()}
@@ -285,7 +296,7 @@ class Player:
         children = node.children
         names = [self._name(child) for child in children]
         values = [self._factor(child.data) for child in children]
-        op = node.op
+        op = _visible(node.op)
         if op == "neg":
             return f"-{names[0]}", f"-{values[0]}"
         if op in _FUNCTIONS:
@@ -394,17 +405,24 @@ class Player:
         )
 
     def save(self, path):
-        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path."""
+        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
+
+        The page is built first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        atomic_write(path, self.html())
         return path
 
     def _repr_html_(self):
-        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why."""
+        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why
+        (as text: a display never shows a traceback)."""
         try:
             return self.fragment()
-        except RenderError as error:
-            return f"<pre>{html.escape(str(error))}</pre>"
+        except Exception as error:
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            return f"<pre>{html.escape(_visible(reason))}</pre>"
 
     def __repr__(self):
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"

@@ -39,12 +39,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import unicodedata
 import warnings
 from typing import NamedTuple
 
 import graphviz
 
 from .engine import Value, topological_order
+from .files import atomic_write
 
 __all__ = [
     "to_dot",
@@ -222,10 +224,30 @@ def _op_text(node, fmt):
     return f"{node.op} {fmt(constant)}"  # x * 2, x ** 2
 
 
+def _visible(text):
+    r"""`text` with the characters no picture or page can show written out as Python
+    escapes: control characters such as NUL (a DOT program stops reading at one) and
+    lone surrogates such as "\ud800" (no UTF-8 encoding exists for them). Line breaks
+    and tabs stay. The player shows labels through this function too, so a label reads
+    the same everywhere."""
+    if text.isprintable():
+        return text
+    return "".join(repr(char)[1:-1] if _unshowable(char) else char for char in text)
+
+
+def _unshowable(char):
+    """A control character other than a line break or a tab, or a lone surrogate."""
+    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r\t"
+
+
 def _escape_text(text):
-    r"""Protect backslashes, which DOT reads as escapes (\n, \l, \N...), and turn real
-    line breaks into DOT's. Double quotes are escaped by the graphviz package."""
-    return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    r"""Text for a DOT label that shows exactly `text`: backslashes protected (DOT reads
+    \n, \l, \N... as escapes), ampersands written as &amp; (Graphviz decodes entities
+    such as &lt; or &#xD800; in every label), real line breaks turned into DOT's, and
+    unshowable characters written out (see `_visible`). Double quotes are escaped by the
+    graphviz package."""
+    text = _visible(text).replace("\\", "\\\\").replace("&", "&amp;")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 def _record_field(text):
@@ -321,12 +343,20 @@ def find_renderer():
 
 def _render(source, fmt, timeout):
     """Run the first renderer that works on `source`; return the picture as bytes."""
+    try:
+        encoded = source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RenderError(
+            f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
+            f"{error.object[error.start:error.end]!r}); to_dot writes such characters as escapes"
+        ) from None
     failures = []
+    rejected = False  # a renderer ran and refused the source
     for description, program in _candidates():
         try:
             result = subprocess.run(
                 [program, f"-T{fmt}"],
-                input=source.encode("utf-8"),
+                input=encoded,
                 capture_output=True,
                 timeout=timeout,
                 check=False,
@@ -349,6 +379,14 @@ def _render(source, fmt, timeout):
         if len(message) > 2000:  # keep the end, where the error usually is
             message = "..." + message[-2000:]
         failures.append(f"{description}: exit code {result.returncode}: {message}")
+        rejected = True
+    if rejected:
+        # The program is there and ran: installing another one would not help.
+        raise RenderError(
+            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  " + "\n  ".join(failures)
+            + "\nThe DOT source (.source on the drawing) is what it read; a label or a number_format "
+            "text is the usual cause."
+        )
     raise RenderError(f"Could not draw the graph as {fmt}:\n  " + "\n  ".join(failures) + "\n" + _REMEDIES)
 
 
@@ -381,7 +419,7 @@ class Drawing:
 
     def svg(self):
         """The picture as SVG text."""
-        return self.render("svg").decode("utf-8")
+        return self.render("svg").decode("utf-8", "replace")
 
     def png(self):
         """The picture as PNG bytes."""
@@ -389,7 +427,12 @@ class Drawing:
 
     def save(self, path):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
-        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path."""
+        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
+
+        The picture is drawn first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
         fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -397,10 +440,7 @@ class Drawing:
                 f"save: cannot tell the format of {str(path)!r} from its suffix; "
                 "use .svg, .png, .dot or .gv"
             )
-        if fmt == "dot":
-            path.write_text(self.source, encoding="utf-8")
-        else:
-            path.write_bytes(self.render(fmt))
+        atomic_write(path, self.source if fmt == "dot" else self.render(fmt))
         return path
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -409,8 +449,9 @@ class Drawing:
         mime = "image/svg+xml" if self.format == "svg" else "image/png"
         try:
             picture = self.svg() if self.format == "svg" else self.png()
-        except RenderError as error:
-            return {"text/plain": f"{error}\n\nDOT source:\n{self.source}"}
+        except Exception as error:  # a display must show something: never a traceback
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            return {"text/plain": f"{reason}\n\nDOT source:\n{_visible(self.source)}"}
         return {mime: picture}
 
     def __repr__(self):
