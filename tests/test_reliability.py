@@ -18,6 +18,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from tinygrad_edu import MLP, Value, files
 from tinygrad_edu.__main__ import main
@@ -28,7 +30,7 @@ from tinygrad_edu.nn import MAX_MODEL_BYTES
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.player import Player, two_neuron_net
 from tinygrad_edu.train import fit
-from tinygrad_edu.viz import Drawing, RenderError, draw_dot, player, to_dot
+from tinygrad_edu.viz import Drawing, RenderError, _visible, draw_dot, player, to_dot
 
 REPO = Path(__file__).resolve().parent.parent
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -303,6 +305,7 @@ ODD_LABELS = {
     "entities": ("&lt;b&gt;", "&lt;b&gt;"),
     "NUL": ("a\x00b", "a\\x00b"),
     "escape character": ("\x1b[31mred", "\\x1b[31mred"),
+    "tab": ("a\tb", "a\\tb"),
 }
 
 
@@ -439,7 +442,7 @@ def test_demo_out_naming_an_existing_file_is_a_one_line_error(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     result = _run_cli("demo", "--epochs", "1", "--no-progress", "--out", "notes.txt", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("tinygrad-edu demo: --out 'notes.txt' is a file, not a folder; give a folder "
+    assert result.stderr.strip() == ("tinygrad-edu demo: --out 'notes.txt' is a file; give a folder "
                                      "for the pictures (it is created if missing)")
     assert result.stdout == ""  # checked before training
     assert (tmp_path / "notes.txt").read_text() == "mine"
@@ -657,3 +660,26 @@ def test_the_readme_installs_the_torch_extra_from_a_checkout_first():
     for match in re.finditer(re.escape("pip install 'tinygrad-edu[torch]'"), text):
         before = text[max(0, match.start() - 80):match.start()]
         assert "once" in before and "published" in before, before
+
+
+# The renderer fixture only clears an environment variable: sharing it between examples is safe.
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=12).map(lambda text: text.replace("\n", "").replace("\r", "").strip(" ")))
+def test_any_label_reads_the_same_in_the_picture_as_in_the_player(renderer, label):
+    assume(label)
+    y = Value(1.0, label=label) * 2
+    shown = _visible(label)
+    assert shown in _svg_texts(draw_dot(y).svg())
+    assert Player(y)._names[0] == shown
+
+
+def test_a_step_that_overflows_half_way_is_undone():
+    # w0's input is tiny, so its step is finite; w1's step lr * grad overflows. Without
+    # the undo, w0 and its momentum buffer would be one step ahead of everything else.
+    model = MLP(2, [1], activation="linear", seed=0)
+    optimizer = SGD(model.parameters(), lr=1e308, momentum=0.5)
+    before = _state(model, optimizer)
+    with pytest.raises(ValueError, match=r"^fit: epoch 1 \(learning rate 1e\+308\): SGD.step: updating .* the step "
+                                         r"is too large"):
+        fit(model, [[1e-300, 10.0]], [100.0], optimizer=optimizer, epochs=3, progress=False, out=io.StringIO())
+    assert _state(model, optimizer) == before

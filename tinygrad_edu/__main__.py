@@ -143,7 +143,8 @@ def _prepare_output_folder(folder):
     else a one-line reason (checked before training, so a typo costs no time)."""
     path = pathlib.Path(folder)
     if path.exists() and not path.is_dir():
-        return f"--out {folder!r} is a file, not a folder; give a folder for the pictures (it is created if missing)"
+        kind = "a file" if path.is_file() else "not a folder"
+        return f"--out {folder!r} is {kind}; give a folder for the pictures (it is created if missing)"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -51,7 +51,10 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
 
     Runaway training stops with an error: when the loss or a gradient leaves the float
     range (a learning rate far too large makes the weights explode), `OverflowError`
-    names the epoch and the learning rate. Stalled training gives a warning: when every
+    names the epoch and the learning rate. An optimizer step that fails half-way (its
+    result would leave the float range) is undone before its error, with the epoch and
+    the learning rate added, is raised: the model keeps the weights of the last whole
+    step. Stalled training gives a warning: when every
     parameter's |grad| stays below 1e-12 (VANISHING_GRAD) for 10 epochs in a row
     (VANISHING_EPOCHS) while the loss is still high, that is above 1e-3 (STILL_HIGH)
     times the first epoch's loss, a `RuntimeWarning` names saturation (sigmoid or tanh
@@ -97,7 +100,12 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
                     raise _diverged(epoch, rate, f"the gradient of parameter {i} ({p.label or p!r}) is {p.grad!r}")
                 largest = max(largest, abs(p.grad))
             with _sigint_deferred():  # a step is whole or not at all
-                optimizer.step()
+                before = _Snapshot(optimizer)
+                try:
+                    optimizer.step()
+                except (OverflowError, ValueError) as error:  # e.g. lr * grad outside the float range
+                    before.restore()  # no half-done update: the weights of the last whole step
+                    raise type(error)(f"fit: epoch {epoch} (learning rate {_number(rate)}): {error}") from error
                 history.append(loss.data)
             flat_epochs = flat_epochs + 1 if largest < VANISHING_GRAD else 0
             if flat_epochs >= VANISHING_EPOCHS and not warned and loss.data > STILL_HIGH * history[0]:
@@ -128,6 +136,24 @@ def _diverged(epoch, rate, what):
         "too large, so the weights grew until the numbers left the float range; start again with a "
         "smaller learning rate"
     )
+
+
+class _Snapshot:
+    """The parameters' values and the optimizer's state (its attributes, with lists of
+    numbers such as momentum buffers copied), to undo a step that failed half-way."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.params = list(getattr(optimizer, "params", []))
+        self.data = [p.data for p in self.params]
+        self.state = {name: list(value) if isinstance(value, list) else value
+                      for name, value in getattr(optimizer, "__dict__", {}).items()}
+
+    def restore(self):
+        for p, data in zip(self.params, self.data):
+            p.data = data
+        if hasattr(self.optimizer, "__dict__"):
+            self.optimizer.__dict__.update(self.state)
 
 
 def _number(x):

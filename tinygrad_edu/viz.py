@@ -226,9 +226,9 @@ def _op_text(node, fmt):
 
 def _visible(text):
     r"""`text` with the characters no picture or page can show written out as Python
-    escapes: control characters such as NUL (a DOT program stops reading at one) and
-    lone surrogates such as "\ud800" (no UTF-8 encoding exists for them). Line breaks
-    and tabs stay. The player shows labels through this function too, so a label reads
+    escapes: control characters such as NUL (a DOT program stops reading at one) or a
+    tab (which pictures drop) and lone surrogates such as "\ud800" (no UTF-8 encoding
+    exists for them). Line breaks stay. The player shows labels through this function too, so a label reads
     the same everywhere."""
     if text.isprintable():
         return text
@@ -236,8 +236,8 @@ def _visible(text):
 
 
 def _unshowable(char):
-    """A control character other than a line break or a tab, or a lone surrogate."""
-    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r\t"
+    """A control character other than a line break, or a lone surrogate."""
+    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r"
 
 
 def _escape_text(text):
