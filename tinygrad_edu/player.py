@@ -422,7 +422,7 @@ class Player:
             return self.fragment()
         except Exception as error:
             reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
-            return f"<pre>{html.escape(_visible(reason))}</pre>"
+            return f"<pre>{html.escape(reason.encode('utf-8', 'backslashreplace').decode('utf-8'))}</pre>"
 
     def __repr__(self):
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"

@@ -451,7 +451,8 @@ class Drawing:
             picture = self.svg() if self.format == "svg" else self.png()
         except Exception as error:  # a display must show something: never a traceback
             reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
-            return {"text/plain": f"{reason}\n\nDOT source:\n{_visible(self.source)}"}
+            source = self.source.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate as \ud800
+            return {"text/plain": f"{reason}\n\nDOT source:\n{source}"}
         return {mime: picture}
 
     def __repr__(self):
