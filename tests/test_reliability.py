@@ -138,7 +138,7 @@ def small_tmpfs(tmp_path):
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root; the simulated ENOSPC tests cover the rest")
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(folder)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     try:
@@ -400,7 +400,7 @@ def _load_in_a_subprocess(path):
     """)
     try:
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=15,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         pytest.fail(f"MLP.load({str(path)!r}) did not return within 15 s")
     return result.stdout.strip()
@@ -435,7 +435,7 @@ def test_load_refuses_a_folder_and_a_huge_file(tmp_path):
 
 def _run_cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "tinygrad_edu", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd, stdin=subprocess.DEVNULL)
+                          timeout=120, cwd=cwd, stdin=subprocess.DEVNULL, check=False)
 
 
 def test_demo_out_naming_an_existing_file_is_a_one_line_error(tmp_path):
@@ -460,7 +460,7 @@ def unwritable_folder(tmp_path):
         folder.chmod(0o700)
         return
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", str(folder)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         pytest.skip(f"root cannot be kept from writing here without a read-only mount: {result.stderr.strip()}")
     try:
@@ -503,7 +503,7 @@ def test_learn_status_stops_quietly_on_ctrl_c(tmp_path):
         sys.exit(main(["learn", "status", {str(workbook)!r}]))
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, check=False)
     assert result.returncode == 130
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
     assert result.stderr.strip() == ""
@@ -604,7 +604,7 @@ def test_an_overflowing_loss_names_the_epoch_and_the_learning_rate():
         fit(model, XOR_X, XOR_Y, lr=1e9, epochs=50, progress=False, out=io.StringIO())
     assert "smaller learning rate" in str(error.value)
     assert isinstance(error.value.__cause__, OverflowError)  # the engine's own words, kept as the cause
-    assert all(map(lambda p: abs(p.data) < 1e300, model.parameters()))
+    assert all(abs(p.data) < 1e300 for p in model.parameters())
 
 
 def test_the_learning_rate_of_a_given_optimizer_is_the_one_named():
@@ -648,7 +648,7 @@ def test_normal_training_gives_no_warning():
 
 def test_the_torch_extra_brings_numpy():
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    extra = re.search(r"^torch = \[(.*)\]$", text, flags=re.M)
+    extra = re.search(r"^torch = \[(.*)\]$", text, flags=re.MULTILINE)
     assert extra is not None
     names = [re.split(r"[=<>!~ ]", item.strip().strip('"'))[0] for item in extra.group(1).split(",")]
     assert names == ["torch", "numpy"]
