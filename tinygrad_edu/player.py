@@ -36,7 +36,8 @@ from importlib import resources
 
 from .dot import RenderError, build_dot, number_formatter, render
 from .engine import Value, topological_order
-from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands
+from .files import atomic_write
+from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
@@ -66,7 +67,8 @@ class Player:
         self.root = root
         self.direction = direction
         self.timeout = timeout
-        self._fmt = number_formatter(number_format)
+        fmt = number_formatter(number_format)
+        self._fmt = lambda x: visible(fmt(x))  # the same text as the picture shows
         self._order = topological_order(root)  # sorted once; the steps and the picture reuse it
         self._index = {node: i for i, node in enumerate(self._order)}
         self._names = list(node_names(self._order).values())
@@ -293,7 +295,8 @@ class Player:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
         if node.op == "neg":
             return f"-{names[0]}", f"-{values[0]}"
-        return f"{node.op}({', '.join(names)})", f"{node.op}({', '.join(values)})"
+        op = visible(node.op)
+        return f"{op}({', '.join(names)})", f"{op}({', '.join(values)})"
 
     def _formula(self, node, position, child, local_grad):
         """Where the local derivative d(node)/d(child) comes from, from the op's rule:
@@ -383,17 +386,24 @@ class Player:
         )
 
     def save(self, path):
-        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path."""
+        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
+
+        The page is built first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        atomic_write(path, self.html())
         return path
 
     def _repr_html_(self):
-        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why."""
+        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why
+        (as text: a display never shows a traceback)."""
         try:
             return self.fragment()
-        except RenderError as error:
-            return f"<pre>{html.escape(str(error))}</pre>"
+        except Exception as error:
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            return f"<pre>{html.escape(reason.encode('utf-8', 'backslashreplace').decode('utf-8'))}</pre>"
 
     def __repr__(self):
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"

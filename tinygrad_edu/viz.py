@@ -35,6 +35,7 @@ from .dot import (
     find_renderer,
     render,
 )
+from .files import atomic_write
 from .player import Player
 from .steps import BackwardStep, ForwardStep, Update, backward_steps, forward_steps
 
@@ -115,7 +116,7 @@ class Drawing:
 
     def svg(self):
         """The picture as SVG text."""
-        return self.render("svg").decode("utf-8")
+        return self.render("svg").decode("utf-8", "replace")
 
     def png(self):
         """The picture as PNG bytes."""
@@ -123,7 +124,12 @@ class Drawing:
 
     def save(self, path):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
-        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path."""
+        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
+
+        The picture is drawn first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
         fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -131,10 +137,7 @@ class Drawing:
                 f"save: cannot tell the format of {str(path)!r} from its suffix; "
                 "use .svg, .png, .dot or .gv"
             )
-        if fmt == "dot":
-            path.write_text(self.source, encoding="utf-8")
-        else:
-            path.write_bytes(self.render(fmt))
+        atomic_write(path, self.source if fmt == "dot" else self.render(fmt))
         return path
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -143,8 +146,10 @@ class Drawing:
         mime = "image/svg+xml" if self.format == "svg" else "image/png"
         try:
             picture = self.svg() if self.format == "svg" else self.png()
-        except RenderError as error:
-            return {"text/plain": f"{error}\n\nDOT source:\n{self.source}"}
+        except Exception as error:  # a display must show something: never a traceback
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            source = self.source.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate as \ud800
+            return {"text/plain": f"{reason}\n\nDOT source:\n{source}"}
         return {mime: picture}
 
     def __repr__(self):
