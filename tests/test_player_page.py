@@ -78,3 +78,12 @@ def test_the_picture_starts_at_full_size(renderer):
     checkbox = re.search(r'<input type="checkbox" class="tge-fit"[^>]*>', fragment).group(0)
     assert "checked" not in checkbox
     assert re.search(r'<div class="tge-graph">', fragment), "the picture is not fitted at first"
+
+
+def test_the_static_counter_and_slider_stand_at_the_last_step(renderer):
+    """Before the script runs, the toolbar agrees with the picture: the finished pass."""
+    root = two_neuron_net()["E"]
+    fragment = viz.player(root)._repr_html_()
+    steps = len(viz.backward_steps(root))
+    assert re.search(rf'<input type="range" class="tge-slider" min="0" max="{steps}" value="{steps}"', fragment)
+    assert f'<span class="tge-counter">Step {steps} of {steps}</span>' in fragment

@@ -463,8 +463,8 @@ _TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
 <button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
 <button type="button" class="tge-play" title="Play or pause">▶ Play</button>
 <button type="button" class="tge-next" title="Next step (→)">Next ▶</button>
-<input type="range" class="tge-slider" min="0" max="{steps}" value="0" aria-label="Step">
-<span class="tge-counter">Step 0 of {steps}</span>
+<input type="range" class="tge-slider" min="0" max="{steps}" value="{steps}" aria-label="Step">
+<span class="tge-counter">Step {steps} of {steps}</span>
 <label class="tge-fit-label"><input type="checkbox" class="tge-fit"> fit to width</label>
 </div>
 <div class="tge-graph">
