@@ -353,7 +353,17 @@ class Player:
         text = self.svg()
         text = text[text.index("<svg"):]
         text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+        text = _fill_in_numbers(text, self._final_texts())
         return re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+
+    def _final_texts(self):
+        """What each box shows once the backward pass is over: {"v3": ("data 0.6457", "grad -0.1234")}.
+
+        The page is written with these numbers in the picture, so that it reads right
+        where its script does not run (GitHub, nbviewer, an untrusted notebook); the
+        script then replaces them with the step it shows."""
+        fields = self._modes["backward"]["fields"]
+        return {f"v{i}": (box["data"][-1][1], box["grad"][-1][1]) for i, box in enumerate(fields)}
 
     def fragment(self):
         """The player as an HTML fragment (what Jupyter shows): markup, style, data and
@@ -409,6 +419,25 @@ class Player:
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"
 
 
+def _fill_in_numbers(svg, texts):
+    """`svg` with the data and grad fields of every Value's box (its last two texts)
+    set to `texts[title]`; the boxes were drawn wide enough for them."""
+
+    def fill(box):
+        title = re.search(r"<title>([^<]*)</title>", box.group(0)).group(1).strip()
+        if title not in texts:
+            return box.group(0)
+        # [before, <text ...>, content, </text>, between, <text ...>, content, </text>, ..., after]
+        parts = re.split(r"(<text\b[^>]*>)([^<]*)(</text>)", box.group(0))
+        count = len(parts) // 4
+        if count >= 2:
+            parts[4 * (count - 2) + 2] = html.escape(texts[title][0], quote=False)
+            parts[4 * (count - 1) + 2] = html.escape(texts[title][1], quote=False)
+        return "".join(parts)
+
+    return re.sub(r'<g id="[^"]*" class="node">.*?</g>', fill, svg, flags=re.S)
+
+
 def _number(x):
     """A float for the JSON data; JSON has no infinity (a gradient can overflow)."""
     return x if math.isfinite(x) else None
@@ -433,14 +462,17 @@ _TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
 <button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
 <button type="button" class="tge-play" title="Play or pause">▶ Play</button>
 <button type="button" class="tge-next" title="Next step (→)">Next ▶</button>
-<input type="range" class="tge-slider" min="0" max="{steps}" value="0" aria-label="Step">
-<span class="tge-counter">Step 0 of {steps}</span>
-<label class="tge-fit-label"><input type="checkbox" class="tge-fit" checked> fit to width</label>
+<input type="range" class="tge-slider" min="0" max="{steps}" value="{steps}" aria-label="Step">
+<span class="tge-counter">Step {steps} of {steps}</span>
+<label class="tge-fit-label"><input type="checkbox" class="tge-fit"> fit to width</label>
 </div>
-<div class="tge-graph tge-fitted">
+<div class="tge-graph">
 {svg}
 </div>
-<div class="tge-writeup" aria-live="polite"></div>
+<div class="tge-writeup" aria-live="polite">
+<p class="tge-step-title">After the whole backward pass: every data and grad filled in.</p>
+<p>To step through the passes, run this page's script: open the page in a browser, or run (and trust) the notebook.</p>
+</div>
 <div class="tge-legend"></div>
 <script type="application/json" class="tge-data">{data}</script>
 <script>
