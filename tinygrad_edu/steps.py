@@ -2,8 +2,8 @@
 
 `backward_steps` and `forward_steps` are what the pictures (`viz`), the step player
 (`player`) and `explain` read; this module sits below all of them. The backward
-steps come from the engine's one sweep (`engine.gradients`, which runs the same
-`engine.chain_rule` as ``backward()``), so they are the numbers backward() computes.
+steps come from `engine.gradients`, which runs ``backward()`` itself (and then puts
+every .grad back), so they are the numbers backward() computes.
 
 A node's operation is described from its op's rule (`tinygrad_edu.ops.Op`): its
 name, its operands (Values, or the number in ``x * 2``) and its formula text.
