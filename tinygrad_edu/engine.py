@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .checks import as_finite_float, describe, is_real, short_repr
+from .checks import as_finite_float, describe, short_repr
 from .ops import Operators, building_gradient_graph
 
 __all__ = ["Value", "grad", "gradients", "topological_order"]
@@ -158,37 +158,6 @@ class Value(Operators):
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
 
-    # ----- comparisons look at .data; a Value is not a number to Python -----------------------
-
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other, "<")
-
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other, "<=")
-
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other, ">")
-
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other, ">=")
-
-    __hash__ = object.__hash__  # == stays identity: Values are graph nodes, kept in sets
-
-    def __bool__(self) -> bool:
-        raise TypeError(_not_a_number("bool", "if v.data > 0:"))
-
-    def __float__(self) -> float:
-        raise TypeError(_not_a_number("float (or math.exp and friends)", "v.exp(), v.log(), v.tanh()"))
-
-    def __int__(self) -> int:
-        raise TypeError(_not_a_number("int", "int(v.data)"))
-
-    def __index__(self) -> int:
-        raise TypeError(_not_a_number("an index", "int(v.data)"))
-
-    def __round__(self, ndigits: Optional[int] = None) -> float:
-        raise TypeError(_not_a_number("round", "round(v.data, 3)"))
-
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -217,20 +186,6 @@ def _checked_label(label: Any, where: str) -> str:
     if not isinstance(label, str):
         raise TypeError(f"{where}: label must be a str, got {describe(label)}")
     return label
-
-
-def _data(other: Operand, where: str) -> float:
-    """The number a comparison looks at: a Value's .data, or the number itself."""
-    if isinstance(other, Value):
-        return other.data
-    if not is_real(other):
-        raise TypeError(f"{where}: cannot compare a Value with {describe(other)}")
-    return float(other)
-
-
-def _not_a_number(what: str, instead: str) -> str:
-    return (f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
-            f"use v.data for its number (e.g. {instead}), or the Value's own methods to stay in the graph")
 
 
 def _grad_not_a_number(leaves: List[Value], earlier: List[Any]) -> Optional[Exception]:
