@@ -150,11 +150,12 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
     regions = [r for r in reference_regions() if not r.cut]
     declared = {(lesson.number, path, function) for lesson in LESSONS for path, function in lesson.regions}
     assert {(r.lesson, r.path, r.function) for r in regions} == declared
-    # finished code that would answer a lesson is cut with it: the second sweep (chain_rule,
-    # micrograd's _backward) with the sweep, the delta rule with the two-neuron net,
-    # newton() with gradient descent, mse() with the error
+    # finished code that would answer a lesson is cut with it: the general power rule with
+    # the powers, micrograd's one-node sweep with the sweep, the delta rule with the
+    # two-neuron net, newton() with gradient descent, mse() with the error
     cut = {(r.lesson, r.function) for r in reference_regions() if r.cut}
-    assert cut == {(4, "chain_rule"), (4, "Value._backward"), (7, "gradients"), (8, "newton"), (11, "mse")}
+    assert cut == {(2, "PowByValue.local_grads"), (4, "Value._backward"), (7, "gradients"), (8, "newton"),
+                   (11, "mse")}
 
 
 def test_no_lesson_region_calls_a_private_function():
@@ -869,13 +870,13 @@ def test_an_error_is_shown_at_the_line_the_learner_wrote(workbook, capsys):
 
 
 def test_code_cut_with_a_lesson_comes_back_when_it_passes(workbook, capsys):
-    """grad() needs chain_rule, which is cut while lesson 4 is to do (it is the same sweep)."""
+    """micrograd's _backward() is the sweep for one node: cut while lesson 4 is to do."""
     engine = workbook / "tinygrad_edu" / "engine.py"
     assert "cut from your workbook until lesson 4 passes" in engine.read_text(encoding="utf-8")
     for number in range(1, 5):
         write_lesson_like_a_learner(workbook, number)
     code, out, _ = learn("status", workbook, capsys=capsys)
-    assert "is back in your workbook:\nValue._backward() in engine.py, chain_rule() in engine.py" in out
+    assert "is back in your workbook: PowByValue.local_grads() in ops.py, Value._backward() in" in out
     text = engine.read_text(encoding="utf-8")
     assert "until lesson 4 passes" not in text and "# BEGIN CUT WITH LESSON 4" in text
     assert "outside the lesson regions" not in out

@@ -34,15 +34,14 @@ import re
 import uuid
 from importlib import resources
 
+from .dot import RenderError, build_dot, number_formatter, render
 from .engine import Value, topological_order
-from .viz import RenderError, _build_dot, _number_formatter, _render, backward_steps, forward_steps
+from .files import atomic_write
+from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
 DIRECTIONS = ("backward", "forward")
-
-_OP_SYMBOLS = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
-_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 
 
 class Player:
@@ -68,12 +67,13 @@ class Player:
         self.root = root
         self.direction = direction
         self.timeout = timeout
-        self._fmt = _number_formatter(number_format)
-        self._order = topological_order(root)
+        fmt = number_formatter(number_format)
+        self._fmt = lambda x: visible(fmt(x))  # the same text as the picture shows
+        self._order = topological_order(root)  # sorted once; the steps and the picture reuse it
         self._index = {node: i for i, node in enumerate(self._order)}
-        self._names = [node.label or f"#{i}" for i, node in enumerate(self._order)]
-        self.backward_steps = backward_steps(root)
-        self.forward_steps = forward_steps(root)
+        self._names = list(node_names(self._order).values())
+        self.backward_steps = backward_steps(root, self._order)
+        self.forward_steps = forward_steps(root, self._order)
         self._modes = {"backward": self._backward_mode(), "forward": self._forward_mode()}
         # Each field of a box is drawn with the widest text it will ever show, so that
         # the numbers the script writes in later fit in the box.
@@ -83,8 +83,8 @@ class Player:
                 for key in ("data", "grad"):
                     for _, text, _ in fields[key]:
                         widths[i, key] = max(widths.get((i, key), 0), len(text))
-        self.source = _build_dot(
-            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3,
+        self.source = build_dot(
+            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3, order=self._order,
             fields=lambda i, node: [
                 self._names[i],
                 "data " + "0" * max(1, widths[i, "data"] - 5),  # "0" is as wide as any digit
@@ -282,54 +282,46 @@ class Player:
 
     def _expression(self, node):
         """How `node` was computed, as (names, numbers): ("w_l × i_l", "0.8 × 1.5")."""
-        children = node.children
-        names = [self._name(child) for child in children]
-        values = [self._factor(child.data) for child in children]
-        op = node.op
-        if op == "neg":
-            return f"-{names[0]}", f"-{values[0]}"
-        if op in _FUNCTIONS:
-            return f"{op}({names[0]})", f"{op}({self._fmt(children[0].data)})"
-        symbol = _OP_SYMBOLS.get(op, op)
-        if len(children) == 2:
+        names, values = [], []
+        for operand in operands(node):
+            if isinstance(operand, Value):
+                names.append(self._name(operand))
+                values.append(self._factor(operand.data))
+            else:  # a number operand, such as the 2 in x * 2
+                names.append(self._factor(operand))
+                values.append(self._factor(operand))
+        symbol = infix_symbol(node.op)
+        if symbol is not None and len(names) == 2:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
-        # One Value operand and one number. The public API does not say on which side the
-        # number stands, so this reads the engine's private slots as viz._op_text does.
-        constant = self._factor(getattr(node, "_constant", 0.0) or 0.0)
-        if getattr(node, "_a", None) is None:
-            return f"{constant} {symbol} {names[0]}", f"{constant} {symbol} {values[0]}"
-        return f"{names[0]} {symbol} {constant}", f"{values[0]} {symbol} {constant}"
+        if node.op == "neg":
+            return f"-{names[0]}", f"-{values[0]}"
+        op = visible(node.op)
+        return f"{op}({', '.join(names)})", f"{op}({', '.join(values)})"
 
     def _formula(self, node, position, child, local_grad):
-        """Where the local derivative d(node)/d(child) comes from, in words or symbols:
-        "o_l(1 - o_l)" for a sigmoid, "the other operand, i_l" for a product; "" when
-        the number says it all (as for + and -)."""
-        me, cn = self._name(node), self._name(child)
-        op, children = node.op, node.children
-        if op == "sigmoid":
-            return f"{me}(1 - {me})"
-        if op == "tanh":
-            return f"1 - {me}^2"
-        if op == "exp":
-            return f"{me} itself"
-        if op == "log":
-            return f"1/{cn}"
-        if op == "relu":
-            return f"1, as {cn} > 0" if local_grad else f"0, as {cn} <= 0"
-        if op == "*":
-            if len(children) == 2:
-                if children[0] is children[1]:
-                    return f"the other operand, {cn} itself (one arrow per use)"
-                return f"the other operand, {self._name(children[1 - position])}"
-            return "the number it is multiplied by"
-        if op == "/":
-            if position == 0 and (len(children) == 2 or getattr(node, "_a", None) is not None):
-                return "1/b for a/b"
-            return "-a/b^2 for a/b"
-        if op == "**":
-            exponent = (len(children) == 2 and position == 1) or getattr(node, "_a", None) is None
-            return "a^b ln(a) for a^b" if exponent else "b a^(b-1) for a^b"
-        return ""
+        """Where the local derivative d(node)/d(child) comes from, from the op's rule:
+        "o_l(1 - o_l)" for a sigmoid, "w_l" for the product w_l × i_l; "" when the op
+        has no formula or the number says it all (as for + and -)."""
+        text = formula(node, self._operand_position(node, position), self._name_or_number)
+        if text == self._fmt(local_grad) or text in ("1", "-1"):
+            return ""
+        if node.op == "*" and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
+            return f"the other operand, {text} itself (one arrow per use)"
+        return text
+
+    def _name_or_number(self, x):
+        return self._name(x) if isinstance(x, Value) else self._fmt(x)
+
+    @staticmethod
+    def _operand_position(node, child_position):
+        """The operand number of the `child_position`-th child (a number operand has no child)."""
+        children_seen = -1
+        for position, operand in enumerate(operands(node)):
+            if isinstance(operand, Value):
+                children_seen += 1
+                if children_seen == child_position:
+                    return position
+        return child_position
 
     def _why(self, node, position, child, local_grad):
         """The line under an update that says where its local derivative comes from."""
@@ -337,7 +329,7 @@ class Player:
         if not formula:
             return ""
         me, cn = self._name(node), self._name(child)
-        return f"{_OP_SYMBOLS.get(node.op, node.op)}: d({me})/d({cn}) = {formula} = {self._fmt(local_grad)}"
+        return f"{infix_symbol(node.op) or node.op}: d({me})/d({cn}) = {formula} = {self._fmt(local_grad)}"
 
     def _data(self):
         return {
@@ -352,7 +344,7 @@ class Player:
     def svg(self):
         """The picture the page re-colours, as SVG text (rendered once, then kept)."""
         if self._svg is None:
-            self._svg = _render(self.source, "svg", self.timeout).decode("utf-8")
+            self._svg = render(self.source, "svg", self.timeout).decode("utf-8")
         return self._svg
 
     def _inline_svg(self, prefix):
@@ -361,7 +353,17 @@ class Player:
         text = self.svg()
         text = text[text.index("<svg"):]
         text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+        text = _fill_in_numbers(text, self._final_texts())
         return re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+
+    def _final_texts(self):
+        """What each box shows once the backward pass is over: {"v3": ("data 0.6457", "grad -0.1234")}.
+
+        The page is written with these numbers in the picture, so that it reads right
+        where its script does not run (GitHub, nbviewer, an untrusted notebook); the
+        script then replaces them with the step it shows."""
+        fields = self._modes["backward"]["fields"]
+        return {f"v{i}": (box["data"][-1][1], box["grad"][-1][1]) for i, box in enumerate(fields)}
 
     def fragment(self):
         """The player as an HTML fragment (what Jupyter shows): markup, style, data and
@@ -394,20 +396,46 @@ class Player:
         )
 
     def save(self, path):
-        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path."""
+        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
+
+        The page is built first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        atomic_write(path, self.html())
         return path
 
     def _repr_html_(self):
-        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why."""
+        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why
+        (as text: a display never shows a traceback)."""
         try:
             return self.fragment()
-        except RenderError as error:
-            return f"<pre>{html.escape(str(error))}</pre>"
+        except Exception as error:
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            return f"<pre>{html.escape(reason.encode('utf-8', 'backslashreplace').decode('utf-8'))}</pre>"
 
     def __repr__(self):
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"
+
+
+def _fill_in_numbers(svg, texts):
+    """`svg` with the data and grad fields of every Value's box (its last two texts)
+    set to `texts[title]`; the boxes were drawn wide enough for them."""
+
+    def fill(box):
+        title = re.search(r"<title>([^<]*)</title>", box.group(0)).group(1).strip()
+        if title not in texts:
+            return box.group(0)
+        # [before, <text ...>, content, </text>, between, <text ...>, content, </text>, ..., after]
+        parts = re.split(r"(<text\b[^>]*>)([^<]*)(</text>)", box.group(0))
+        count = len(parts) // 4
+        if count >= 2:
+            parts[4 * (count - 2) + 2] = html.escape(texts[title][0], quote=False)
+            parts[4 * (count - 1) + 2] = html.escape(texts[title][1], quote=False)
+        return "".join(parts)
+
+    return re.sub(r'<g id="[^"]*" class="node">.*?</g>', fill, svg, flags=re.S)
 
 
 def _number(x):
@@ -434,14 +462,17 @@ _TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
 <button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
 <button type="button" class="tge-play" title="Play or pause">▶ Play</button>
 <button type="button" class="tge-next" title="Next step (→)">Next ▶</button>
-<input type="range" class="tge-slider" min="0" max="{steps}" value="0" aria-label="Step">
-<span class="tge-counter">Step 0 of {steps}</span>
-<label class="tge-fit-label"><input type="checkbox" class="tge-fit" checked> fit to width</label>
+<input type="range" class="tge-slider" min="0" max="{steps}" value="{steps}" aria-label="Step">
+<span class="tge-counter">Step {steps} of {steps}</span>
+<label class="tge-fit-label"><input type="checkbox" class="tge-fit"> fit to width</label>
 </div>
-<div class="tge-graph tge-fitted">
+<div class="tge-graph">
 {svg}
 </div>
-<div class="tge-writeup" aria-live="polite"></div>
+<div class="tge-writeup" aria-live="polite">
+<p class="tge-step-title">After the whole backward pass: every data and grad filled in.</p>
+<p>To step through the passes, run this page's script: open the page in a browser, or run (and trust) the notebook.</p>
+</div>
 <div class="tge-legend"></div>
 <script type="application/json" class="tge-data">{data}</script>
 <script>

@@ -130,16 +130,16 @@ LESSONS = (
         hints=(
             "Nudge each operand on its own, as in lesson 1. a - b falls when b grows. -a has one "
             "operand, so one local derivative. a / b is a * (1 / b): the power rule on b^-1 "
-            "gives the second derivative. For a ** b you write only d/da (the power rule); "
-            "d/db = a^b ln(a) is written for you below it.",
+            "gives the second derivative. Pow is x ** c with c a plain number: the power rule "
+            "gives d/dx, and c, a constant, gets 0.0.",
             "tinygrad_edu/ops.py, the classes Sub, Neg, Div and Pow. An op of one operand "
-            "returns a tuple of one: (x,) with the comma. The checks for dividing by zero "
-            "and for impossible powers are above your lines and already done. In Pow.local_grads "
-            "your line must set the name the return statement below it uses.",
+            "returns a tuple of one: (x,) with the comma. The checks for dividing by zero, for "
+            "impossible powers and for x^0 are above your lines and already done. (A power "
+            "with a Value exponent is another op, PowByValue, put back once this lesson passes.)",
             "    return ____, ____            # Sub: d/da, d/db\n"
             "    return (____,)               # Neg: one operand, one derivative\n"
             "    return 1 / ____, -____ / ____  # Div: d/da, d/db (out is a / b)\n"
-            "    d_base = ____ * ____ ** (____ - 1)   # Pow: the power rule\n"
+            "    return ____ * x ** (____), 0.0  # Pow: d/dx, and 0.0 for the number c\n"
             "The forward methods are the plain Python operators.",
         ),
         notebooks=("01_linear_approximation",),
