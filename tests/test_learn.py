@@ -876,7 +876,7 @@ def test_code_cut_with_a_lesson_comes_back_when_it_passes(workbook, capsys):
     for number in range(1, 5):
         write_lesson_like_a_learner(workbook, number)
     code, out, _ = learn("status", workbook, capsys=capsys)
-    assert "is back in your workbook: PowByValue.local_grads() in ops.py, Value._backward() in" in out
+    assert "is back in your workbook:\nPowByValue.local_grads() in ops.py, Value._backward() in engine.py." in out
     text = engine.read_text(encoding="utf-8")
     assert "until lesson 4 passes" not in text and "# BEGIN CUT WITH LESSON 4" in text
     assert "outside the lesson regions" not in out

@@ -91,12 +91,13 @@ class SGD(Optimizer):
         """After a step: if a parameter left the float range, put every parameter and the
         velocities back as they were and refuse the step (a whole step or none)."""
         for p in self.params:
-            if not math.isfinite(p.data):
-                new_data = p.data
+            try:
+                self._check_step(p, p.data)
+            except ValueError:
                 for q, old in zip(self.params, data):
                     q.data = old
                 self.velocity[:] = velocity
-                self._check_step(p, new_data)
+                raise
 
 
 class Adam(Optimizer):
