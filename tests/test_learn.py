@@ -101,7 +101,6 @@ PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
     (11, "The error and one training step", ["07_training_mlps"]),
     (12, "Challenge (optional): deeper than recursion", ["02_chain_rule_graph"]),
 ]
-NEW_NOTEBOOKS = {"08_forward_vs_reverse_mode", "09_vectorised_backprop", "10_optimisation_in_2d"}
 
 
 def test_the_lesson_table():
@@ -119,12 +118,18 @@ def test_the_lesson_table():
     assert LESSONS[-1].challenge and LESSONS[-1].revisits == ((3, "engine.py", "topological_order"),)
 
 
-def test_each_lesson_names_its_notebook(workbook, capsys):
-    """Every notebook a lesson names exists (the three new ones arrive with the notebooks
-    of the same release), and status shows it."""
+def test_each_lesson_names_its_notebook_and_each_notebook_its_lesson(workbook, capsys):
+    """Links both ways: every notebook a lesson names exists and names that lesson
+    ("lesson N (title)"), and status shows the lesson's notebook."""
+    import json
+
     for lesson in LESSONS:
         for name in lesson.notebooks:
-            assert (REPO / "notebooks" / f"{name}.ipynb").is_file() or name in NEW_NOTEBOOKS, name
+            path = REPO / "notebooks" / f"{name}.ipynb"
+            assert path.is_file(), name
+            text = "".join("".join(cell["source"]) for cell in json.loads(path.read_text(encoding="utf-8"))["cells"])
+            assert "Rebuild it yourself: `tinygrad-edu learn` lesson" in text, name
+            assert f"lesson {lesson.number} ({lesson.title})" in " ".join(text.split()), (name, lesson.number)
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert "Notebook: notebooks/01_linear_approximation.ipynb" in out
 
