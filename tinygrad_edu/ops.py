@@ -44,6 +44,7 @@ import math
 from typing import Any, Callable, Tuple, Union
 
 import contextlib
+import copyreg
 from typing import TYPE_CHECKING, Iterator
 
 from .checks import as_finite_float, describe, is_real, short_repr
@@ -100,7 +101,11 @@ class Op:
         for name, value in _BUILT_IN.items():
             if value is self:
                 return name
-        return object.__reduce__(self)
+        return copyreg.__newobj__, (type(self),), self.__getstate__()
+
+    def __getstate__(self) -> Any:
+        # `apply` is made again by __new__ when the op is unpickled.
+        return {key: value for key, value in self.__dict__.items() if key != "apply"}
 
 
 def _application(op: Op) -> Callable[..., "Value"]:
