@@ -15,12 +15,16 @@ Graphviz's language; `build_dot` writes it with the `graphviz` Python package an
 If none can be run, `RendererNotFound` says how to get one.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import graphviz
 
@@ -133,7 +137,7 @@ def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, sta
     return graph.source
 
 
-def number_formatter(number_format):
+def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[float], str]:
     if callable(number_format):
         return lambda x: str(number_format(x))
     if not isinstance(number_format, str):
@@ -254,13 +258,13 @@ def _candidates():
     return candidates
 
 
-def find_renderer():
+def find_renderer() -> str:
     """The path of the program `draw_dot` will try first (see the module docstring for
     the search order); raises `RendererNotFound` when there is none."""
     return _candidates()[0][1]
 
 
-def render(source, fmt, timeout):
+def render(source: str, fmt: str, timeout: float) -> bytes:
     """Run the first renderer that works on `source`; return the picture as bytes."""
     try:
         encoded = source.encode("utf-8")
