@@ -17,6 +17,8 @@ import math
 import numbers
 import random
 
+from .checks import check_nonnegative, check_positive_int, check_whole_number
+
 __all__ = ["xor", "single_neuron", "two_moons", "circles", "SINGLE_NEURON_WEIGHTS", "SINGLE_NEURON_BIAS"]
 
 # The rule behind `single_neuron`: label 1.0 where w . x + b > 0, else 0.0.
@@ -117,20 +119,14 @@ def _noisy_shuffled(class0, class1, noise, rng):
 
 
 def _check_n(n, where):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{where}: n (the number of points) must be a positive whole number, got {n!r}")
-    return int(n)
+    return check_positive_int(n, f"{where}: n (the number of points)")
 
 
 def _check_nonnegative(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_nonnegative(value, f"{where}: {name}")
 
 
 def _rng(seed, where):
     # Whole numbers only: random.Random would also take a float, a str or bytes, so a
     # seed swapped with the noise level would otherwise pass unnoticed.
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"{where}: seed must be a whole number, got {seed!r}")
-    return random.Random(int(seed))
+    return random.Random(check_whole_number(seed, f"{where}: seed"))

@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+from .checks import check_positive_int
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
 from .engine import Value, topological_order
 
@@ -154,8 +155,8 @@ def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unn
     """
     _check_node(root, "root")
     _check_node(leaf, "leaf")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"paths: limit must be a positive whole number or None, got {limit!r}")
+    if limit is not None:
+        check_positive_int(limit, "paths: limit")  # (or None: no limit)
     counts, _ = _path_counts(root, leaf)
     total = counts[root]
     if limit is not None and total > limit:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .checks import short_repr
 from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
@@ -55,12 +56,11 @@ def _import_torch(where):
     return torch
 
 
-def _short_repr(x, limit=100):
-    text = " ".join(repr(x).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _short_repr(x: Any) -> str:
+    return short_repr(x, 100)
 
 
-def _describe(x):
+def _describe(x: Any) -> str:
     """The type and a short repr of `x`, for error messages."""
     return f"{type(x).__name__} {_short_repr(x)}"
 

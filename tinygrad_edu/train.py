@@ -22,6 +22,7 @@ from tqdm import (
     tqdm,  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 )
 
+from .checks import check_positive_int
 from .nn import _check_count, squared_error
 from .optim import SGD
 
@@ -72,8 +73,8 @@ def fit(
         optimizer = SGD(model.parameters(), lr)
     if print_every is None:
         print_every = max(1, epochs // 10)
-    elif isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 1:
-        raise ValueError(f"fit: print_every must be a positive whole number (or None), got {print_every!r}")
+    else:
+        check_positive_int(print_every, "fit: print_every")  # (or None: about ten lines)
     out = out if out is not None else sys.stdout
     rate = getattr(optimizer, "lr", lr)  # the learning rate that messages name
     params = list(model.parameters()) if hasattr(model, "parameters") else list(getattr(optimizer, "params", []))
