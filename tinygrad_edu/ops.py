@@ -165,10 +165,17 @@ def _application(op: Op) -> Callable[..., Value]:
             b = constant = None
             db = 0.0
         else:
-            if isinstance(a, Operators):
-                node_class = type(a)
+            node_class = type(a)
+            if node_class is type(b) and node_class is not float:  # two Values (the common case first)
+                try:
+                    x = a.data
+                    y = b.data
+                except AttributeError:  # two operands of one other type, such as two ints
+                    raise _no_value_operand(op, (a, b)) from None
+                constant = None
+            elif isinstance(a, Operators):
                 x = a.data
-                if type(b) is node_class or isinstance(b, Operators):  # two Values: two children
+                if isinstance(b, Operators):  # two Values of different classes
                     y = b.data
                     constant = None
                 else:  # a Value and a number: one child; the number is kept as a constant
