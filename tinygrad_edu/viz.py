@@ -45,6 +45,7 @@ from typing import NamedTuple
 import graphviz
 
 from .engine import Value, topological_order
+from .files import atomic_write
 
 __all__ = [
     "to_dot",
@@ -125,10 +126,13 @@ def to_dot(root, edge_labels=True, rankdir="LR", number_format="{:.4g}", highlig
     return _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
 
 
-def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None):
+def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None,
+               make_graph=None):
     """`to_dot`'s work. `fields`, when given, is a function (position in the topological
     order, node) -> the list of texts in that node's box, used instead of label, data
-    and grad (the player draws boxes wide enough for every number it will write in them)."""
+    and grad (the player draws boxes wide enough for every number it will write in them).
+    `make_graph`, when given, makes the graph object from graphviz.Digraph's arguments,
+    and that object is returned instead of its source (draw_dot's `Drawing`)."""
     if not isinstance(root, Value):
         raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__} {root!r:.60}")
     if rankdir not in _RANKDIRS:
@@ -148,7 +152,7 @@ def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, st
         )
     lit_nodes, lit_edges = _highlighted(highlight, index)
 
-    graph = graphviz.Digraph(
+    graph = (make_graph or graphviz.Digraph)(
         "computation_graph",
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
@@ -190,7 +194,7 @@ def _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, st
                 attrs.update(lit)
             graph.edge(f"v{j}", f"op{i}", **attrs)
         graph.edge(f"op{i}", f"v{i}", **(lit if op_lit else {}))
-    return graph.source
+    return graph.source if make_graph is None else graph
 
 
 def _number_formatter(number_format):
@@ -319,13 +323,14 @@ def find_renderer():
     return _candidates()[0][1]
 
 
-def _render(source, fmt, timeout):
-    """Run the first renderer that works on `source`; return the picture as bytes."""
+def _render(source, fmt, timeout, extra_args=()):
+    """Run the first renderer that works on `source`; return the picture as bytes.
+    `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
     failures = []
     for description, program in _candidates():
         try:
             result = subprocess.run(
-                [program, f"-T{fmt}"],
+                [program, f"-T{fmt}", *extra_args],
                 input=source.encode("utf-8"),
                 capture_output=True,
                 timeout=timeout,
@@ -355,60 +360,162 @@ def _render(source, fmt, timeout):
 # ----- the drawing object --------------------------------------------------------------------
 
 
-class Drawing:
-    """A computation graph picture: shows itself in Jupyter, renders to SVG/PNG, saves.
+class Drawing(graphviz.Digraph):
+    """A computation graph picture: a `graphviz.Digraph` that draws itself with `draw_dot`'s
+    renderers (the module docstring lists them), so no system Graphviz is needed.
 
-    Rendering happens on first use and is kept, so showing and saving run the
-    renderer once per format.
+    graphviz's own ``render(filename, format=...)``, ``pipe(format=...)`` and ``view()``
+    work as documented by the graphviz package, and so do ``.node()``, ``.edge()`` and
+    ``.attr()`` for adding to the picture. On top of them: ``.svg()``, ``.png()``,
+    ``.save(path)`` and inline display in Jupyter.
+
+    Each picture is drawn on first use and kept (until the source changes), so showing
+    and saving run the renderer once per format.
     """
 
-    def __init__(self, source, format="svg", timeout=60):
-        if format not in _FORMATS:
-            raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
-        self.source = source
-        self.format = format
+    def __init__(self, *args, format="svg", timeout=60, **kwargs):
+        super().__init__(*args, format=format, **kwargs)
         self.timeout = timeout
-        self._rendered = {}
+        self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
 
-    def render(self, format=None):
-        """The picture as bytes in `format` ("svg" or "png"; default: this drawing's format)."""
-        fmt = self.format if format is None else format
-        if fmt not in _FORMATS:
-            raise ValueError(f"render: format must be 'svg' or 'png', got {fmt!r}")
-        if fmt not in self._rendered:
-            self._rendered[fmt] = _render(self.source, fmt, self.timeout)
-        return self._rendered[fmt]
+    def _copy_kwargs(self, **kwargs):
+        return super()._copy_kwargs(timeout=self.timeout, **kwargs)
+
+    # -- drawing with our renderer chain, the one place that runs it
+
+    def _picture(self, spec, engine=None, neato_no_op=None):
+        """The picture as bytes for the renderer's ``-T`` argument `spec` ("svg", "png:cairo", ...)."""
+        engine = self.engine if engine is None else engine
+        if engine not in graphviz.ENGINES:
+            raise ValueError(f"unknown layout engine {engine!r}; expected one of {sorted(graphviz.ENGINES)}")
+        extra = () if engine == "dot" else (f"-K{engine}",)
+        if neato_no_op:
+            extra += (f"-n{int(neato_no_op)}",)
+        source = self.source
+        key = (spec, extra)
+        kept = self._rendered.get(key)
+        if kept is not None and kept[0] == source:
+            return kept[1]
+        picture = _render(source, spec, self.timeout, extra)
+        self._rendered[key] = (source, picture)
+        return picture
+
+    def _spec(self, format, renderer, formatter):
+        """graphviz's format/renderer/formatter triple as one ``-T`` argument, checked as graphviz checks it."""
+        format = self.format if format is None else format
+        renderer = self.renderer if renderer is None else renderer
+        formatter = self.formatter if formatter is None else formatter
+        for value, known, what in ((format, graphviz.FORMATS, "format"), (renderer, graphviz.RENDERERS, "renderer"),
+                                   (formatter, graphviz.FORMATTERS, "formatter")):
+            if value is not None and value.lower() not in known:
+                raise ValueError(f"unknown {what} {value!r}; expected one of {sorted(known)}")
+        if formatter is not None and renderer is None:
+            raise graphviz.RequiredArgumentError(f"formatter {formatter!r} needs a renderer as well")
+        return ":".join(part.lower() for part in (format, renderer, formatter) if part is not None)
+
+    # -- graphviz's API
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+             engine=None, encoding=None):
+        """The picture as bytes (as str when `encoding` is given), like ``graphviz.Digraph.pipe``.
+
+        `quiet` is accepted for compatibility: the renderer's messages are always
+        captured, and shown only in the error when drawing fails.
+        """
+        picture = self._picture(self._spec(format, renderer, formatter), engine, neato_no_op)
+        return picture if encoding is None else picture.decode(encoding)
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,
+               formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
+               raise_if_result_exists=False, overwrite_source=False):
+        """Save the DOT source to `filename` (default: the graph's name + ".gv") and the
+        picture next to it, as ``graphviz.Digraph.render`` does: ``render("gout",
+        format="svg")`` writes ``gout`` and ``gout.svg`` and returns ``"gout.svg"``.
+
+        `outfile` names the picture instead (its suffix gives the format); `cleanup`
+        deletes the source afterwards; `view` opens the picture with the system's viewer.
+        Both files are written whole or not at all.
+        """
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError("render: raise_if_result_exists and overwrite_source cannot both be true")
+        if outfile is not None:
+            outfile = pathlib.Path(outfile)
+            if format is None:
+                format = outfile.suffix[1:].lower()
+                if format not in graphviz.FORMATS:
+                    raise ValueError(f"render: cannot tell the format of outfile {str(outfile)!r} from its "
+                                     "suffix; pass format=... or use a suffix such as .svg or .png")
+            if directory is None:
+                outfile = pathlib.Path(self.directory, outfile)
+            if filename is None:
+                filename = outfile.with_suffix(".gv").name
+                directory = os.fspath(outfile.parent) if directory is None else directory
+        spec = self._spec(format, renderer, formatter)
+        picture = self._picture(spec, engine, neato_no_op)  # before writing anything: a failure leaves no files
+        source_path = self._write_source(filename, directory)
+        if outfile is None:
+            outfile = pathlib.Path(f"{source_path}.{'.'.join(reversed(spec.split(':')))}")
+        elif os.path.abspath(outfile) == os.path.abspath(source_path) and not overwrite_source:
+            raise ValueError(f"render: outfile {str(outfile)!r} is the DOT source file; pass another "
+                             "outfile, or overwrite_source=True")
+        if raise_if_result_exists and outfile.exists():
+            raise graphviz.FileExistsError(f"render: {str(outfile)!r} exists already (raise_if_result_exists=True)")
+        atomic_write(outfile, picture)
+        if cleanup:
+            os.remove(source_path)
+        if view or quiet_view:
+            graphviz.view(outfile, quiet=quiet_view)
+        return os.fspath(outfile)
+
+    def _write_source(self, filename, directory):
+        """graphviz's saving of the DOT source (it remembers `filename` and `directory`), done atomically."""
+        if filename is not None:
+            self.filename = os.fspath(filename)
+        if directory is not None:
+            self.directory = os.fspath(directory)
+        path = self.filepath
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        atomic_write(path, self.source, encoding=self.encoding)
+        return path
+
+    # -- our own shortcuts
 
     def svg(self):
         """The picture as SVG text."""
-        return self.render("svg").decode("utf-8")
+        return self._picture("svg").decode("utf-8")
 
     def png(self):
         """The picture as PNG bytes."""
-        return self.render("png")
+        return self._picture("png")
 
-    def save(self, path):
+    def save(self, path=None, directory=None):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
-        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path."""
-        path = pathlib.Path(path)
+        (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
+
+        Without `path`, the DOT source goes where graphviz's ``Digraph.save()`` puts it
+        (the graph's name + ".gv", in `directory`).
+        """
+        if path is None:
+            return pathlib.Path(self._write_source(None, directory))
+        path = pathlib.Path(path) if directory is None else pathlib.Path(directory, path)
         fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ValueError(
                 f"save: cannot tell the format of {str(path)!r} from its suffix; "
                 "use .svg, .png, .dot or .gv"
             )
-        if fmt == "dot":
-            path.write_text(self.source, encoding="utf-8")
-        else:
-            path.write_bytes(self.render(fmt))
+        atomic_write(path, self.source if fmt == "dot" else self._picture(fmt))
         return path
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
         """Jupyter's hook: the picture, or, when it cannot be drawn, the reason and the
         DOT source as text (a traceback would hide the graph entirely)."""
-        mime = "image/svg+xml" if self.format == "svg" else "image/png"
+        fmt = "png" if self.format == "png" else "svg"
+        mime = "image/png" if fmt == "png" else "image/svg+xml"
         try:
-            picture = self.svg() if self.format == "svg" else self.png()
+            picture = self.png() if fmt == "png" else self.svg()
         except RenderError as error:
             return {"text/plain": f"{error}\n\nDOT source:\n{self.source}"}
         return {mime: picture}
@@ -419,16 +526,23 @@ class Drawing:
 
 def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None,
              stacked=True, timeout=60):
-    """A `Drawing` of the graph that ends at `root`: the last expression of a Jupyter
-    cell shows it; ``.svg()``, ``.png()`` and ``.save(path)`` render it.
+    """A `Drawing` (a `graphviz.Digraph`) of the graph that ends at `root`: the last
+    expression of a Jupyter cell shows it; ``.svg()``, ``.png()``, ``.save(path)`` and
+    graphviz's ``.render()``, ``.pipe()`` and ``.view()`` draw it.
 
     The options are those of `to_dot`; `format` ("svg" or "png") is what Jupyter shows
-    and `timeout` bounds each run of the renderer, in seconds. Nothing is rendered
-    until the picture is asked for, so building a Drawing never fails for want of a
-    renderer.
+    and what ``render()`` writes by default, and `timeout` bounds each run of the
+    renderer, in seconds. Nothing is rendered until the picture is asked for, so
+    building a Drawing never fails for want of a renderer.
     """
-    source = _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
-    return Drawing(source, format=format, timeout=timeout)
+    if format not in _FORMATS:
+        raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
+
+    def make_graph(*args, **kwargs):
+        return Drawing(*args, format=format, timeout=timeout, **kwargs)
+
+    return _build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3,
+                      make_graph=make_graph)
 
 
 # ----- the passes one node at a time ---------------------------------------------------------
