@@ -128,7 +128,7 @@ def test_topological_order_is_deterministic():
 def test_read_only_attributes():
     a = Value(1.0, label="a")
     c = a * 2
-    for name in ("label", "op", "children", "local_grads"):
+    for name in ("op", "children", "local_grads"):
         with pytest.raises(AttributeError):
             setattr(c, name, None)
     with pytest.raises(AttributeError):
@@ -190,3 +190,12 @@ def test_sigmoid_and_tanh_are_stable_at_plus_minus_1000():
             v = Value(x)
             v.sigmoid().backward()
             assert v.grad == 0.0
+
+
+def test_label_is_writable_and_checked_like_named():
+    e = Value(1.0) * Value(2.0)
+    e.label = "e"
+    assert e.label == "e" and "label='e'" in repr(e)
+    with pytest.raises(TypeError, match="label must be a str, got NoneType None"):
+        e.label = None
+    assert e.label == "e"

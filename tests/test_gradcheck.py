@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.engine import _new_node
+from tinygrad_edu.ops import Op
 from tinygrad_edu.gradcheck import gradcheck, linear_approximation_errors, numerical_gradient
 
 
@@ -25,9 +25,19 @@ def test_gradcheck_passes_a_correct_graph():
     assert gradcheck(lambda v: (v[0] * v[1]).tanh() + v[0].exp() / (1 + v[1] ** 2), [0.3, -1.2]) is True
 
 
-def _square_with_a_wrong_derivative(v):
-    """x^2 whose recorded local derivative is x instead of 2x: the bug gradcheck must catch."""
-    return _new_node(v.data * v.data, "square", v, v.data, None, 0.0, None)
+class _SquareWithAWrongDerivative(Op):
+    """x^2 whose rule says its local derivative is x instead of 2x: the bug gradcheck must catch."""
+
+    name = "square"
+
+    def forward(self, x):
+        return x * x
+
+    def local_grads(self, out, x):
+        return (x,)
+
+
+_square_with_a_wrong_derivative = _SquareWithAWrongDerivative()
 
 
 def test_gradcheck_catches_a_wrong_derivative_and_names_input_and_numbers():

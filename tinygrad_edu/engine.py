@@ -1,66 +1,37 @@
-"""The computation graph: `Value`, its operations, and the backward pass.
+"""The computation graph: `Value`, the node, and the backward pass.
 
-Read this file top to bottom:
+A `Value` holds one number and remembers how it was made: the operation (`op`),
+the operands it came from (`children`) and, for each of them, the local
+derivative d(self)/d(child) (`local_grads`), computed in the forward pass by the
+operation's rule in `tinygrad_edu.ops`. `backward()` is the chain rule: it visits
+the nodes from the output back to the inputs and adds ``node.grad * local_grad``
+into every child's gradient.
 
-1. `Value` holds one real number and remembers how it was made: the operation
-   (`op`), the operands it came from (`children`) and, for each of them, the
-   local derivative d(self)/d(child) (`local_grads`), computed in the forward pass.
-2. Each operation is one short method: it checks its inputs, computes the value
-   and the local derivatives side by side, and builds the node with `_new_node`.
-3. `backward()` applies the chain rule: it visits the nodes from the output back
-   to the inputs and adds ``node.grad * local_grad`` into every child's gradient.
+Why the node looks the way it does (it is what makes the engine fast):
 
-Design notes for the curious (they are why the engine is fast and never recurses):
-
-* A node stores its (at most two) operands and their local derivatives in
-  private slots, not in tuples or closures. A node is then a single object that
-  the garbage collector tracks, with no reference cycle, so building a big graph
-  stays cheap and a dropped graph is freed at once. `children` and `local_grads`
-  build their tuples only when you ask for them.
-* A number operand (the 2 in ``x * 2``) is not turned into a node; it is kept in
-  `_constant`, and the operand slot it would have used stays ``None``. Keeping it
-  means the local derivatives can always be rebuilt from the op, its operands and
-  that constant.
-* Every graph walk is a loop over an explicit stack, so a chain a million nodes
-  deep works (a recursive walk stops at Python's limit of about a thousand).
+* A node keeps its (at most two) operands and their local derivatives in plain
+  slots, not in tuples or closures, so it is one object for the garbage collector,
+  with no reference cycle; `children` and `local_grads` are built when you read them.
+* A number operand (the 2 in ``x * 2``) does not become a node: it is kept in
+  `_constant`, and the operand slot it would have used stays None.
+* Every walk over the graph is a loop with an explicit stack: a chain a million
+  nodes deep works, where a recursive walk stops at about a thousand.
 """
 
+from __future__ import annotations
+
 import math
-import numbers
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+from .checks import as_finite_float, describe, short_repr
 
 __all__ = ["Value", "grad", "topological_order"]
 
-
-def _as_real(x, where, expected="a real number (int or float) or a Value"):
-    """Return `x` as a finite Python float, or raise an error that names `where`
-    (the operation), the value received and what was expected."""
-    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        # int, float, numpy.float64, numpy.int32, fractions.Fraction, ...
-        try:
-            number = float(x)
-        except OverflowError:
-            raise ValueError(f"{where}: expected a finite real number, got a number too large for a float "
-                             f"({_short_repr(x)})") from None
-    else:
-        if isinstance(x, bool):
-            got = f"the bool {x!r}"
-        elif isinstance(x, Value):
-            got = f"the Value {x!r} (a Value is not wrapped in another; use it as it is)"
-        else:
-            got = f"{type(x).__name__} {_short_repr(x)}"
-        raise TypeError(f"{where}: expected {expected}, got {got}")
-    if not math.isfinite(number):
-        raise ValueError(f"{where}: expected a finite real number, got {number!r}")
-    return number
-
-
-def _short_repr(x, limit=60):
-    text = repr(x)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+Operand = Union["Value", float, int]
 
 
 class Value:
-    """A scalar in a computation graph: its value, its gradient, and how it was made.
+    """A number in a computation graph: its value, its gradient, and how it was made.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a            # c = ab + a
@@ -69,384 +40,297 @@ class Value:
     (-2.0, 2.0)
     """
 
-    # data, grad: the value and d(output)/d(self), plain writable floats.
-    # _a, _b: the left and right operand when it is a Value (else None).
-    # _da, _db: d(self)/d(_a) and d(self)/d(_b), plain floats.
-    # _constant: the operand that is a plain number, if any (None otherwise).
-    __slots__ = ("data", "grad", "_label", "_op", "_a", "_da", "_b", "_db", "_constant")
+    # _rule: the Op that made this node (None for a leaf); _a, _b: its operands when
+    # they are Values (else None); _da, _db: d(self)/d(_a), d(self)/d(_b), as floats;
+    # _constant: the operand that is a plain number, if any.
+    __slots__ = ("data", "grad", "_label", "_rule", "_a", "_da", "_b", "_db", "_constant")
 
-    # numpy: `array + value` should ask Value (which refuses arrays), not build an array of Values.
-    __array_ufunc__ = None
+    __array_ufunc__ = None  # numpy: `array + value` asks Value, which refuses arrays
 
-    def __init__(self, data, label=""):
-        """A leaf: a number that was not computed from other Values (an input or a parameter)."""
-        if type(data) is float and math.isfinite(data):  # the common case, checked first
+    def __init__(self, data: Any, label: str = "") -> None:
+        """A leaf: a number not computed from other Values (an input or a parameter)."""
+        if type(data) is float and data - data == 0.0:  # a finite float: the common case, checked fast
             self.data = data
+        elif isinstance(data, Value):
+            raise TypeError(f"Value(): expected a real number, got the Value {data!r} "
+                            "(a Value is not wrapped in another; use it as it is)")
         else:
-            self.data = _as_real(data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)")
-        if type(label) is not str:
-            raise TypeError(f"Value(): label must be a str, got {type(label).__name__} {_short_repr(label)}")
+            self.data = as_finite_float(data, "Value()", "a real number (int, float or a real scalar "
+                                        "such as numpy.float64)")
         self.grad = 0.0
-        self._label = label
-        self._op = ""
-        self._a = self._b = self._constant = None
+        self._label = label if type(label) is str else _checked_label(label, "Value()")
+        self._rule = self._a = self._b = self._constant = None
         self._da = self._db = 0.0
 
-    # ----- read-only views of the graph ------------------------------------------------
+    # ----- what a node shows -----------------------------------------------------------------
 
     @property
-    def label(self):
-        """A name for pictures and error messages ("" when unnamed)."""
+    def label(self) -> str:
+        """A name for pictures and error messages ("" when unnamed); writable."""
         return self._label
 
-    @property
-    def op(self):
-        """The operation that made this node ("+", "*", "tanh", ...); "" for a leaf."""
-        return self._op
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = _checked_label(label, "label")
+
+    def named(self, label: str) -> "Value":
+        """Give this node a label and return it: ``e = (a * b).named("e")``."""
+        self._label = _checked_label(label, "named()")
+        return self
 
     @property
-    def children(self):
+    def op(self) -> str:
+        """The name of the operation that made this node ("+", "tanh", ...); "" for a leaf."""
+        return self._rule.name if self._rule is not None else ""
+
+    @property
+    def children(self) -> Tuple["Value", ...]:
         """The Values this node was computed from, in operand order (``a*a`` gives ``(a, a)``)."""
         return tuple(child for child in (self._a, self._b) if child is not None)
 
     @property
-    def local_grads(self):
+    def local_grads(self) -> Tuple[float, ...]:
         """d(self)/d(child) for each child, in the same order as `children`."""
-        grads = []
-        if self._a is not None:
-            grads.append(self._da)
-        if self._b is not None:
-            grads.append(self._db)
-        return tuple(grads)
+        return tuple(d for child, d in ((self._a, self._da), (self._b, self._db)) if child is not None)
 
-    def named(self, label):
-        """Give this node a label (shown in pictures and errors) and return it:
-        ``e = (a * b).named("e")``."""
-        if not isinstance(label, str):
-            raise TypeError(f"named(): label must be a str, got {type(label).__name__} {_short_repr(label)}")
-        self._label = label
-        return self
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f", label={self._label!r}" if self._label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ----- the operations: value and local derivatives side by side -------------------
-    #
-    # Each binary operation handles two cases: the other operand is a Value (two
-    # children) or a plain number (one child; the number is kept as `constant`).
+    # ----- micrograd's names, for the lecture's node-by-node backward -------------------------
 
-    def __add__(self, other):
-        """a + b.   d/da = 1,  d/db = 1"""
-        # BEGIN LESSON 1
-        if isinstance(other, Value):
-            return _new_node(self.data + other.data, "+", self, 1.0, other, 1.0, None)
-        c = _as_real(other, "+")
-        return _new_node(self.data + c, "+", self, 1.0, None, 0.0, c)
-        # END LESSON 1
+    @property
+    def _prev(self) -> Set["Value"]:
+        """micrograd's name: the set of children."""
+        return set(self.children)
 
-    def __radd__(self, other):
-        """c + a.   d/da = 1"""
-        # BEGIN LESSON 1
-        c = _as_real(other, "+")
-        return _new_node(c + self.data, "+", None, 0.0, self, 1.0, c)
-        # END LESSON 1
+    @property
+    def _op(self) -> str:
+        """micrograd's name for `op`."""
+        return self.op
 
-    def __sub__(self, other):
-        """a - b.   d/da = 1,  d/db = -1"""
-        # BEGIN LESSON 5
-        if isinstance(other, Value):
-            return _new_node(self.data - other.data, "-", self, 1.0, other, -1.0, None)
-        c = _as_real(other, "-")
-        return _new_node(self.data - c, "-", self, 1.0, None, 0.0, c)
-        # END LESSON 5
+    def _backward(self) -> None:
+        """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
+        for child, local_grad in zip(self.children, self.local_grads):
+            child.grad += local_grad * self.grad
 
-    def __rsub__(self, other):
-        """c - a.   d/da = -1"""
-        # BEGIN LESSON 5
-        c = _as_real(other, "-")
-        return _new_node(c - self.data, "-", None, 0.0, self, -1.0, c)
-        # END LESSON 5
+    # ----- operators: each one calls its rule in tinygrad_edu.ops -----------------------------
 
-    def __mul__(self, other):
-        """a * b.   d/da = b,  d/db = a"""
-        # BEGIN LESSON 1
-        if isinstance(other, Value):
-            return _new_node(self.data * other.data, "*", self, other.data, other, self.data, None)
-        c = _as_real(other, "*")
-        return _new_node(self.data * c, "*", self, c, None, 0.0, c)
-        # END LESSON 1
+    def __add__(self, other: Operand) -> "Value":
+        return _add(self, other)
 
-    def __rmul__(self, other):
-        """c * a.   d/da = c"""
-        # BEGIN LESSON 1
-        c = _as_real(other, "*")
-        return _new_node(c * self.data, "*", None, 0.0, self, c, c)
-        # END LESSON 1
+    def __radd__(self, other: Operand) -> "Value":
+        return _add(other, self)
 
-    def __truediv__(self, other):
-        """a / b.   d/da = 1/b,  d/db = -a/b^2 = -(a/b)/b"""
-        # BEGIN LESSON 5
-        if isinstance(other, Value):
-            b = other.data
-            _check_divisor(self.data, b)
-            out = self.data / b
-            return _new_node(out, "/", self, _finite(1.0 / b, "/", b), other, _finite(-out / b, "/", b), None)
-        c = _as_real(other, "/")
-        _check_divisor(self.data, c)
-        return _new_node(self.data / c, "/", self, _finite(1.0 / c, "/", c), None, 0.0, c)
-        # END LESSON 5
+    def __sub__(self, other: Operand) -> "Value":
+        return _sub(self, other)
 
-    def __rtruediv__(self, other):
-        """c / a.   d/da = -c/a^2 = -(c/a)/a"""
-        # BEGIN LESSON 5
-        c = _as_real(other, "/")
-        a = self.data
-        _check_divisor(c, a)
-        out = c / a
-        return _new_node(out, "/", None, 0.0, self, _finite(-out / a, "/", a), c)
-        # END LESSON 5
+    def __rsub__(self, other: Operand) -> "Value":
+        return _sub(other, self)
 
-    def __neg__(self):
-        """-a.   d/da = -1"""
-        # BEGIN LESSON 5
-        return _new_node(-self.data, "neg", self, -1.0, None, 0.0, None)
-        # END LESSON 5
+    def __mul__(self, other: Operand) -> "Value":
+        return _mul(self, other)
 
-    def __pow__(self, other):
-        """a ** b.   d/da = b a^(b-1),  d/db = a^b ln(a)  (the second needs a > 0)"""
-        # BEGIN LESSON 5
-        a = self.data
-        if isinstance(other, Value):
-            b = other.data
-            _check_value_exponent_base(a, b)
-            out = _power(a, b)
-            return _new_node(out, "**", self, _power_slope(a, b), other, _finite(out * math.log(a), "**", out), None)
-        c = _as_real(other, "**")
-        out = _power(a, c)
-        return _new_node(out, "**", self, _power_slope(a, c), None, 0.0, c)
-        # END LESSON 5
+    def __rmul__(self, other: Operand) -> "Value":
+        return _mul(other, self)
 
-    def __rpow__(self, other):
-        """c ** a.   d/da = c^a ln(c)  (needs c > 0)"""
-        # BEGIN LESSON 5
-        c = _as_real(other, "**")
-        b = self.data
-        _check_value_exponent_base(c, b)
-        out = _power(c, b)
-        return _new_node(out, "**", None, 0.0, self, _finite(out * math.log(c), "**", out), c)
-        # END LESSON 5
+    def __truediv__(self, other: Operand) -> "Value":
+        return _div(self, other)
 
-    def exp(self):
-        """e^a.   d/da = e^a (the output itself)"""
-        # BEGIN LESSON 6
-        a = self.data
-        if a > _LARGEST_EXP_INPUT:
-            raise OverflowError(
-                f"exp: exp({a!r}) is too large for a float (inputs must be at most {_LARGEST_EXP_INPUT})"
-            )
-        out = math.exp(a)
-        return _new_node(out, "exp", self, out, None, 0.0, None)
-        # END LESSON 6
+    def __rtruediv__(self, other: Operand) -> "Value":
+        return _div(other, self)
 
-    def log(self):
-        """ln(a).   d/da = 1/a  (needs a > 0)"""
-        a = self.data
-        if a <= 0.0:
-            raise ValueError(f"log: the logarithm needs a positive number, got {a!r}")
-        return _new_node(math.log(a), "log", self, _finite(1.0 / a, "log", a), None, 0.0, None)
+    def __pow__(self, other: Operand) -> "Value":
+        return _pow(self, other)
 
-    def tanh(self):
-        """tanh(a).   d/da = 1 - tanh(a)^2"""
-        t = math.tanh(self.data)  # math.tanh saturates to +-1 without overflow
-        return _new_node(t, "tanh", self, 1.0 - t * t, None, 0.0, None)
+    def __rpow__(self, other: Operand) -> "Value":
+        return _pow(other, self)
 
-    def sigmoid(self):
-        """s(a) = 1 / (1 + e^-a).   d/da = s(a) (1 - s(a))"""
-        # BEGIN LESSON 6
-        a = self.data
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))  # e^-a <= 1: cannot overflow
-        else:
-            e = math.exp(a)  # e^a < 1: cannot overflow
-            s = e / (1.0 + e)
-        return _new_node(s, "sigmoid", self, s * (1.0 - s), None, 0.0, None)
-        # END LESSON 6
+    def __neg__(self) -> "Value":
+        return _neg(self)
 
-    def relu(self):
-        """max(0, a).   d/da = 1 if a > 0 else 0"""
-        # BEGIN LESSON 11
-        a = self.data
-        if a > 0.0:
-            return _new_node(a, "relu", self, 1.0, None, 0.0, None)
-        if a <= 0.0:
-            return _new_node(0.0, "relu", self, 0.0, None, 0.0, None)
-        raise ValueError(f"relu: the input is {a!r}, not a number (was .data set to nan by hand?)")
-        # END LESSON 11
+    def exp(self) -> "Value":
+        """e^self"""
+        return _exp(self)
 
-    # ----- the backward pass -------------------------------------------------------------
+    def log(self) -> "Value":
+        """ln(self), for self > 0"""
+        return _log(self)
 
-    def backward(self):
+    def tanh(self) -> "Value":
+        """tanh(self)"""
+        return _tanh(self)
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e^-self)"""
+        return _sigmoid(self)
+
+    def relu(self) -> "Value":
+        """max(0, self)"""
+        return _relu(self)
+
+    # ----- comparisons look at .data; a Value is not a number to Python -----------------------
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other, ">=")
+
+    __hash__ = object.__hash__  # == stays identity: Values are graph nodes, kept in sets
+
+    def __bool__(self) -> bool:
+        raise TypeError(_not_a_number("bool", "if v.data > 0:"))
+
+    def __float__(self) -> float:
+        raise TypeError(_not_a_number("float (or math.exp and friends)", "v.exp(), v.log(), v.tanh()"))
+
+    def __int__(self) -> int:
+        raise TypeError(_not_a_number("int", "int(v.data)"))
+
+    def __index__(self) -> int:
+        raise TypeError(_not_a_number("an index", "int(v.data)"))
+
+    def __round__(self, ndigits: Optional[int] = None) -> float:
+        raise TypeError(_not_a_number("round", "round(v.data, 3)"))
+
+    # ----- the backward pass -----------------------------------------------------------------
+
+    def backward(self) -> None:
         """Fill in ``node.grad = d(self)/d(node)`` for every node `self` depends on.
 
-        The chain rule, one node at a time: visit the nodes from `self` back to the
-        leaves (reverse topological order, so a node's gradient is complete before it
-        is used) and add ``node.grad * local_grad`` into each child's gradient.
-        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; interior
-        nodes start from 0 on every call.
+        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; every other
+        node starts from 0. A call that fails, or is interrupted by Ctrl-C, leaves every
+        leaf's gradient as it was.
         """
-        # BEGIN LESSON 3
         order = topological_order(self)
-        leaves, earlier_leaf_grads = [], []
-        for node in order:
-            if node._a is None and node._b is None:
-                leaves.append(node)
-                earlier_leaf_grads.append(node.grad)
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):
-            a, b = node._a, node._b
-            if a is not None:
-                a.grad += node.grad * node._da
-            if b is not None:
-                b.grad += node.grad * node._db
-        # Leaves keep what earlier calls gave them. Adding this call's gradient as one
-        # sum (rather than term by term) makes a second call give exactly twice the first.
-        for leaf, earlier in zip(leaves, earlier_leaf_grads):
-            leaf.grad += earlier
-            if not math.isfinite(leaf.grad):
-                _undo_and_report_overflow(leaf, leaves, earlier_leaf_grads)
-        # END LESSON 3
+        leaves = [node for node in order if node._rule is None]
+        earlier = [leaf.grad for leaf in leaves]
+        try:
+            for node in order:
+                node.grad = 0.0
+            self.grad = 1.0
+            for node in reversed(order):  # the chain rule: each node passes its gradient down
+                # BEGIN LESSON 3
+                a, b = node._a, node._b
+                if a is not None:
+                    a.grad += node.grad * node._da
+                if b is not None:
+                    b.grad += node.grad * node._db
+                # END LESSON 3
+            # Leaves add this call's gradient to what they had, as one sum: two calls give
+            # exactly twice one call.
+            for leaf, before in zip(leaves, earlier):
+                leaf.grad += before
+                if not leaf.grad - leaf.grad == 0.0:
+                    raise _overflow_in_backward(leaf)
+        except BaseException:
+            for leaf, before in zip(leaves, earlier):
+                leaf.grad = before
+            raise
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set the gradient of this node and of every node it depends on to 0."""
         for node in topological_order(self):
             node.grad = 0.0
 
+    # ----- copy and pickle at any depth -------------------------------------------------------
 
-# ----- helpers for the operations ----------------------------------------------------------
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle (and deepcopy) the graph as a flat list, so depth never meets the
+        recursion limit. Leaves stay objects of their own, so a model's parameters keep
+        their identity; the interior of the graph is rebuilt node by node."""
+        if self._rule is None:
+            return _restore_leaf, (self.data, self.grad, self._label)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records: List[Any] = [
+            node if node._rule is None else (
+                node.data, node.grad, node._label, node._rule,
+                None if node._a is None else index[node._a], node._da,
+                None if node._b is None else index[node._b], node._db, node._constant,
+            )
+            for node in order
+        ]
+        return _restore_graph, (records,)
 
 
-def _undo_and_report_overflow(leaf, leaves, earlier_leaf_grads):
-    """backward() produced a non-finite gradient at `leaf`: put every leaf's gradient back
-    as it was before the call, then raise. (A non-finite gradient anywhere flows down to
-    some leaf, so checking the leaves catches every overflow in the products.)"""
-    bad = leaf.grad
-    for each, earlier in zip(leaves, earlier_leaf_grads):
-        each.grad = earlier
-    raise OverflowError(
-        f"backward: the gradient of {leaf!r} came out as {bad!r}; a product of local "
-        "derivatives overflowed the float range (scale your inputs down). "
-        "The leaves' gradients were left as they were before this call."
+# ----- helpers of the node ----------------------------------------------------------------------
+
+
+def _checked_label(label: Any, where: str) -> str:
+    if not isinstance(label, str):
+        raise TypeError(f"{where}: label must be a str, got {describe(label)}")
+    return label
+
+
+def _data(other: Operand, where: str) -> float:
+    return other.data if isinstance(other, Value) else as_finite_float(other, where)
+
+
+def _not_a_number(what: str, instead: str) -> str:
+    return (f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
+            f"use v.data for its number (e.g. {instead}), or the Value's own methods to stay in the graph")
+
+
+def _overflow_in_backward(leaf: Value) -> Exception:
+    if not isinstance(leaf.grad, float):
+        return TypeError(f"backward: the .grad of {short_repr(leaf)} is not a float; set it to a number "
+                         "(e.g. 0.0) before calling backward()")
+    return OverflowError(
+        f"backward: the gradient of {leaf!r} came out as {leaf.grad!r}; a product of local derivatives "
+        "overflowed the float range (scale your inputs down). The leaves' gradients were left as they "
+        "were before this call."
     )
 
 
-_LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78
+def _restore_leaf(data: float, grad: float, label: str) -> Value:
+    leaf = Value(data, label)
+    leaf.grad = grad
+    return leaf
 
 
-def _new_node(data, op, a=None, da=0.0, b=None, db=0.0, constant=None):
-    """The one place that creates a computed (non-leaf) node.
-
-    `a`/`b` are the left/right operands when they are Values (None otherwise), `da`/`db`
-    their local derivatives, `constant` the operand that is a plain number, if any. For
-    example ``_new_node(a.data * b.data, "*", a, b.data, b, a.data)`` for a*b, or
-    ``_new_node(c * a.data, "*", b=a, db=c, constant=c)`` for c*a with a number c.
-    (The operations below pass all seven arguments by position: it is a little faster.)
-    """
-    if not math.isfinite(data):
-        operands = [x.data for x in (a, b) if x is not None]
-        if constant is not None:
-            operands.insert(0 if a is None else 1, constant)
-        shown = ", ".join(map(repr, operands))
-        if not all(math.isfinite(x) for x in operands):  # only possible if .data was set by hand
-            raise ValueError(f"{op}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
-        raise OverflowError(f"{op}: the result of {op} on {shown} is {data!r}, outside the float range")
-    node = _object_new(Value)
-    node.data = data
-    node.grad = 0.0
-    node._label = ""
-    node._op = op
-    node._a = a
-    node._da = da
-    node._b = b
-    node._db = db
-    node._constant = constant
-    return node
+def _restore_graph(records: List[Any]) -> Value:
+    nodes: List[Value] = []
+    for record in records:
+        if not isinstance(record, Value):
+            data, grad_, label, rule, ia, da, ib, db, constant = record
+            a = None if ia is None else nodes[ia]
+            b = None if ib is None else nodes[ib]
+            record = _new(Value)
+            for name, value in zip(Value.__slots__, (data, grad_, label, rule, a, da, b, db, constant)):
+                setattr(record, name, value)
+        nodes.append(record)
+    return nodes[-1]
 
 
-_object_new = object.__new__
+_new = object.__new__
 
 
-def _finite(local_grad, op, value):
-    """Return `local_grad`, or raise when it overflowed (e.g. 1/b for a tiny b)."""
-    if not math.isfinite(local_grad):
-        raise OverflowError(f"{op}: the local derivative at {value!r} is {local_grad!r}, outside the float range")
-    return local_grad
+# ----- graph walks ------------------------------------------------------------------------------
+
+_EXPANDED = object()  # stack marker: "the node below me has all its children ordered"
 
 
-def _check_divisor(numerator, divisor):
-    if divisor == 0.0:
-        raise ZeroDivisionError(f"/: division by zero in {numerator!r} / {divisor!r}")
+def topological_order(root: Value) -> List[Value]:
+    """Every node that `root` depends on (and `root`), each after all of its children.
 
-
-def _check_value_exponent_base(base, exponent):
-    # d(base^y)/dy = base^y ln(base) exists only for base > 0.
-    if base <= 0.0:
-        raise ValueError(
-            f"**: {base!r} ** {exponent!r} with a Value exponent needs a positive base "
-            f"(its derivative base^y ln(base) is undefined for base {base!r})"
-        )
-
-
-def _power(base, exponent):
-    """base ** exponent as a real float, or an error that names both numbers."""
-    if base == 0.0 and exponent < 0.0:
-        raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {exponent!r} (0.0 ** {exponent!r})")
-    if base < 0.0 and not exponent.is_integer():
-        raise ValueError(
-            f"**: {base!r} ** {exponent!r} is not a real number (a negative base needs a whole-number exponent)"
-        )
-    try:
-        return base**exponent
-    except OverflowError:
-        raise OverflowError(f"**: {base!r} ** {exponent!r} is too large for a float") from None
-
-
-def _power_slope(base, exponent):
-    """d(base^c)/d(base) = c * base^(c-1), checked to be finite."""
-    if exponent == 0.0:
-        return 0.0  # base^0 is the constant 1
-    if base == 0.0 and exponent < 1.0:
-        raise ValueError(
-            f"**: the derivative of x ** {exponent!r} is infinite at x = {base!r} "
-            f"({exponent!r} * x ** {exponent - 1.0!r}); use an exponent >= 1 or a base away from 0"
-        )
-    try:
-        return _finite(exponent * base ** (exponent - 1.0), "**", base)
-    except OverflowError:
-        raise OverflowError(
-            f"**: the derivative of x ** {exponent!r} at x = {base!r} is too large for a float"
-        ) from None
-
-
-# ----- graph walks -----------------------------------------------------------------------
-
-_FINISHED = object()  # stack marker: "the node below me has all its children ordered"
-
-
-def topological_order(root):
-    """Every node that `root` depends on (and `root`), each listed after all of its children.
-
-    An iterative depth-first search: a node is pushed once to be expanded and, below a
-    marker, again to be emitted when everything above the marker (its children) is done.
+    An iterative depth-first search: a node is pushed to be expanded and, below a
+    marker, again to be listed once everything pushed above the marker is done.
     """
     # BEGIN LESSON 2
     order = []
     seen = set()
-    stack = [root]
+    stack: List[Any] = [root]
     while stack:
         node = stack.pop()
-        if node is _FINISHED:
+        if node is _EXPANDED:
             order.append(stack.pop())
             continue
         if node in seen:
@@ -457,7 +341,7 @@ def topological_order(root):
             order.append(node)  # a leaf has no children to wait for
             continue
         stack.append(node)
-        stack.append(_FINISHED)
+        stack.append(_EXPANDED)
         if b is not None:
             stack.append(b)
         if a is not None:
@@ -466,81 +350,84 @@ def topological_order(root):
     # END LESSON 2
 
 
-# ----- gradients as values: grad() and higher derivatives ----------------------------------
+# ----- gradients as values: grad() and higher derivatives -------------------------------------
+
+_gradient_graph_depth = 0  # > 0 while grad(create_graph=True) builds a graph of gradients
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> List[Any]:
     """d(output)/d(x) for each x in `inputs` (a list of Values), leaving every .grad untouched.
 
-    The same chain rule as backward(), but the sums are kept in a dictionary instead of
-    in the nodes. By default the gradients are floats. With ``create_graph=True`` they
-    are Values, built from the same operations as everything else, so they can be
-    differentiated again: ``grad(grad(y, [x], create_graph=True)[0], [x])`` is d2y/dx2.
-    An input that `output` does not depend on gets 0.
+    The same sweep as backward(), with the sums kept in a dictionary. With
+    ``create_graph=True`` the gradients are Values built by the ops' own rules, so they
+    can be differentiated again: ``grad(grad(y, [x], create_graph=True)[0], [x])`` is
+    d2y/dx2. An input that `output` does not depend on gets 0.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__} {_short_repr(output)}")
+        raise TypeError(f"grad: output must be a Value, got {describe(output)}")
     if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"grad: inputs must be a list of Values, got {type(inputs).__name__} {_short_repr(inputs)}")
+        raise TypeError(f"grad: inputs must be a list of Values, got {describe(inputs)}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__} {_short_repr(x)}")
-    order = topological_order(output)
-    if create_graph:
-        grads = {output: Value(1.0)}
-        for node in reversed(order):
-            if node._a is None and node._b is None:
-                continue  # a leaf passes nothing on
-            g = grads[node]  # complete: every consumer of `node` came earlier in this loop
-            for child, local in zip((node._a, node._b), _local_grads_as_values(node)):
-                if child is not None:
-                    term = g * local
-                    grads[child] = grads[child] + term if child in grads else term
-        return [grads[x] if x in grads else Value(0.0) for x in inputs]
-
-    grads = {output: 1.0}
-    for node in reversed(order):
-        g = grads[node]
-        a, b = node._a, node._b
-        if a is not None:
-            grads[a] = grads.get(a, 0.0) + g * node._da
-        if b is not None:
-            grads[b] = grads.get(b, 0.0) + g * node._db
-    result = [grads.get(x, 0.0) for x in inputs]
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {describe(x)}")
+    sums = chain_rule(output, create_graph=create_graph)
+    result = [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
     for i, value in enumerate(result):
-        if not math.isfinite(value):
-            raise OverflowError(f"grad: the gradient for inputs[{i}] is {value!r}; a product of local derivatives overflowed")
+        number = value.data if isinstance(value, Value) else value
+        if not math.isfinite(number):
+            raise OverflowError(f"grad: the gradient for inputs[{i}] is {number!r}; a product of local "
+                                "derivatives overflowed")
     return result
 
 
-def _local_grads_as_values(node):
-    """The local derivatives (d/d_a, d/d_b) of `node`, rebuilt from its op, its operands and
-    its constant as Values (or plain floats where they are constants), so that a backward
-    pass made of them can be differentiated again. They are the formulas in each
-    operation's docstring; `out` is the node itself."""
-    op, a, b, c, out = node._op, node._a, node._b, node._constant, node
-    if op in ("+", "-", "neg", "relu"):
-        return node._da, node._db  # constants: 1, -1, or relu's 0/1 step
-    if op == "*":
-        return (b, a) if c is None else (node._da, node._db)  # a * c: d/da = c
-    if op == "/":
-        if c is None:
-            return 1 / b, -out / b  # a / b: 1/b, -(a/b)/b
-        if a is not None:
-            return node._da, 0.0  # a / c: 1/c
-        return 0.0, -out / b  # c / b: -(c/b)/b
-    if op == "**":
-        if c is None:
-            return b * a ** (b - 1), out * a.log()  # a ** b: b a^(b-1), a^b ln a
-        if a is not None:
-            return (c * a ** (c - 1) if c != 0.0 else 0.0), 0.0  # a ** c: c a^(c-1)
-        return 0.0, out * math.log(c)  # c ** b: c^b ln c
-    if op == "exp":
-        return out, 0.0
-    if op == "log":
-        return 1 / a, 0.0
-    if op == "tanh":
-        return 1 - out * out, 0.0
-    if op == "sigmoid":
-        return out * (1 - out), 0.0
-    raise ValueError(f"grad: no rule to rebuild the local derivatives of op {op!r}")
+def chain_rule(root: Value, create_graph: bool = False, steps: Optional[List[Any]] = None) -> Dict[Value, Any]:
+    """d(root)/d(node) for every node `root` depends on, as a dictionary; no .grad changes.
+
+    The sweep of backward(), kept apart: grad() and the step-by-step player use it.
+    With `steps` (a list), one ``(node, grad, [(child, local_grad, contribution), ...])``
+    is appended per node, in the order the gradients complete. With `create_graph`,
+    the local derivatives come from the ops' rules as Values (see `grad`).
+    """
+    global _gradient_graph_depth
+    order = topological_order(root)
+    sums: Dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
+    _gradient_graph_depth += create_graph
+    try:
+        for node in reversed(order):
+            g = sums[node]  # complete: every node that uses `node` came earlier in this loop
+            children = node.children
+            if create_graph and children:
+                local_grads: Sequence[Any] = _rule_local_grads(node)
+            else:
+                local_grads = node.local_grads
+            updates = []
+            for child, local in zip(children, local_grads):
+                contribution = g * local
+                sums[child] = sums[child] + contribution if child in sums else contribution
+                if steps is not None:
+                    updates.append((child, local, contribution))
+            if steps is not None:
+                steps.append((node, g, updates))
+    finally:
+        _gradient_graph_depth -= create_graph
+    return sums
+
+
+def _rule_local_grads(node: Value) -> List[Any]:
+    """The local derivatives of `node` from its op's rule, with the node itself as `out`
+    and its operands as Values (a number operand stays a number): the same rule that
+    gave the stored floats, now building a graph."""
+    operands = [node._a if node._a is not None else node._constant,
+                node._b if node._b is not None else node._constant]
+    if node._b is None and node._constant is None:  # an op of one operand
+        operands = operands[:1]
+    local = node._rule.local_grads(node, *operands)
+    return [d for operand, d in zip(operands, local) if isinstance(operand, Value)]
+
+
+# The operators above call these. They are imported last because the ops build nodes of the
+# class defined above; binding each op's `apply` once saves a lookup on every operation.
+from . import ops as _ops  # noqa: E402
+
+_add, _sub, _mul, _div, _pow, _neg = (op.apply for op in (_ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.POW, _ops.NEG))
+_exp, _log, _tanh, _sigmoid, _relu = (op.apply for op in (_ops.EXP, _ops.LOG, _ops.TANH, _ops.SIGMOID, _ops.RELU))

@@ -71,10 +71,10 @@ LESSONS = (
         ),
         seed="000",
         regions=(
-            ("engine.py", "Value.__add__"),
-            ("engine.py", "Value.__radd__"),
-            ("engine.py", "Value.__mul__"),
-            ("engine.py", "Value.__rmul__"),
+            ("ops.py", "Add.forward"),
+            ("ops.py", "Add.local_grads"),
+            ("ops.py", "Mul.forward"),
+            ("ops.py", "Mul.local_grads"),
         ),
         hints=(
             "Read Value.tanh and Value.log further down in engine.py: they are finished "
@@ -216,13 +216,14 @@ LESSONS = (
         ),
         seed="",
         regions=(
-            ("engine.py", "Value.__sub__"),
-            ("engine.py", "Value.__rsub__"),
-            ("engine.py", "Value.__truediv__"),
-            ("engine.py", "Value.__rtruediv__"),
-            ("engine.py", "Value.__neg__"),
-            ("engine.py", "Value.__pow__"),
-            ("engine.py", "Value.__rpow__"),
+            ("ops.py", "Sub.forward"),
+            ("ops.py", "Sub.local_grads"),
+            ("ops.py", "Div.forward"),
+            ("ops.py", "Div.local_grads"),
+            ("ops.py", "Neg.forward"),
+            ("ops.py", "Neg.local_grads"),
+            ("ops.py", "Pow.forward"),
+            ("ops.py", "Pow.local_grads"),
         ),
         hints=(
             "Write each method like __add__ and __mul__ from lesson 1: the value, the local "
@@ -255,7 +256,8 @@ LESSONS = (
             "which simplifies to y(1 - y). Its largest value is 0.25, at x = 0."
         ),
         seed="002, 004",
-        regions=(("engine.py", "Value.exp"), ("engine.py", "Value.sigmoid")),
+        regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("ops.py", "Sigmoid.forward"),
+                 ("ops.py", "Sigmoid.local_grads")),
         hints=(
             "exp is its own derivative, so the local derivative of e^a is the output itself. "
             "For the sigmoid, compute y first and write the local derivative with y, as the "
@@ -421,7 +423,7 @@ LESSONS = (
             "so a gradient passes through it unchanged."
         ),
         seed="003",
-        regions=(("engine.py", "Value.relu"),),
+        regions=(("ops.py", "Relu.forward"), ("ops.py", "Relu.local_grads")),
         hints=(
             "relu(a) = max(0, a). Its local derivative is a step: 1 where the output follows the "
             "input, 0 where the output is stuck at 0.",

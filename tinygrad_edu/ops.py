@@ -1,0 +1,458 @@
+"""Every operation is one rule: its name, its value and its local derivatives.
+
+An `Op` says, in one place, what an operation computes and how it differentiates:
+
+* `forward(*xs)`: the value, from the operands' numbers;
+* `local_grads(out, *xs)`: d(out)/d(x_i) for each operand, written in plain
+  arithmetic (and the helpers `exp`, `log`, ... below), so that the same rule
+  gives floats in the forward pass and Values when a graph of the gradient is
+  wanted (`engine.grad(..., create_graph=True)`);
+* `formula`: the local derivatives as text, for pictures and the step player.
+
+Calling an op on Values (or numbers) computes the value and the local derivatives
+at once and stores both in the new node; `backward()` then only multiplies and
+adds. The operators of `Value` (``+ - * / **``, unary ``-``, ``exp()``, ...) call
+the ops defined here, and an op of your own works the same way everywhere:
+
+>>> from tinygrad_edu import Value
+>>> from tinygrad_edu.ops import Op
+>>> class Cube(Op):
+...     name = "cube"
+...     formula = "3 {a}^2"
+...     def forward(self, a):
+...         return a ** 3
+...     def local_grads(self, out, a):
+...         return (3 * a ** 2,)
+>>> cube = Cube()
+>>> x = Value(2.0)
+>>> y = cube(x)
+>>> y.backward()
+>>> y.data, x.grad
+(8.0, 12.0)
+
+It resembles PyTorch's ``torch.autograd.Function`` (forward and backward side by
+side), except that the rule returns local derivatives rather than multiplying an
+incoming gradient: the engine does the multiplying, which is the chain rule.
+
+An op takes one or two operands, like Python's operators. In a formula, ``{a}``
+and ``{b}`` stand for the operands and ``{out}`` for the result.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Tuple, Union
+
+from .checks import as_finite_float, short_repr
+from . import engine as _engine
+from .checks import describe
+from .engine import Value
+
+__all__ = [
+    "Op", "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU",
+    "exp", "log", "tanh", "sigmoid", "relu",
+]
+
+Number = Union[float, Value]  # a rule's arithmetic runs on floats and on Values alike
+
+_new = object.__new__  # a node without __init__ (which is for leaves)
+_UNARY = object()  # the default second operand: "this call has one operand"
+LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78: e^x beyond it is no float
+
+
+class Op:
+    """One operation. Subclass it: set `name`, write `forward` and `local_grads`,
+    optionally `formula`; then call an instance on Values or numbers."""
+
+    name: str = "op"
+    #: The local derivatives as text, one per operand (a str for an op of one operand).
+    formula: Union[str, Tuple[str, ...], None] = None
+
+    def forward(self, *xs: float) -> float:
+        """The value of the operation at the operands' numbers."""
+        raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs) to compute the value")
+
+    def local_grads(self, out: Any, *xs: Any) -> Tuple[Any, ...]:
+        """d(out)/d(x_i) for each operand, as a tuple. `out` is the result (reuse it
+        when the maths allows: e^x's derivative is `out` itself)."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: define local_grads(self, out, *xs) to return one derivative per operand"
+        )
+
+    def __call__(self, a: Any, b: Any = _UNARY) -> Value:
+        """Apply the op: compute the value and the local derivatives, and make the node."""
+        return self.apply(a, b)
+
+    def apply(self, a: Any, b: Any = _UNARY) -> Value:
+        """What calling the op does (the operators of Value call this directly: it is quicker)."""
+        if b is _UNARY:  # an op of one operand
+            if type(a) is not Value:
+                return Value(self.forward(as_finite_float(a, self.name)))
+            x = a.data
+            try:
+                out = self.forward(x)
+            except TypeError as error:
+                raise _bad_operand(self, error, a) from None
+            try:
+                (da,) = self.local_grads(out, x)
+            except Exception as error:
+                da = _failed_rule(self, error, 1, (x,))
+            b = constant = None
+            db = 0.0
+        else:
+            if type(a) is Value:
+                x = a.data
+                if type(b) is Value:  # two Values: two children
+                    y = b.data
+                    constant = None
+                else:  # a Value and a number: one child; the number is kept as a constant
+                    y = constant = as_finite_float(b, self.name)
+                    b = None
+            elif type(b) is Value:  # a number and a Value
+                x = constant = as_finite_float(a, self.name)
+                y = b.data
+                a = None
+            else:  # two numbers: nothing to differentiate
+                return Value(self.forward(as_finite_float(a, self.name), as_finite_float(b, self.name)))
+            try:
+                out = self.forward(x, y)
+            except TypeError as error:
+                raise _bad_operand(self, error, a, b) from None
+            try:
+                da, db = self.local_grads(out, x, y)
+            except Exception as error:
+                da = db = _failed_rule(self, error, 2, (x, y))
+        # The node stores the value and the local derivatives; `backward()` needs nothing else.
+        if not (out - out == 0.0 and da - da == 0.0 and db - db == 0.0):  # inf or NaN somewhere
+            da, db = _check_node(self, out, a, da, b, db, constant)
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node._label = ""
+        node._rule = self
+        node._a = a
+        node._da = da
+        node._b = b
+        node._db = db
+        node._constant = constant
+        return node
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}>"
+
+    def __reduce__(self) -> Any:
+        # The built-in ops are single instances: unpickling gives back the same one.
+        if globals().get(type(self).__name__.upper()) is self:
+            return type(self).__name__.upper()
+        return object.__reduce__(self)
+
+
+def _bad_operand(op: Op, error: TypeError, *operands: Any) -> Exception:
+    """forward failed with a TypeError: most likely a .data set by hand to a non-number."""
+    for operand in operands:
+        if operand is not None and not isinstance(operand.data, (int, float)):
+            return TypeError(f"{op.name}: the operand {short_repr(operand)} has .data = "
+                             f"{short_repr(operand.data)}, not a number (was .data set by hand?)")
+    return error
+
+
+def _failed_rule(op: Op, error: Exception, count: int, numbers: Tuple[float, ...]) -> float:
+    """local_grads raised. While a graph of gradients is built, a derivative that cannot be
+    taken here is stored as NaN (it only matters if that graph is differentiated again, and
+    backward reports it then). Otherwise: an error that names the op and the numbers."""
+    shown = ", ".join(map(repr, numbers))
+    if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
+        raise TypeError(f"{op.name}: local_grads must return a tuple of {count} local "
+                        f"derivative{'s' if count > 1 else ''}, one per operand ({error})") from None
+    if _engine._gradient_graph_depth:
+        return math.nan
+    if isinstance(error, (OverflowError, ZeroDivisionError)):
+        raise OverflowError(f"{op.name}: the local derivative at {shown} is too large for a float "
+                            f"({error})") from None
+    raise error
+
+
+def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant: Any) -> Tuple[Any, Any]:
+    """A value or a local derivative is not a finite float: say which (or put up with an infinite local
+    derivative while a gradient graph is built: it only matters if that graph is differentiated)."""
+    operands = [x.data for x in (a, b) if x is not None]
+    if constant is not None:
+        operands.insert(0 if a is None else 1, constant)
+    shown = ", ".join(map(repr, operands))
+    if not all(type(x) is float and math.isfinite(x) for x in operands):
+        raise ValueError(f"{rule.name}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
+    if not (type(data) is float and math.isfinite(data)):
+        if not isinstance(data, (int, float)):
+            raise TypeError(f"{rule.name}: forward must return a number, got {describe(data)}")
+        raise OverflowError(f"{rule.name}: the result of {rule.name} on {shown} is {data!r}, outside the float range")
+    for operand, local in ((a, da), (b, db)):
+        if operand is not None and not isinstance(local, (int, float)):
+            raise TypeError(f"{rule.name}: local_grads must return numbers, got {describe(local)}")
+    if _engine._gradient_graph_depth:
+        return float(da), float(db)
+    for operand, local in ((a, da), (b, db)):
+        if operand is not None and not math.isfinite(local):
+            raise OverflowError(f"{rule.name}: the local derivative at {shown} is {local!r}, outside the float range")
+    return (float(da) if a is not None else 0.0), (float(db) if b is not None else 0.0)
+
+
+# ----- the built-in operations: value and local derivatives side by side ------------------------
+
+
+class Add(Op):
+    """a + b.   d/da = 1,  d/db = 1"""
+
+    name = "+"
+    formula = ("1", "1")
+
+    def forward(self, a, b):
+        # BEGIN LESSON 1
+        return a + b
+        # END LESSON 1
+
+    def local_grads(self, out, a, b):
+        # BEGIN LESSON 1
+        return 1.0, 1.0
+        # END LESSON 1
+
+
+class Sub(Op):
+    """a - b.   d/da = 1,  d/db = -1"""
+
+    name = "-"
+    formula = ("1", "-1")
+
+    def forward(self, a, b):
+        # BEGIN LESSON 5
+        return a - b
+        # END LESSON 5
+
+    def local_grads(self, out, a, b):
+        # BEGIN LESSON 5
+        return 1.0, -1.0
+        # END LESSON 5
+
+
+class Mul(Op):
+    """a * b.   d/da = b,  d/db = a"""
+
+    name = "*"
+    formula = ("{b}", "{a}")
+
+    def forward(self, a, b):
+        # BEGIN LESSON 1
+        return a * b
+        # END LESSON 1
+
+    def local_grads(self, out, a, b):
+        # BEGIN LESSON 1
+        return b, a
+        # END LESSON 1
+
+
+class Div(Op):
+    """a / b.   d/da = 1/b,  d/db = -a/b^2 = -(a/b)/b"""
+
+    name = "/"
+    formula = ("1/{b}", "-{out}/{b}")
+
+    def forward(self, a, b):
+        # BEGIN LESSON 5
+        if b == 0.0:
+            raise ZeroDivisionError(f"/: division by zero in {a!r} / {b!r}")
+        return a / b
+        # END LESSON 5
+
+    def local_grads(self, out, a, b):
+        # BEGIN LESSON 5
+        return 1 / b, -out / b
+        # END LESSON 5
+
+
+class Neg(Op):
+    """-a.   d/da = -1"""
+
+    name = "neg"
+    formula = "-1"
+
+    def forward(self, a):
+        # BEGIN LESSON 5
+        return -a
+        # END LESSON 5
+
+    def local_grads(self, out, a):
+        # BEGIN LESSON 5
+        return (-1.0,)
+        # END LESSON 5
+
+
+class Pow(Op):
+    """a ** b.   d/da = b a^(b-1),  d/db = a^b ln(a)  (the second needs a > 0)"""
+
+    name = "**"
+    formula = ("{b} {a}^({b} - 1)", "{out} ln({a})")
+
+    def forward(self, a, b):
+        # BEGIN LESSON 5
+        if a == 0.0 and b < 0.0:
+            raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {b!r} ({a!r} ** {b!r})")
+        if a < 0.0 and not float(b).is_integer():
+            raise ValueError(f"**: {a!r} ** {b!r} is not a real number (a negative base needs a whole-number exponent)")
+        try:
+            return a**b
+        except OverflowError:
+            raise OverflowError(f"**: {a!r} ** {b!r} is too large for a float") from None
+        # END LESSON 5
+
+    def local_grads(self, out, a, b):
+        # BEGIN LESSON 5
+        # x^0 = 1 is flat everywhere, even at x = 0 where the formula would divide by 0.
+        d_base = 0.0 if not isinstance(b, Value) and b == 0 else b * a ** (b - 1)
+        # d/db needs ln(a); a number exponent (the usual x ** 2) has no derivative to take.
+        d_exponent = out * log(a) if _positive(a) else 0.0
+        return d_base, d_exponent
+        # END LESSON 5
+
+    def apply(self, a: Any, b: Any = _UNARY) -> Value:
+        # With a Value exponent the base must be positive: d/db = a^b ln(a).
+        if type(b) is Value and (base := a.data if type(a) is Value else as_finite_float(a, "**")) <= 0.0:
+            raise ValueError(
+                f"**: {base!r} ** {b.data!r} with a Value exponent needs a positive base "
+                f"(its derivative base^y ln(base) is undefined for base {base!r})"
+            )
+        if type(a) is Value and type(b) is not Value and a.data == 0.0 and not _engine._gradient_graph_depth:
+            exponent = as_finite_float(b, "**")
+            if 0.0 < exponent < 1.0:
+                raise ValueError(
+                    f"**: the derivative of x ** {exponent!r} is infinite at x = 0.0 "
+                    f"({exponent!r} * x ** {exponent - 1.0!r}); use an exponent >= 1 or a base away from 0"
+                )
+        return super().apply(a, b)
+
+
+class Exp(Op):
+    """e^a.   d/da = e^a (the output itself)"""
+
+    name = "exp"
+    formula = "{out}"
+
+    def forward(self, a):
+        # BEGIN LESSON 6
+        if a > LARGEST_EXP_INPUT:
+            raise OverflowError(f"exp: exp({a!r}) is too large for a float (inputs must be at most {LARGEST_EXP_INPUT})")
+        return math.exp(a)
+        # END LESSON 6
+
+    def local_grads(self, out, a):
+        # BEGIN LESSON 6
+        return (out,)
+        # END LESSON 6
+
+
+class Log(Op):
+    """ln(a).   d/da = 1/a  (needs a > 0)"""
+
+    name = "log"
+    formula = "1/{a}"
+
+    def forward(self, a):
+        if a <= 0.0:
+            raise ValueError(f"log: the logarithm needs a positive number, got {a!r}")
+        return math.log(a)
+
+    def local_grads(self, out, a):
+        return (1 / a,)
+
+
+class Tanh(Op):
+    """tanh(a).   d/da = 1 - tanh(a)^2"""
+
+    name = "tanh"
+    formula = "1 - {out}^2"
+
+    def forward(self, a):
+        return math.tanh(a)  # saturates to +-1 without overflow
+
+    def local_grads(self, out, a):
+        return (1 - out * out,)
+
+
+class Sigmoid(Op):
+    """s(a) = 1 / (1 + e^-a).   d/da = s(a) (1 - s(a))"""
+
+    name = "sigmoid"
+    formula = "{out}(1 - {out})"
+
+    def forward(self, a):
+        # BEGIN LESSON 6
+        if a >= 0.0:
+            return 1.0 / (1.0 + math.exp(-a))  # e^-a <= 1: cannot overflow
+        e = math.exp(a)  # e^a < 1: cannot overflow
+        return e / (1.0 + e)
+        # END LESSON 6
+
+    def local_grads(self, out, a):
+        # BEGIN LESSON 6
+        return (out * (1 - out),)
+        # END LESSON 6
+
+
+class Relu(Op):
+    """max(0, a).   d/da = 1 if a > 0 else 0"""
+
+    name = "relu"
+    formula = "1 if {a} > 0 else 0"
+
+    def forward(self, a):
+        # BEGIN LESSON 11
+        if a > 0.0:
+            return a
+        if a <= 0.0:
+            return 0.0
+        raise ValueError(f"relu: the input is {a!r}, not a number (was .data set to nan by hand?)")
+        # END LESSON 11
+
+    def local_grads(self, out, a):
+        # BEGIN LESSON 11
+        return (1.0 if _number(a) > 0.0 else 0.0,)
+        # END LESSON 11
+
+
+ADD, SUB, MUL, DIV, POW, NEG = Add(), Sub(), Mul(), Div(), Pow(), Neg()
+EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), Relu()
+
+
+# ----- functions for rules: floats in, floats out; Values in, Values out ------------------------
+
+
+def exp(x: Number) -> Number:
+    """e^x, for a float or a Value."""
+    return EXP(x) if isinstance(x, Value) else EXP.forward(x)
+
+
+def log(x: Number) -> Number:
+    """ln(x), for a float or a Value."""
+    return LOG(x) if isinstance(x, Value) else LOG.forward(x)
+
+
+def tanh(x: Number) -> Number:
+    """tanh(x), for a float or a Value."""
+    return TANH(x) if isinstance(x, Value) else TANH.forward(x)
+
+
+def sigmoid(x: Number) -> Number:
+    """1 / (1 + e^-x), for a float or a Value."""
+    return SIGMOID(x) if isinstance(x, Value) else SIGMOID.forward(x)
+
+
+def relu(x: Number) -> Number:
+    """max(0, x), for a float or a Value."""
+    return RELU(x) if isinstance(x, Value) else RELU.forward(x)
+
+
+def _number(x: Number) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _positive(x: Number) -> bool:
+    return _number(x) > 0.0
