@@ -27,6 +27,11 @@ this order:
 If none can be run, `RendererNotFound` says how to get one. In Jupyter the
 drawing then shows its DOT source as text instead of failing.
 
+`draw_dot` returns a `Drawing`, which is a `graphviz.Digraph`: graphviz's own
+``render(filename, format=...)``, ``pipe()`` and ``view()`` work on it as the graphviz
+documentation describes (and as micrograd's notebook uses them), drawn by the
+renderers above instead of graphviz's call to a system ``dot``.
+
 A picture shows the result of a pass; `backward_steps` and `forward_steps` give the
 passes one node at a time, as data, and `player` turns them into a page that steps
 through the graph (see `tinygrad_edu.player`).
@@ -379,7 +384,9 @@ class Drawing(graphviz.Digraph):
         self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
 
     def _copy_kwargs(self, **kwargs):
-        return super()._copy_kwargs(timeout=self.timeout, **kwargs)
+        # graphviz's copy() and subgraph() rebuild the object from these; graphviz 0.21's
+        # Dot drops keywords passed up to it, so the timeout is added on the way back.
+        return dict(super()._copy_kwargs(**kwargs), timeout=self.timeout)
 
     # -- drawing with our renderer chain, the one place that runs it
 
