@@ -343,7 +343,7 @@ def test_two_neuron_labels_are_in_the_picture(renderer, tmp_path):
         assert label in titles_and_texts
 
 
-@pytest.mark.parametrize("module_name", ["tinygrad_edu.viz", "tinygrad_edu.player"])
+@pytest.mark.parametrize("module_name", ["tinygrad_edu.steps", "tinygrad_edu.player", "tinygrad_edu.ops", "tinygrad_edu.engine"])
 def test_the_docstring_examples_run(module_name):
     import doctest
     import importlib
@@ -357,5 +357,5 @@ def test_backward_steps_raise_where_backward_would_overflow():
 
     x = Value(1.0, label="x")
     y = x * 1e-300 * 1e300 * 1e300
-    with pytest.raises(OverflowError, match="backward_steps: the gradient reaching"):
+    with pytest.raises(OverflowError, match="backward_steps: the gradient of .* is inf"):
         backward_steps(y)

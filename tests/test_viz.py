@@ -16,6 +16,7 @@ from conftest import skip_or_fail_in_ci
 from tinygrad_edu import Value
 from tinygrad_edu import viz
 from tinygrad_edu.explain import paths
+from tinygrad_edu import dot
 from tinygrad_edu.viz import (
     DOT_ENV_VAR,
     Drawing,
@@ -210,7 +211,7 @@ def test_highlight_a_path_from_explain():
     coloured = [("color" in attrs) for _, _, attrs in edges]
     assert coloured == [False, True, True]  # the left use stays plain
     nodes, _ = parse_dot(to_dot(y, highlight=second))
-    assert nodes["v0"]["color"] == nodes["v1"]["color"] == nodes["op1"]["color"] == viz.HIGHLIGHT_COLOR
+    assert nodes["v0"]["color"] == nodes["v1"]["color"] == nodes["op1"]["color"] == dot.HIGHLIGHT_COLOR
 
 
 def test_highlight_a_list_of_values():
@@ -251,7 +252,7 @@ def test_draw_dot_checks_the_format_and_renders_lazily(monkeypatch):
     with pytest.raises(ValueError, match="'svg' or 'png'"):
         draw_dot(Value(1.0), format="pdf")
     # Building a Drawing runs nothing, so it works with no renderer at all.
-    monkeypatch.setattr(viz, "_locate", lambda name: None)
+    monkeypatch.setattr(dot, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     assert isinstance(drawing, Drawing) and drawing.source.startswith("digraph")
@@ -261,7 +262,7 @@ def test_draw_dot_checks_the_format_and_renders_lazily(monkeypatch):
 
 
 def test_no_renderer_raises_one_error_listing_the_remedies(monkeypatch):
-    monkeypatch.setattr(viz, "_locate", lambda name: None)
+    monkeypatch.setattr(dot, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     with pytest.raises(RendererNotFound) as error:
@@ -276,7 +277,7 @@ def test_no_renderer_raises_one_error_listing_the_remedies(monkeypatch):
 
 
 def test_jupyter_shows_the_dot_source_as_text_when_nothing_can_render(monkeypatch):
-    monkeypatch.setattr(viz, "_locate", lambda name: None)
+    monkeypatch.setattr(dot, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     bundle = drawing._repr_mimebundle_()
@@ -318,8 +319,8 @@ def test_env_var_renderer_that_fails_reports_its_exit_code_and_message(monkeypat
 def test_a_broken_system_dot_falls_through_to_graphviz_pure(monkeypatch, tmp_path, renderer):
     marker = tmp_path / "called"
     broken = _script(tmp_path, "dot", f"touch '{marker}'\nexit 1")
-    real_locate = viz._locate
-    monkeypatch.setattr(viz, "_locate", lambda name: broken if name == "dot" else real_locate(name))
+    real_locate = dot._locate
+    monkeypatch.setattr(dot, "_locate", lambda name: broken if name == "dot" else real_locate(name))
     if real_locate("graphviz-pure") is None:
         pytest.skip("graphviz-pure is not installed (only another renderer is)")
     svg = draw_dot(small_graph()[-1]).svg()
@@ -342,12 +343,12 @@ def test_env_var_selects_the_renderer(monkeypatch, renderer):
 
 
 def test_graphviz_pure_is_found_where_pip_puts_commands_even_off_path(monkeypatch, tmp_path):
-    in_scripts = [d for d in viz._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
+    in_scripts = [d for d in dot._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
     if not in_scripts:
         pytest.skip("graphviz-pure is not installed in this interpreter's scripts directory")
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with nothing on it
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
-    assert viz._locate("graphviz-pure") == os.path.join(in_scripts[0], "graphviz-pure")
+    assert dot._locate("graphviz-pure") == os.path.join(in_scripts[0], "graphviz-pure")
     assert find_renderer() == os.path.join(in_scripts[0], "graphviz-pure")
 
 
@@ -421,14 +422,14 @@ def test_highlighted_path_is_coloured_in_the_svg(renderer):
     a = Value(3.0, label="a")
     y = (a * a).named("y")
     svg = draw_dot(y, highlight=paths(y, a)[0]).svg()
-    coloured = [e for e in _groups(svg, "edge") if viz.HIGHLIGHT_COLOR in ET.tostring(e, encoding="unicode")]
+    coloured = [e for e in _groups(svg, "edge") if dot.HIGHLIGHT_COLOR in ET.tostring(e, encoding="unicode")]
     assert len(coloured) == 2  # one of the two uses of a, and the op -> y edge
 
 
 def test_render_is_done_once_per_format(renderer, monkeypatch):
     drawing = draw_dot(small_graph()[-1])
     first = drawing.svg()
-    monkeypatch.setattr(viz, "_render", lambda *args: pytest.fail("rendered twice"))
+    monkeypatch.setattr(viz, "render", lambda *args: pytest.fail("rendered twice"))
     assert drawing.svg() == first
     assert drawing._repr_mimebundle_()["image/svg+xml"] == first
 
@@ -478,7 +479,7 @@ def no_dot_on_path(monkeypatch, tmp_path):
     """A PATH with nothing on it, so only a renderer in pip's scripts directory can draw."""
     import shutil
 
-    in_scripts = [d for d in viz._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
+    in_scripts = [d for d in dot._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
     if not in_scripts:
         skip_or_fail_in_ci("graphviz-pure is not installed in this interpreter's scripts directory")
     empty = tmp_path / "empty-path"
@@ -526,7 +527,7 @@ def test_render_outfile_directory_and_cleanup(renderer, tmp_path):
 
 
 def test_a_failed_render_leaves_no_files(monkeypatch, tmp_path):
-    monkeypatch.setattr(viz, "_locate", lambda name: None)
+    monkeypatch.setattr(dot, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(lecture_graph())
     with pytest.raises(RendererNotFound, match="pip install graphviz-pure"):

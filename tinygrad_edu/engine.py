@@ -97,6 +97,41 @@ class Value:
         label = f", label={self._label!r}" if self._label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # ----- the backward pass: the chain rule --------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill in ``node.grad = d(self)/d(node)`` for every node `self` depends on.
+
+        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; every other
+        node starts from 0. A call that fails, or is interrupted by Ctrl-C, leaves every
+        leaf's gradient as it was.
+        """
+        order = topological_order(self)  # every node after the nodes it was computed from
+        leaves = [node for node in order if node._rule is None]
+        earlier = [leaf.grad for leaf in leaves]
+        try:
+            for node in order:
+                node.grad = 0.0
+            self.grad = 1.0  # d(self)/d(self)
+            chain_rule(order)
+            # Leaves add this call's gradient to what they had, as one sum: two calls give
+            # exactly twice one call.
+            for leaf, before in zip(leaves, earlier):
+                leaf.grad += before
+                if not leaf.grad - leaf.grad == 0.0:  # inf or NaN
+                    raise _overflow_in_backward(leaf)
+        except BaseException as error:
+            for leaf, before in zip(leaves, earlier):
+                leaf.grad = before
+            if isinstance(error, TypeError):
+                raise _grad_not_a_number(leaves, earlier) or error
+            raise
+
+    def zero_grad(self) -> None:
+        """Set the gradient of this node and of every node it depends on to 0."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
     # ----- micrograd's names, for the lecture's node-by-node backward -------------------------
 
     @property
@@ -200,46 +235,6 @@ class Value:
     def __round__(self, ndigits: Optional[int] = None) -> float:
         raise TypeError(_not_a_number("round", "round(v.data, 3)"))
 
-    # ----- the backward pass -----------------------------------------------------------------
-
-    def backward(self) -> None:
-        """Fill in ``node.grad = d(self)/d(node)`` for every node `self` depends on.
-
-        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; every other
-        node starts from 0. A call that fails, or is interrupted by Ctrl-C, leaves every
-        leaf's gradient as it was.
-        """
-        order = topological_order(self)
-        leaves = [node for node in order if node._rule is None]
-        earlier = [leaf.grad for leaf in leaves]
-        try:
-            for node in order:
-                node.grad = 0.0
-            self.grad = 1.0
-            for node in reversed(order):  # the chain rule: each node passes its gradient down
-                # BEGIN LESSON 3
-                a, b = node._a, node._b
-                if a is not None:
-                    a.grad += node.grad * node._da
-                if b is not None:
-                    b.grad += node.grad * node._db
-                # END LESSON 3
-            # Leaves add this call's gradient to what they had, as one sum: two calls give
-            # exactly twice one call.
-            for leaf, before in zip(leaves, earlier):
-                leaf.grad += before
-                if not leaf.grad - leaf.grad == 0.0:
-                    raise _overflow_in_backward(leaf)
-        except BaseException:
-            for leaf, before in zip(leaves, earlier):
-                leaf.grad = before
-            raise
-
-    def zero_grad(self) -> None:
-        """Set the gradient of this node and of every node it depends on to 0."""
-        for node in topological_order(self):
-            node.grad = 0.0
-
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -279,10 +274,16 @@ def _not_a_number(what: str, instead: str) -> str:
             f"use v.data for its number (e.g. {instead}), or the Value's own methods to stay in the graph")
 
 
+def _grad_not_a_number(leaves: List[Value], earlier: List[Any]) -> Optional[Exception]:
+    """backward() met a TypeError: a .grad set by hand to something not a number?"""
+    for leaf, before in zip(leaves, earlier):
+        if not isinstance(before, (int, float)):
+            return TypeError(f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
+                             "set it to a number (e.g. 0.0, or call zero_grad()) before backward()")
+    return None
+
+
 def _overflow_in_backward(leaf: Value) -> Exception:
-    if not isinstance(leaf.grad, float):
-        return TypeError(f"backward: the .grad of {short_repr(leaf)} is not a float; set it to a number "
-                         "(e.g. 0.0) before calling backward()")
     return OverflowError(
         f"backward: the gradient of {leaf!r} came out as {leaf.grad!r}; a product of local derivatives "
         "overflowed the float range (scale your inputs down). The leaves' gradients were left as they "
@@ -350,18 +351,59 @@ def topological_order(root: Value) -> List[Value]:
     # END LESSON 2
 
 
-# ----- gradients as values: grad() and higher derivatives -------------------------------------
+def chain_rule(order: List[Value]) -> None:
+    """The chain rule over a topological `order` whose last node has its gradient set:
+    from the last node to the first, each node adds ``node.grad * local_grad`` into the
+    .grad of each of its children. When a node's turn comes, every node that uses it has
+    passed its share down, so its own gradient is complete."""
+    for node in reversed(order):
+        # BEGIN LESSON 3
+        a, b = node._a, node._b
+        if a is not None:
+            a.grad += node.grad * node._da
+        if b is not None:
+            b.grad += node.grad * node._db
+        # END LESSON 3
 
-_gradient_graph_depth = 0  # > 0 while grad(create_graph=True) builds a graph of gradients
+
+# ----- gradients without touching .grad: grad(), higher derivatives, the step player ------------
+
+
+def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bool = False) -> Dict[Value, Any]:
+    """d(root)/d(node) for every node in `order` (default: topological_order(root)), by the
+    same sweep as backward(), as a dictionary; every .grad is left as it was.
+
+    With ``create_graph=True`` the gradients are Values: for the sweep, each node's local
+    derivatives are recomputed by its op's rule on Values (the same rule that gave the
+    stored floats), so the result is a graph that can be differentiated again.
+    """
+    global _gradient_graph_depth
+    if order is None:
+        order = topological_order(root)
+    saved = [(node.grad, node._da, node._db) for node in order]
+    _gradient_graph_depth += create_graph
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = Value(1.0) if create_graph else 1.0
+        if create_graph:
+            for node in order:
+                if node._rule is not None:
+                    node._da, node._db = _rule_local_grads(node)
+        chain_rule(order)
+        return {node: node.grad for node in order}
+    finally:
+        _gradient_graph_depth -= create_graph
+        for node, (grad_, da, db) in zip(order, saved):
+            node.grad, node._da, node._db = grad_, da, db
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> List[Any]:
     """d(output)/d(x) for each x in `inputs` (a list of Values), leaving every .grad untouched.
 
-    The same sweep as backward(), with the sums kept in a dictionary. With
-    ``create_graph=True`` the gradients are Values built by the ops' own rules, so they
-    can be differentiated again: ``grad(grad(y, [x], create_graph=True)[0], [x])`` is
-    d2y/dx2. An input that `output` does not depend on gets 0.
+    By default the gradients are floats. With ``create_graph=True`` they are Values built by
+    the ops' own rules, so they can be differentiated again: ``grad(grad(y, [x],
+    create_graph=True)[0], [x])`` is d2y/dx2. An input `output` does not depend on gets 0.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {describe(output)}")
@@ -370,7 +412,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {describe(x)}")
-    sums = chain_rule(output, create_graph=create_graph)
+    sums = gradients(output, create_graph=create_graph)
     result = [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
     for i, value in enumerate(result):
         number = value.data if isinstance(value, Value) else value
@@ -380,53 +422,22 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     return result
 
 
-def chain_rule(root: Value, create_graph: bool = False, steps: Optional[List[Any]] = None) -> Dict[Value, Any]:
-    """d(root)/d(node) for every node `root` depends on, as a dictionary; no .grad changes.
-
-    The sweep of backward(), kept apart: grad() and the step-by-step player use it.
-    With `steps` (a list), one ``(node, grad, [(child, local_grad, contribution), ...])``
-    is appended per node, in the order the gradients complete. With `create_graph`,
-    the local derivatives come from the ops' rules as Values (see `grad`).
-    """
-    global _gradient_graph_depth
-    order = topological_order(root)
-    sums: Dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
-    _gradient_graph_depth += create_graph
-    try:
-        for node in reversed(order):
-            g = sums[node]  # complete: every node that uses `node` came earlier in this loop
-            children = node.children
-            if create_graph and children:
-                local_grads: Sequence[Any] = _rule_local_grads(node)
-            else:
-                local_grads = node.local_grads
-            updates = []
-            for child, local in zip(children, local_grads):
-                contribution = g * local
-                sums[child] = sums[child] + contribution if child in sums else contribution
-                if steps is not None:
-                    updates.append((child, local, contribution))
-            if steps is not None:
-                steps.append((node, g, updates))
-    finally:
-        _gradient_graph_depth -= create_graph
-    return sums
+_gradient_graph_depth = 0  # > 0 while gradients(create_graph=True) builds a graph of gradients
 
 
-def _rule_local_grads(node: Value) -> List[Any]:
-    """The local derivatives of `node` from its op's rule, with the node itself as `out`
-    and its operands as Values (a number operand stays a number): the same rule that
-    gave the stored floats, now building a graph."""
-    operands = [node._a if node._a is not None else node._constant,
-                node._b if node._b is not None else node._constant]
-    if node._b is None and node._constant is None:  # an op of one operand
-        operands = operands[:1]
-    local = node._rule.local_grads(node, *operands)
-    return [d for operand, d in zip(operands, local) if isinstance(operand, Value)]
+def _rule_local_grads(node: Value) -> Tuple[Any, Any]:
+    """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
+    operands as Values (a number operand stays a number): the same rule that gave the
+    stored floats, now building a graph. A number operand's slot gets 0.0."""
+    a, b, constant = node._a, node._b, node._constant
+    if b is None and constant is None:  # an op of one operand
+        return node._rule.local_grads(node, a)[0], 0.0
+    first = a if a is not None else constant
+    second = b if b is not None else constant
+    da, db = node._rule.local_grads(node, first, second)
+    return (da if a is not None else 0.0), (db if b is not None else 0.0)
 
 
-# The operators above call these. They are imported last because the ops build nodes of the
-# class defined above; binding each op's `apply` once saves a lookup on every operation.
 from . import ops as _ops  # noqa: E402
 
 _add, _sub, _mul, _div, _pow, _neg = (op.apply for op in (_ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.POW, _ops.NEG))

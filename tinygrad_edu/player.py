@@ -34,15 +34,13 @@ import re
 import uuid
 from importlib import resources
 
+from .dot import RenderError, build_dot, number_formatter, render
 from .engine import Value, topological_order
-from .viz import RenderError, _build_dot, _number_formatter, _render, backward_steps, forward_steps
+from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
 DIRECTIONS = ("backward", "forward")
-
-_OP_SYMBOLS = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
-_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 
 
 class Player:
@@ -68,12 +66,12 @@ class Player:
         self.root = root
         self.direction = direction
         self.timeout = timeout
-        self._fmt = _number_formatter(number_format)
-        self._order = topological_order(root)
+        self._fmt = number_formatter(number_format)
+        self._order = topological_order(root)  # sorted once; the steps and the picture reuse it
         self._index = {node: i for i, node in enumerate(self._order)}
-        self._names = [node.label or f"#{i}" for i, node in enumerate(self._order)]
-        self.backward_steps = backward_steps(root)
-        self.forward_steps = forward_steps(root)
+        self._names = list(node_names(self._order).values())
+        self.backward_steps = backward_steps(root, self._order)
+        self.forward_steps = forward_steps(root, self._order)
         self._modes = {"backward": self._backward_mode(), "forward": self._forward_mode()}
         # Each field of a box is drawn with the widest text it will ever show, so that
         # the numbers the script writes in later fit in the box.
@@ -83,8 +81,8 @@ class Player:
                 for key in ("data", "grad"):
                     for _, text, _ in fields[key]:
                         widths[i, key] = max(widths.get((i, key), 0), len(text))
-        self.source = _build_dot(
-            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3,
+        self.source = build_dot(
+            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3, order=self._order,
             fields=lambda i, node: [
                 self._names[i],
                 "data " + "0" * max(1, widths[i, "data"] - 5),  # "0" is as wide as any digit
@@ -282,54 +280,45 @@ class Player:
 
     def _expression(self, node):
         """How `node` was computed, as (names, numbers): ("w_l × i_l", "0.8 × 1.5")."""
-        children = node.children
-        names = [self._name(child) for child in children]
-        values = [self._factor(child.data) for child in children]
-        op = node.op
-        if op == "neg":
-            return f"-{names[0]}", f"-{values[0]}"
-        if op in _FUNCTIONS:
-            return f"{op}({names[0]})", f"{op}({self._fmt(children[0].data)})"
-        symbol = _OP_SYMBOLS.get(op, op)
-        if len(children) == 2:
+        names, values = [], []
+        for operand in operands(node):
+            if isinstance(operand, Value):
+                names.append(self._name(operand))
+                values.append(self._factor(operand.data))
+            else:  # a number operand, such as the 2 in x * 2
+                names.append(self._factor(operand))
+                values.append(self._factor(operand))
+        symbol = infix_symbol(node.op)
+        if symbol is not None and len(names) == 2:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
-        # One Value operand and one number. The public API does not say on which side the
-        # number stands, so this reads the engine's private slots as viz._op_text does.
-        constant = self._factor(getattr(node, "_constant", 0.0) or 0.0)
-        if getattr(node, "_a", None) is None:
-            return f"{constant} {symbol} {names[0]}", f"{constant} {symbol} {values[0]}"
-        return f"{names[0]} {symbol} {constant}", f"{values[0]} {symbol} {constant}"
+        if node.op == "neg":
+            return f"-{names[0]}", f"-{values[0]}"
+        return f"{node.op}({', '.join(names)})", f"{node.op}({', '.join(values)})"
 
     def _formula(self, node, position, child, local_grad):
-        """Where the local derivative d(node)/d(child) comes from, in words or symbols:
-        "o_l(1 - o_l)" for a sigmoid, "the other operand, i_l" for a product; "" when
-        the number says it all (as for + and -)."""
-        me, cn = self._name(node), self._name(child)
-        op, children = node.op, node.children
-        if op == "sigmoid":
-            return f"{me}(1 - {me})"
-        if op == "tanh":
-            return f"1 - {me}^2"
-        if op == "exp":
-            return f"{me} itself"
-        if op == "log":
-            return f"1/{cn}"
-        if op == "relu":
-            return f"1, as {cn} > 0" if local_grad else f"0, as {cn} <= 0"
-        if op == "*":
-            if len(children) == 2:
-                if children[0] is children[1]:
-                    return f"the other operand, {cn} itself (one arrow per use)"
-                return f"the other operand, {self._name(children[1 - position])}"
-            return "the number it is multiplied by"
-        if op == "/":
-            if position == 0 and (len(children) == 2 or getattr(node, "_a", None) is not None):
-                return "1/b for a/b"
-            return "-a/b^2 for a/b"
-        if op == "**":
-            exponent = (len(children) == 2 and position == 1) or getattr(node, "_a", None) is None
-            return "a^b ln(a) for a^b" if exponent else "b a^(b-1) for a^b"
-        return ""
+        """Where the local derivative d(node)/d(child) comes from, from the op's rule:
+        "o_l(1 - o_l)" for a sigmoid, "w_l" for the product w_l × i_l; "" when the op
+        has no formula or the number says it all (as for + and -)."""
+        text = formula(node, self._operand_position(node, position), self._name_or_number)
+        if text == self._fmt(local_grad) or text in ("1", "-1"):
+            return ""
+        if node.op == "*" and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
+            return f"the other operand, {text} itself (one arrow per use)"
+        return text
+
+    def _name_or_number(self, x):
+        return self._name(x) if isinstance(x, Value) else self._fmt(x)
+
+    @staticmethod
+    def _operand_position(node, child_position):
+        """The operand number of the `child_position`-th child (a number operand has no child)."""
+        children_seen = -1
+        for position, operand in enumerate(operands(node)):
+            if isinstance(operand, Value):
+                children_seen += 1
+                if children_seen == child_position:
+                    return position
+        return child_position
 
     def _why(self, node, position, child, local_grad):
         """The line under an update that says where its local derivative comes from."""
@@ -337,7 +326,7 @@ class Player:
         if not formula:
             return ""
         me, cn = self._name(node), self._name(child)
-        return f"{_OP_SYMBOLS.get(node.op, node.op)}: d({me})/d({cn}) = {formula} = {self._fmt(local_grad)}"
+        return f"{infix_symbol(node.op) or node.op}: d({me})/d({cn}) = {formula} = {self._fmt(local_grad)}"
 
     def _data(self):
         return {
@@ -352,7 +341,7 @@ class Player:
     def svg(self):
         """The picture the page re-colours, as SVG text (rendered once, then kept)."""
         if self._svg is None:
-            self._svg = _render(self.source, "svg", self.timeout).decode("utf-8")
+            self._svg = render(self.source, "svg", self.timeout).decode("utf-8")
         return self._svg
 
     def _inline_svg(self, prefix):

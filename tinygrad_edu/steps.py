@@ -1,0 +1,143 @@
+"""The forward and the backward pass one node at a time, as data, and how to name what is shown.
+
+`backward_steps` and `forward_steps` are what the pictures (`viz`), the step player
+(`player`) and `explain` read; this module sits below all of them. The backward
+steps come from the engine's one sweep (`engine.gradients`, which runs the same
+`engine.chain_rule` as ``backward()``), so they are the numbers backward() computes.
+
+A node's operation is described from its op's rule (`tinygrad_edu.ops.Op`): its
+name, its operands (Values, or the number in ``x * 2``) and its formula text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+from .checks import describe
+from .engine import Value, gradients, topological_order
+
+__all__ = [
+    "Update", "BackwardStep", "ForwardStep", "backward_steps", "forward_steps",
+    "operands", "formula", "node_names", "infix_symbol",
+]
+
+
+class Update(NamedTuple):
+    """What one step of the backward pass adds into one operand of its node:
+    ``child.grad += contribution``, where contribution = the node's grad * local_grad."""
+
+    child: Value
+    local_grad: float
+    contribution: float
+
+
+class BackwardStep(NamedTuple):
+    """One step of the backward pass.
+
+    node: the Value whose gradient is complete at this step (every Value that uses it
+        has already passed its share down).
+    grad: that gradient, d(root)/d(node).
+    updates: one `Update` per child of `node`, in operand order (``a * a`` gives two),
+        empty for a leaf.
+    """
+
+    node: Value
+    grad: float
+    updates: Tuple[Update, ...]
+
+
+class ForwardStep(NamedTuple):
+    """One step of the forward pass: `node` gets its value `data`, computed from
+    `children` (empty for a leaf, whose value is given)."""
+
+    node: Value
+    data: float
+    children: Tuple[Value, ...]
+
+
+def _check_root(root: Any, where: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: root must be a Value, got {describe(root)}")
+
+
+def backward_steps(root: Value, order: Optional[List[Value]] = None) -> List[BackwardStep]:
+    """The backward pass from `root` as a list of `BackwardStep`, one per Value, in reverse
+    topological order: the order in which ``root.backward()`` completes the gradients.
+    No ``.grad`` changes. `order`, when given, is ``topological_order(root)`` already made.
+
+    >>> a = Value(3.0, label="a")
+    >>> y = (a * a).named("y")
+    >>> [(s.node.label, s.grad, [u.contribution for u in s.updates]) for s in backward_steps(y)]
+    [('y', 1.0, [3.0, 3.0]), ('a', 6.0, [])]
+    """
+    _check_root(root, "backward_steps")
+    if order is None:
+        order = topological_order(root)
+    grads = gradients(root, order)
+    steps = []
+    for node in reversed(order):
+        grad = grads[node]
+        if not math.isfinite(grad):
+            raise OverflowError(
+                f"backward_steps: the gradient of {node!r} is {grad!r}; a product of local derivatives "
+                "overflowed the float range (as backward() would report)"
+            )
+        updates = tuple(Update(child, local, grad * local) for child, local in zip(node.children, node.local_grads))
+        steps.append(BackwardStep(node, grad, updates))
+    return steps
+
+
+def forward_steps(root: Value, order: Optional[List[Value]] = None) -> List[ForwardStep]:
+    """The forward pass that built `root`, as a list of `ForwardStep` in topological order:
+    every Value comes after the Values it was computed from."""
+    _check_root(root, "forward_steps")
+    if order is None:
+        order = topological_order(root)
+    return [ForwardStep(node, node.data, node.children) for node in order]
+
+
+# ----- describing a node: names, operands, formulas ----------------------------------------------
+
+
+def node_names(order: Sequence[Value]) -> Dict[Value, str]:
+    """A name for every node of `order`: its label, or "#i" for the i-th node when unlabelled."""
+    return {node: node.label or f"#{i}" for i, node in enumerate(order)}
+
+
+def operands(node: Value) -> Tuple[Union[Value, float], ...]:
+    """The operands of `node`'s operation, in order: its children, and the number operand
+    (the 2 in ``x * 2`` or ``2 - x``) in its place. Empty for a leaf."""
+    a, b, constant = node._a, node._b, node._constant
+    if node._rule is None:
+        return ()
+    if constant is None:
+        return tuple(x for x in (a, b) if x is not None)
+    return (constant, b) if a is None else (a, constant)
+
+
+_INFIX = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
+
+
+def infix_symbol(op: str) -> Optional[str]:
+    """The symbol written between two operands ("×" for "*"), or None for a named op (exp, ...)."""
+    return _INFIX.get(op)
+
+
+def formula(node: Value, position: int, name: Any) -> str:
+    """The op's formula for d(node)/d(operand number `position`), with ``{out}``, ``{a}`` and
+    ``{b}`` replaced by names: `name` maps a Value to its name (numbers are written as they
+    are). "" when the op has no formula."""
+    rule = node._rule
+    text = getattr(rule, "formula", None) if rule is not None else None
+    if not text:
+        return ""
+    if not isinstance(text, str):
+        text = text[position] if position < len(text) else ""
+    names = {"out": name(node)}
+    for key, operand in zip("ab", operands(node)):
+        names[key] = name(operand) if isinstance(operand, Value) else f"{operand:g}"
+    try:
+        return text.format(**names)
+    except (KeyError, IndexError, ValueError):
+        return text  # a formula with other braces is shown as written
