@@ -110,6 +110,38 @@ def test_the_lectures_topological_sort_over_prev_drives_backward_by_hand():
         assert node.grad == pytest.approx(fresh[name].grad, abs=1e-15), name
 
 
+def test_the_lectures_own_trace_and_draw_code_runs_on_our_values():
+    import graphviz
+
+    v = lecture_neuron()
+    scaled = (v["o"] * 2).named("o2")  # a number operand: one child here, not a Value(2) leaf
+
+    nodes, edges = set(), set()
+    stack = [scaled]
+    while stack:  # the lecture's trace, reading only ._prev
+        node = stack.pop()
+        if node not in nodes:
+            nodes.add(node)
+            for child in node._prev:
+                edges.add((child, node))
+                stack.append(child)
+
+    picture = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    for n in nodes:  # one record per Value, one oval per operation, as the lecture draws them
+        uid = str(id(n))
+        picture.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape="record")
+        if n._op:
+            picture.node(name=uid + n._op, label=n._op)
+            picture.edge(uid + n._op, uid)
+    for child, parent in edges:
+        picture.edge(str(id(child)), str(id(parent)) + parent._op)
+
+    assert len(nodes) == 11  # the 10 Values of the neuron and o2
+    assert len(edges) == 10  # x1 and w1, x2 and w2, two products, their sum and b, n, o
+    assert picture.source.count("shape=record") == 11
+    assert "o2 | data 1.4142" in picture.source
+
+
 # ----- the networks: same weights, same reprs, same shapes ---------------------------------------
 
 
