@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from op_catalog import CASE_IDS, CASES
 from test_engine_properties import _TorchAdapter, inputs_in_range, programs, run, run_backward
 from tinygrad_edu import Value
-from tinygrad_edu.engine import _rule_local_grads, grad
+from tinygrad_edu.engine import _rule_local_grads, grad, topological_order
 from tinygrad_edu.gradcheck import numerical_gradient
 from tinygrad_edu.optim import gradient_descent, newton
 
@@ -81,6 +81,10 @@ def test_hessian_vector_products_match_torch(torch, program, xs, v):
     # which give tanh(0) = 0 as an exponent, are left out of the comparison.
     assume(0.0 not in xs)
     leaves, out = run_backward(program, xs)
+    # The same holds for an exponent that comes out as exactly 0 inside the graph (x0 - x1 at
+    # x0 = x1, then tanh): central differences side with us there, see the test below.
+    assume(not any(node.op == "**" and len(node.children) == 2 and node.children[1].data == 0.0
+                   for node in topological_order(out)))
     gradient = grad(out, leaves, create_graph=True)
     directional = sum((g * vi for g, vi in zip(gradient, v)), Value(0.0))
     ours = grad(directional, leaves)

@@ -24,13 +24,14 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .checks import as_finite_float, describe, short_repr
+from .ops import Operators, building_gradient_graph
 
 __all__ = ["Value", "grad", "topological_order"]
 
 Operand = Union["Value", float, int]
 
 
-class Value:
+class Value(Operators):
     """A number in a computation graph: its value, its gradient, and how it was made.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -148,61 +149,6 @@ class Value:
         """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
-
-    # ----- operators: each one calls its rule in tinygrad_edu.ops -----------------------------
-
-    def __add__(self, other: Operand) -> "Value":
-        return _add(self, other)
-
-    def __radd__(self, other: Operand) -> "Value":
-        return _add(other, self)
-
-    def __sub__(self, other: Operand) -> "Value":
-        return _sub(self, other)
-
-    def __rsub__(self, other: Operand) -> "Value":
-        return _sub(other, self)
-
-    def __mul__(self, other: Operand) -> "Value":
-        return _mul(self, other)
-
-    def __rmul__(self, other: Operand) -> "Value":
-        return _mul(other, self)
-
-    def __truediv__(self, other: Operand) -> "Value":
-        return _div(self, other)
-
-    def __rtruediv__(self, other: Operand) -> "Value":
-        return _div(other, self)
-
-    def __pow__(self, other: Operand) -> "Value":
-        return _pow(self, other)
-
-    def __rpow__(self, other: Operand) -> "Value":
-        return _pow(other, self)
-
-    def __neg__(self) -> "Value":
-        return _neg(self)
-
-    def exp(self) -> "Value":
-        """e^self"""
-        return _exp(self)
-
-    def log(self) -> "Value":
-        """ln(self), for self > 0"""
-        return _log(self)
-
-    def tanh(self) -> "Value":
-        """tanh(self)"""
-        return _tanh(self)
-
-    def sigmoid(self) -> "Value":
-        """1 / (1 + e^-self)"""
-        return _sigmoid(self)
-
-    def relu(self) -> "Value":
-        """max(0, self)"""
-        return _relu(self)
 
     # ----- comparisons look at .data; a Value is not a number to Python -----------------------
 
@@ -377,23 +323,24 @@ def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bo
     derivatives are recomputed by its op's rule on Values (the same rule that gave the
     stored floats), so the result is a graph that can be differentiated again.
     """
-    global _gradient_graph_depth
     if order is None:
         order = topological_order(root)
     saved = [(node.grad, node._da, node._db) for node in order]
-    _gradient_graph_depth += create_graph
     try:
         for node in order:
             node.grad = 0.0
-        root.grad = Value(1.0) if create_graph else 1.0
         if create_graph:
-            for node in order:
-                if node._rule is not None:
-                    node._da, node._db = _rule_local_grads(node)
-        chain_rule(order)
+            root.grad = Value(1.0)
+            with building_gradient_graph():
+                for node in order:
+                    if node._rule is not None:
+                        node._da, node._db = _rule_local_grads(node)
+                chain_rule(order)
+        else:
+            root.grad = 1.0
+            chain_rule(order)
         return {node: node.grad for node in order}
     finally:
-        _gradient_graph_depth -= create_graph
         for node, (grad_, da, db) in zip(order, saved):
             node.grad, node._da, node._db = grad_, da, db
 
@@ -422,9 +369,6 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     return result
 
 
-_gradient_graph_depth = 0  # > 0 while gradients(create_graph=True) builds a graph of gradients
-
-
 def _rule_local_grads(node: Value) -> Tuple[Any, Any]:
     """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
     operands as Values (a number operand stays a number): the same rule that gave the
@@ -436,9 +380,3 @@ def _rule_local_grads(node: Value) -> Tuple[Any, Any]:
     second = b if b is not None else constant
     da, db = node._rule.local_grads(node, first, second)
     return (da if a is not None else 0.0), (db if b is not None else 0.0)
-
-
-from . import ops as _ops  # noqa: E402
-
-_add, _sub, _mul, _div, _pow, _neg = (op.apply for op in (_ops.ADD, _ops.SUB, _ops.MUL, _ops.DIV, _ops.POW, _ops.NEG))
-_exp, _log, _tanh, _sigmoid, _relu = (op.apply for op in (_ops.EXP, _ops.LOG, _ops.TANH, _ops.SIGMOID, _ops.RELU))

@@ -41,19 +41,22 @@ and ``{b}`` stand for the operands and ``{out}`` for the result.
 from __future__ import annotations
 
 import math
-from typing import Any, Tuple, Union
+from typing import Any, Callable, Tuple, Union
 
-from .checks import as_finite_float, short_repr
-from . import engine as _engine
-from .checks import describe
-from .engine import Value
+import contextlib
+from typing import TYPE_CHECKING, Iterator
+
+from .checks import as_finite_float, describe, short_repr
+
+if TYPE_CHECKING:  # for the type checker only: engine imports this module, not the reverse
+    from .engine import Value
 
 __all__ = [
-    "Op", "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU",
+    "Op", "Operators", "ADD", "SUB", "MUL", "DIV", "POW", "POW_BY_VALUE", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU",
     "exp", "log", "tanh", "sigmoid", "relu",
 ]
 
-Number = Union[float, Value]  # a rule's arithmetic runs on floats and on Values alike
+Number = Union[float, "Value"]  # a rule's arithmetic runs on floats and on Values alike
 
 _new = object.__new__  # a node without __init__ (which is for leaves)
 _UNARY = object()  # the default second operand: "this call has one operand"
@@ -67,6 +70,7 @@ class Op:
     name: str = "op"
     #: The local derivatives as text, one per operand (a str for an op of one operand).
     formula: Union[str, Tuple[str, ...], None] = None
+    apply: Callable[..., "Value"]
 
     def forward(self, *xs: float) -> float:
         """The value of the operation at the operands' numbers."""
@@ -79,57 +83,86 @@ class Op:
             f"{type(self).__name__}: define local_grads(self, out, *xs) to return one derivative per operand"
         )
 
-    def __call__(self, a: Any, b: Any = _UNARY) -> Value:
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Op":
+        op = super().__new__(cls)
+        op.apply = _application(op)  # what calling the op does; Value's operators use it directly
+        return op
+
+    def __call__(self, a: Any, b: Any = _UNARY) -> "Value":
         """Apply the op: compute the value and the local derivatives, and make the node."""
         return self.apply(a, b)
 
-    def apply(self, a: Any, b: Any = _UNARY) -> Value:
-        """What calling the op does (the operators of Value call this directly: it is quicker)."""
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}>"
+
+    def __reduce__(self) -> Any:
+        # The built-in ops are single instances: unpickling gives back the same one.
+        for name, value in _BUILT_IN.items():
+            if value is self:
+                return name
+        return object.__reduce__(self)
+
+
+def _application(op: Op) -> Callable[..., "Value"]:
+    """The function that applies `op`: ``apply(a)`` or ``apply(a, b)`` computes the value and
+    the local derivatives from the operands' numbers and makes the node that stores them.
+    (A plain function, not a method, so that Value's operators can be this function itself.)"""
+
+    isfinite = math.isfinite
+
+    def apply(a: Any, b: Any = _UNARY) -> "Value":
         if b is _UNARY:  # an op of one operand
-            if type(a) is not Value:
-                return Value(self.forward(as_finite_float(a, self.name)))
+            if not isinstance(a, Operators):
+                raise _no_value_operand(op, (a,))
+            node_class = type(a)
             x = a.data
             try:
-                out = self.forward(x)
+                out = op.forward(x)
             except TypeError as error:
-                raise _bad_operand(self, error, a) from None
+                raise _bad_operand(op, error, a) from None
             try:
-                (da,) = self.local_grads(out, x)
+                (da,) = op.local_grads(out, x)
             except Exception as error:
-                da = _failed_rule(self, error, 1, (x,))
+                da = _failed_rule(op, error, 1, (x,))
             b = constant = None
             db = 0.0
         else:
-            if type(a) is Value:
+            if isinstance(a, Operators):
+                node_class = type(a)
                 x = a.data
-                if type(b) is Value:  # two Values: two children
+                if type(b) is node_class or isinstance(b, Operators):  # two Values: two children
                     y = b.data
                     constant = None
                 else:  # a Value and a number: one child; the number is kept as a constant
-                    y = constant = as_finite_float(b, self.name)
+                    y = constant = b if type(b) is float and b - b == 0.0 else as_finite_float(b, op.name)
                     b = None
-            elif type(b) is Value:  # a number and a Value
-                x = constant = as_finite_float(a, self.name)
+            elif isinstance(b, Operators):  # a number and a Value
+                node_class = type(b)
+                x = constant = a if type(a) is float and a - a == 0.0 else as_finite_float(a, op.name)
                 y = b.data
                 a = None
-            else:  # two numbers: nothing to differentiate
-                return Value(self.forward(as_finite_float(a, self.name), as_finite_float(b, self.name)))
+            else:
+                raise _no_value_operand(op, (a, b))
             try:
-                out = self.forward(x, y)
+                out = op.forward(x, y)
             except TypeError as error:
-                raise _bad_operand(self, error, a, b) from None
+                raise _bad_operand(op, error, a, b) from None
             try:
-                da, db = self.local_grads(out, x, y)
+                da, db = op.local_grads(out, x, y)
             except Exception as error:
-                da = db = _failed_rule(self, error, 2, (x, y))
+                da = db = _failed_rule(op, error, 2, (x, y))
         # The node stores the value and the local derivatives; `backward()` needs nothing else.
-        if not (out - out == 0.0 and da - da == 0.0 and db - db == 0.0):  # inf or NaN somewhere
-            da, db = _check_node(self, out, a, da, b, db, constant)
-        node = _new(Value)
+        try:
+            finite = isfinite(out + da + db)  # False if one of them is inf or NaN (or the sum overflows)
+        except TypeError:  # a rule returned something that is not a number
+            finite = False
+        if not finite:
+            da, db = _check_node(op, out, a, da, b, db, constant)
+        node = _new(node_class)
         node.data = out
         node.grad = 0.0
         node._label = ""
-        node._rule = self
+        node._rule = op
         node._a = a
         node._da = da
         node._b = b
@@ -137,14 +170,15 @@ class Op:
         node._constant = constant
         return node
 
-    def __repr__(self) -> str:
-        return f"<op {self.name!r}>"
+    apply.__qualname__ = f"{type(op).__name__}.apply"
+    apply.__doc__ = type(op).__doc__ or op.name
+    return apply
 
-    def __reduce__(self) -> Any:
-        # The built-in ops are single instances: unpickling gives back the same one.
-        if globals().get(type(self).__name__.upper()) is self:
-            return type(self).__name__.upper()
-        return object.__reduce__(self)
+
+def _no_value_operand(op: Op, numbers: Tuple[Any, ...]) -> TypeError:
+    shown = ", ".join(describe(x) for x in numbers)
+    return TypeError(f"{op.name}: expected at least one Value operand, got {shown}; an op builds a node "
+                     f"of the graph (for the plain number, call {type(op).__name__}().forward(...))")
 
 
 def _bad_operand(op: Op, error: TypeError, *operands: Any) -> Exception:
@@ -164,7 +198,7 @@ def _failed_rule(op: Op, error: Exception, count: int, numbers: Tuple[float, ...
     if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
         raise TypeError(f"{op.name}: local_grads must return a tuple of {count} local "
                         f"derivative{'s' if count > 1 else ''}, one per operand ({error})") from None
-    if _engine._gradient_graph_depth:
+    if _gradient_graph_depth:
         return math.nan
     if isinstance(error, (OverflowError, ZeroDivisionError)):
         raise OverflowError(f"{op.name}: the local derivative at {shown} is too large for a float "
@@ -179,21 +213,37 @@ def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant:
     if constant is not None:
         operands.insert(0 if a is None else 1, constant)
     shown = ", ".join(map(repr, operands))
-    if not all(type(x) is float and math.isfinite(x) for x in operands):
+    if not all(isinstance(x, (int, float)) and math.isfinite(x) for x in operands):
         raise ValueError(f"{rule.name}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
-    if not (type(data) is float and math.isfinite(data)):
-        if not isinstance(data, (int, float)):
-            raise TypeError(f"{rule.name}: forward must return a number, got {describe(data)}")
+    if not isinstance(data, (int, float)) or isinstance(data, bool):
+        raise TypeError(f"{rule.name}: forward must return a number, got {describe(data)}")
+    if not math.isfinite(data):
         raise OverflowError(f"{rule.name}: the result of {rule.name} on {shown} is {data!r}, outside the float range")
     for operand, local in ((a, da), (b, db)):
-        if operand is not None and not isinstance(local, (int, float)):
+        if operand is not None and (not isinstance(local, (int, float)) or isinstance(local, bool)):
             raise TypeError(f"{rule.name}: local_grads must return numbers, got {describe(local)}")
-    if _engine._gradient_graph_depth:
+    if _gradient_graph_depth:
         return float(da), float(db)
     for operand, local in ((a, da), (b, db)):
         if operand is not None and not math.isfinite(local):
             raise OverflowError(f"{rule.name}: the local derivative at {shown} is {local!r}, outside the float range")
     return (float(da) if a is not None else 0.0), (float(db) if b is not None else 0.0)
+
+
+_gradient_graph_depth = 0  # > 0 while a graph of gradients is built (see building_gradient_graph)
+
+
+@contextlib.contextmanager
+def building_gradient_graph() -> Iterator[None]:
+    """While a graph of gradients is built (``grad(..., create_graph=True)``), a local
+    derivative that cannot be taken is stored as NaN instead of raising: it matters only
+    if that graph is differentiated again, and backward() reports it then."""
+    global _gradient_graph_depth
+    _gradient_graph_depth += 1
+    try:
+        yield
+    finally:
+        _gradient_graph_depth -= 1
 
 
 # ----- the built-in operations: value and local derivatives side by side ------------------------
@@ -287,47 +337,51 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b.   d/da = b a^(b-1),  d/db = a^b ln(a)  (the second needs a > 0)"""
+    """x ** c, with c a number.   d/dx = c x^(c-1)"""
+
+    name = "**"
+    formula = ("{b} {a}^({b} - 1)", "")
+
+    def forward(self, x, c):
+        # BEGIN LESSON 5
+        if x == 0.0 and c < 0.0:
+            raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {c!r} ({x!r} ** {c!r})")
+        if x < 0.0 and not float(c).is_integer():
+            raise ValueError(f"**: {x!r} ** {c!r} is not a real number (a negative base needs a whole-number exponent)")
+        try:
+            return x**c
+        except OverflowError:
+            raise OverflowError(f"**: {x!r} ** {c!r} is too large for a float") from None
+        # END LESSON 5
+
+    def local_grads(self, out, x, c):
+        # BEGIN LESSON 5
+        if c == 0:
+            return 0.0, 0.0  # x^0 = 1 is flat everywhere, even at x = 0
+        if _number(x) == 0.0 and c < 1:
+            raise ValueError(f"**: the derivative of x ** {c!r} is infinite at x = 0.0 ({c!r} * x ** {c - 1!r}); "
+                             "use an exponent >= 1 or a base away from 0")
+        return c * x ** (c - 1), 0.0  # the exponent is a number: nothing to differentiate
+        # END LESSON 5
+
+
+class PowByValue(Op):
+    """a ** b, with b a Value.   d/da = b a^(b-1),  d/db = a^b ln(a)  (needs a > 0)"""
 
     name = "**"
     formula = ("{b} {a}^({b} - 1)", "{out} ln({a})")
 
     def forward(self, a, b):
-        # BEGIN LESSON 5
-        if a == 0.0 and b < 0.0:
-            raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {b!r} ({a!r} ** {b!r})")
-        if a < 0.0 and not float(b).is_integer():
-            raise ValueError(f"**: {a!r} ** {b!r} is not a real number (a negative base needs a whole-number exponent)")
+        if a <= 0.0:
+            raise ValueError(f"**: {a!r} ** {b!r} with a Value exponent needs a positive base "
+                             f"(its derivative base^y ln(base) is undefined for base {a!r})")
         try:
             return a**b
         except OverflowError:
             raise OverflowError(f"**: {a!r} ** {b!r} is too large for a float") from None
-        # END LESSON 5
 
     def local_grads(self, out, a, b):
-        # BEGIN LESSON 5
-        # x^0 = 1 is flat everywhere, even at x = 0 where the formula would divide by 0.
-        d_base = 0.0 if not isinstance(b, Value) and b == 0 else b * a ** (b - 1)
-        # d/db needs ln(a); a number exponent (the usual x ** 2) has no derivative to take.
-        d_exponent = out * log(a) if _positive(a) else 0.0
-        return d_base, d_exponent
-        # END LESSON 5
-
-    def apply(self, a: Any, b: Any = _UNARY) -> Value:
-        # With a Value exponent the base must be positive: d/db = a^b ln(a).
-        if type(b) is Value and (base := a.data if type(a) is Value else as_finite_float(a, "**")) <= 0.0:
-            raise ValueError(
-                f"**: {base!r} ** {b.data!r} with a Value exponent needs a positive base "
-                f"(its derivative base^y ln(base) is undefined for base {base!r})"
-            )
-        if type(a) is Value and type(b) is not Value and a.data == 0.0 and not _engine._gradient_graph_depth:
-            exponent = as_finite_float(b, "**")
-            if 0.0 < exponent < 1.0:
-                raise ValueError(
-                    f"**: the derivative of x ** {exponent!r} is infinite at x = 0.0 "
-                    f"({exponent!r} * x ** {exponent - 1.0!r}); use an exponent >= 1 or a base away from 0"
-                )
-        return super().apply(a, b)
+        return b * a ** (b - 1), out * log(a)
 
 
 class Exp(Op):
@@ -418,8 +472,50 @@ class Relu(Op):
         # END LESSON 11
 
 
-ADD, SUB, MUL, DIV, POW, NEG = Add(), Sub(), Mul(), Div(), Pow(), Neg()
+ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
+POW, POW_BY_VALUE = Pow(), PowByValue()
 EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), Relu()
+_BUILT_IN = {name: value for name, value in globals().items() if isinstance(value, Op)}
+
+
+# ----- the operators of Value: each one is its op ---------------------------------------------------
+
+
+class Operators:
+    """The operators every `Value` has (engine.Value inherits them): each one applies its
+    op above, so ``a * b`` is ``MUL(a, b)`` and ``a.exp()`` is ``EXP(a)``."""
+
+    __slots__ = ()
+
+    __add__ = ADD.apply
+    __sub__ = SUB.apply
+    __mul__ = MUL.apply
+    __truediv__ = DIV.apply
+    __neg__ = NEG.apply
+    exp = EXP.apply
+    log = LOG.apply
+    tanh = TANH.apply
+    sigmoid = SIGMOID.apply
+    relu = RELU.apply
+
+    def __pow__(self, other: Any) -> "Value":
+        return (POW_BY_VALUE if isinstance(other, Operators) else POW).apply(self, other)
+
+    # The reflected forms, for a number on the left: 2 + x, 2 - x, ...
+    def __radd__(self, other: Any) -> "Value":
+        return ADD.apply(other, self)
+
+    def __rsub__(self, other: Any) -> "Value":
+        return SUB.apply(other, self)
+
+    def __rmul__(self, other: Any) -> "Value":
+        return MUL.apply(other, self)
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        return DIV.apply(other, self)
+
+    def __rpow__(self, other: Any) -> "Value":
+        return POW_BY_VALUE.apply(other, self)
 
 
 # ----- functions for rules: floats in, floats out; Values in, Values out ------------------------
@@ -427,32 +523,28 @@ EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), Relu()
 
 def exp(x: Number) -> Number:
     """e^x, for a float or a Value."""
-    return EXP(x) if isinstance(x, Value) else EXP.forward(x)
+    return EXP(x) if isinstance(x, Operators) else EXP.forward(x)
 
 
 def log(x: Number) -> Number:
     """ln(x), for a float or a Value."""
-    return LOG(x) if isinstance(x, Value) else LOG.forward(x)
+    return LOG(x) if isinstance(x, Operators) else LOG.forward(x)
 
 
 def tanh(x: Number) -> Number:
     """tanh(x), for a float or a Value."""
-    return TANH(x) if isinstance(x, Value) else TANH.forward(x)
+    return TANH(x) if isinstance(x, Operators) else TANH.forward(x)
 
 
 def sigmoid(x: Number) -> Number:
     """1 / (1 + e^-x), for a float or a Value."""
-    return SIGMOID(x) if isinstance(x, Value) else SIGMOID.forward(x)
+    return SIGMOID(x) if isinstance(x, Operators) else SIGMOID.forward(x)
 
 
 def relu(x: Number) -> Number:
     """max(0, x), for a float or a Value."""
-    return RELU(x) if isinstance(x, Value) else RELU.forward(x)
+    return RELU(x) if isinstance(x, Operators) else RELU.forward(x)
 
 
 def _number(x: Number) -> float:
-    return x.data if isinstance(x, Value) else x
-
-
-def _positive(x: Number) -> bool:
-    return _number(x) > 0.0
+    return x.data if isinstance(x, Operators) else x
