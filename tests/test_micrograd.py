@@ -235,6 +235,8 @@ def test_bad_sizes_and_inputs_are_errors_naming_them():
     # micrograd's zip would quietly drop the third input; here it is an error.
     with pytest.raises(ValueError, match=r"ReLUNeuron\(2\): expected 2 inputs, got 3"):
         our_nn.Neuron(2)([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"LinearNeuron\(1\): expected a list of 1 inputs, got Value"):
+        our_nn.Neuron(1, nonlin=False)(our_engine.Value(1.0))
     # Any iterable of inputs works, as with zip.
     assert our_nn.Neuron(2, nonlin=False)(iter([0.0, 0.0])).data == 0.0
 

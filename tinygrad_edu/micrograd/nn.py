@@ -21,7 +21,7 @@ short silently by `zip`, and sizes must be positive whole numbers.
 
 import random
 
-from ..checks import check_positive_int, short_repr
+from ..checks import check_positive_int, describe, short_repr
 from .engine import Value
 
 __all__ = ["Module", "Neuron", "Layer", "MLP"]
@@ -45,7 +45,10 @@ def _inputs(x, expected, module):
     try:
         count = len(x)
     except TypeError:
-        x = list(x)  # a generator or map object, as zip would have accepted
+        try:
+            x = list(x)  # a generator or map object, as zip would have accepted
+        except TypeError:
+            raise TypeError(f"{module!r}: expected a list of {expected} inputs, got {describe(x)}") from None
         count = len(x)
     if count != expected:
         raise ValueError(f"{module!r}: expected {expected} inputs, got {count}: {short_repr(x)}")
