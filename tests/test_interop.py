@@ -21,7 +21,7 @@ from tinygrad_edu.interop import from_torch, to_torch
 from tinygrad_edu.nn import squared_error
 
 TOLERANCE = 1e-12
-INSTALL = "pip install 'tinygrad-edu[torch]'"
+INSTALL = "pip install '.[torch]' from a checkout"
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "linear"]
 TORCH_CLASS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "linear": "Identity"}
 

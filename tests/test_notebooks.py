@@ -6,6 +6,10 @@ Two kinds of checks:
   1 MB, every code cell has been executed, in order, top to bottom, no cell shows an
   error or writes to stderr, and every cell that draws a picture has one in its
   outputs (so the notebooks read well on GitHub without running them).
+* What each notebook promises a learner: it names its lessons of `tinygrad-edu learn`,
+  and it has at least two exercises, each with an answer cell (left at None) and a
+  hidden check cell that reveals the answer, or asserts the learner's answer with a
+  message. The check helper itself is tested on right and wrong answers.
 * Execution: each notebook runs top to bottom in a fresh Jupyter kernel (nbclient),
   on a copy in a temporary folder, so the committed file is never rewritten. A cell
   that raises fails the test with the cell's traceback, and a picture that no longer
@@ -79,7 +83,7 @@ def _missing_pictures(nb):
 
 def test_the_notebooks_are_there():
     names = [p.name for p in NOTEBOOKS]
-    assert len(names) >= 7, f"expected the seven lessons in {NOTEBOOK_DIR}, found {names}"
+    assert len(names) >= 10, f"expected at least ten notebooks in {NOTEBOOK_DIR}, found {names}"
     for name in names:
         assert name[:2].isdigit() and name[2] == "_", f"{name}: name it NN_topic.ipynb so the order is clear"
 
@@ -120,6 +124,98 @@ def test_committed_notebook_has_its_outputs(path):
             )
     missing = _missing_pictures(nb)
     assert not missing, f"{path.name}: no picture in the committed outputs of {missing}"
+
+
+# ----- lessons and exercises -------------------------------------------------------------------------
+
+# The learning path's lesson plan: the lessons of `tinygrad-edu learn` each notebook rebuilds.
+LESSONS = {
+    "01": [(1, "A local derivative"), (2, "More local derivatives")],
+    "02": [(3, "A topological order"), (4, "The chain-rule sweep"), (12, "Challenge (optional): deeper than recursion")],
+    "03": [(5, "A sigmoid from exp, + and /")],
+    "04": [(8, "Gradient descent")],
+    "05": [(7, "The two-neuron net by hand")],
+    "06": [(6, "Activation rules")],
+    "07": [(9, "A neuron"), (11, "The error and one training step")],
+    "08": [(4, "The chain-rule sweep")],
+    "09": [(10, "A layer and an MLP")],
+    "10": [(8, "Gradient descent")],
+}
+LESSON_PHRASE = "Rebuild it yourself: `tinygrad-edu learn` lesson "
+
+
+def _markdown(nb):
+    return "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def _is_hidden(cell):
+    return bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"))
+
+
+def _stdout(cell):
+    return "".join(
+        "".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream"
+    )
+
+
+@by_name
+def test_notebook_names_its_lessons(path):
+    text = _markdown(_load(path))
+    assert LESSON_PHRASE in text, f"{path.name}: no line saying {LESSON_PHRASE!r}N (title)"
+    expected = LESSONS.get(path.name[:2])
+    assert expected, f"{path.name}: add its lessons to LESSONS in this test (see the learning path's lesson plan)"
+    for number, title in expected:
+        assert f"lesson {number} ({title})" in text, f"{path.name}: names no 'lesson {number} ({title})'"
+
+
+@by_name
+def test_notebook_has_exercises_with_hidden_checks(path):
+    cells = _load(path)["cells"]
+    exercises = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "**Exercise" in _source(c)]
+    assert len(exercises) >= 2, f"{path.name}: {len(exercises)} exercise(s); each notebook needs at least two"
+    for i in exercises:
+        answer, check_cell = cells[i + 1], cells[i + 2]
+        where = f"{path.name}, the exercise in cell {i}"
+        assert answer["cell_type"] == "code" and "= None" in _source(answer), (
+            f"{where}: the next cell should hold the learner's answer, left at None"
+        )
+        assert check_cell["cell_type"] == "code" and _is_hidden(check_cell), (
+            f"{where}: the answer cell should be followed by a hidden check cell (metadata jupyter.source_hidden)"
+        )
+        assert "check(" in _source(check_cell), f"{where}: the hidden cell does not call check(...)"
+        assert "No answer given yet; the answer is" in _stdout(check_cell), (
+            f"{where}: the committed check cell should reveal the answer (the answer cell left at None)"
+        )
+
+
+def _check_helper(path):
+    """The notebook's check(answer, expected, why, tol) function, taken from its first code cell."""
+    setup = next(_source(c) for c in _load(path)["cells"] if c["cell_type"] == "code")
+    start = setup.index("def check(")
+    namespace = {}
+    exec(setup[start:], namespace)  # the plain-Python part: no magics, no matplotlib
+    return namespace["check"], setup[start:]
+
+
+def test_every_notebook_has_the_same_check_helper():
+    helpers = {path.name: _check_helper(path)[1] for path in NOTEBOOKS}
+    first = next(iter(helpers.values()))
+    different = [name for name, text in helpers.items() if text != first]
+    assert not different, f"the check helper differs in {different}; keep one version in every notebook"
+
+
+def test_the_check_reveals_accepts_and_rejects(capsys):
+    check, _ = _check_helper(NOTEBOOKS[0])
+    check(None, 2.9, "Because.")
+    assert capsys.readouterr().out.strip() == "No answer given yet; the answer is 2.9. Because."
+    check(2.9004, 2.9, "Because.")
+    check([3, 4], [3, 4], "Shape.")
+    check(" Negative", "negative", "Sign.")
+    assert capsys.readouterr().out.count("Right:") == 3
+    for wrong, expected in ((3.1, 2.9), ([1, 2], [3, 4]), (5, [3, 4]), ("x", 4.0), ("positive", "negative")):
+        with pytest.raises(AssertionError) as failure:
+            check(wrong, expected, "Because.")
+        assert f"you answered {wrong!r}" in str(failure.value) and "Because." in str(failure.value)
 
 
 # ----- running them ---------------------------------------------------------------------------------

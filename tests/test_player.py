@@ -357,5 +357,5 @@ def test_backward_steps_raise_where_backward_would_overflow():
 
     x = Value(1.0, label="x")
     y = x * 1e-300 * 1e300 * 1e300
-    with pytest.raises(OverflowError, match="backward_steps: the gradient of .* is inf"):
+    with pytest.raises(OverflowError, match="backward: the gradient of .* came out as inf"):
         backward_steps(y)

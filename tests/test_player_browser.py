@@ -12,6 +12,7 @@ skipped with the reason, except in CI (CI=true), where that is a failure.
 """
 
 import os
+import re
 import pathlib
 import shutil
 import tempfile
@@ -317,3 +318,55 @@ def test_the_page_loads_nothing_and_logs_no_error(browser, tmp_path):
     assert resources == [], f"the page fetched {resources}"
     errors = [entry for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
     assert errors == []
+
+
+# ----- where the script does not run, and at notebook width ----------------------------------------
+
+
+def test_without_its_script_the_page_shows_the_finished_pass(browser, tmp_path):
+    """As on GitHub, nbviewer or in an untrusted notebook: the HTML without its scripts."""
+    root = two_neuron_net()["E"]
+    text = viz.player(root).html()
+    text = re.sub(r"<script\b.*?</script>", "", text, flags=re.S)
+    path = tmp_path / "static.html"
+    path.write_text(text, encoding="utf-8")
+    browser.get(path.as_uri())
+    player = browser.find_element("css selector", ".tge-player")
+    assert player.get_attribute("data-ready") is None, "no script ran"
+    shown = browser.execute_script(
+        "var boxes = {};"
+        "arguments[0].querySelectorAll('g.node').forEach(function (g) {"
+        "  boxes[g.querySelector('title').textContent.trim()] ="
+        "    Array.from(g.querySelectorAll('text')).map(function (t) { return t.textContent.trim(); });"
+        "});"
+        "return boxes;", player)
+    root.zero_grad()
+    root.backward()
+    for i, node in enumerate(topological_order(root)):
+        assert shown[f"v{i}"][-2:] == ["data {:.4g}".format(node.data), "grad {:.4g}".format(node.grad)]
+
+
+def test_at_notebook_width_the_numbers_stay_readable(browser, tmp_path, shots):
+    """An 800-pixel-wide window (a notebook's column): the picture keeps its full size and
+    scrolls, and each step scrolls its current box into view."""
+    root = two_neuron_net()["E"]
+    browser.set_window_size(800, 900)
+    try:
+        player = open_page(browser, viz.player(root).save(tmp_path / "narrow.html"))
+        graph = player.find_element("css selector", ".tge-graph")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth;", graph)
+        heights = browser.execute_script(
+            "return Array.from(arguments[0].querySelectorAll('g.node text'))"
+            ".map(t => t.getBoundingClientRect().height);", graph)
+        assert min(heights) >= 12, f"box text is {min(heights):.1f} px tall"
+        order = topological_order(root)
+        for k, step in enumerate(viz.backward_steps(root), start=1):
+            player.send_keys("\ue014")
+            box = player.find_element("css selector", f'g.node[data-value="v{order.index(step.node)}"]')
+            inside = browser.execute_script(
+                "var b = arguments[0].getBoundingClientRect(), a = arguments[1].getBoundingClientRect();"
+                "return b.left >= a.left - 1 && b.right <= a.right + 1;", box, graph)
+            assert inside, f"step {k}: the current box is scrolled out of view"
+        browser.save_screenshot(str(shots / "two_neuron_at_800px.png"))
+    finally:
+        browser.set_window_size(1400, 900)

@@ -562,3 +562,17 @@ def test_save_and_render_write_through_atomic_write(renderer, monkeypatch, tmp_p
     drawing.save(tmp_path / "g.dot")
     drawing.render(tmp_path / "gout", format="svg")
     assert written == ["g.svg", "g.dot", "gout", "gout.svg"]
+
+
+def test_a_drawing_of_given_dot_text_draws_it_as_is_and_takes_additions():
+    import graphviz
+
+    text = to_dot(lecture_graph())
+    drawing = Drawing(text)
+    assert isinstance(drawing, graphviz.Digraph) and drawing.source == text
+    drawing.node("note", "a note")
+    nodes, _ = parse_dot(drawing.source)
+    assert nodes["note"]["label"] == "a note" and "v6" in nodes  # added before the closing brace
+    assert drawing.source.rstrip().endswith("}") and drawing.copy().source == drawing.source
+    with pytest.raises(TypeError, match="DOT text"):
+        Drawing(b"digraph {}")

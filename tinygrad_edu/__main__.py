@@ -2,6 +2,7 @@
 ``python -m tinygrad_edu ...``)."""
 
 import argparse
+import os
 import pathlib
 import sys
 import time
@@ -73,24 +74,35 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
     return worst
 
 
+class _CannotWrite(Exception):
+    """A file of the demo could not be written; the message names it and says why."""
+
+
 def _write_pictures(loss, folder, say):
-    """The graph of `loss` with every local derivative, and the two-neuron backward player."""
+    """The graph of `loss` with every local derivative, and the two-neuron backward player,
+    each written atomically (an existing file is replaced whole or left as it was)."""
     from .player import write_two_neuron_player
     from .viz import RenderError, draw_dot
 
     folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _CannotWrite(f"cannot create the folder {str(folder)!r}: {error.strerror or error}") from None
     say("  pictures:")
     try:
-        graph = draw_dot(loss, rankdir="LR").save(folder / "xor_loss_graph.svg")
-        say(f"    {graph}: the graph of E for that sample, a local derivative on every arrow")
-    except RenderError as error:  # no renderer: say so, the rest of the demo stands
-        say(f"    (the graph picture was not drawn: {str(error).splitlines()[0]})")
-    try:
-        page = write_two_neuron_player(folder / "two_neuron_backward.html")
-        say(f"    {page}: open it in a browser and press Next to watch backward() step by step")
-    except RenderError as error:
-        say(f"    (the player was not written: {str(error).splitlines()[0]})")
+        try:
+            graph = draw_dot(loss, rankdir="LR").save(folder / "xor_loss_graph.svg")
+            say(f"    {graph}: the graph of E for that sample, a local derivative on every arrow")
+        except RenderError as error:  # no renderer: say so, the rest of the demo stands
+            say(f"    (the graph picture was not drawn: {str(error).splitlines()[0]})")
+        try:
+            page = write_two_neuron_player(folder / "two_neuron_backward.html")
+            say(f"    {page}: open it in a browser and press Next to watch backward() step by step")
+        except RenderError as error:
+            say(f"    (the player was not written: {str(error).splitlines()[0]})")
+    except (OSError, ValueError) as error:  # atomic_write's errors name the file
+        raise _CannotWrite(str(error)) from None
     say()
 
 
@@ -126,13 +138,52 @@ def _positive_int(text):
     return n
 
 
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "demo":
+def _prepare_output_folder(folder):
+    """Create the demo's folder if needed; return None when files can be written in it,
+    else a one-line reason (checked before training, so a typo costs no time)."""
+    path = pathlib.Path(folder)
+    if path.exists() and not path.is_dir():
+        kind = "a file" if path.is_file() else "not a folder"
+        return f"--out {folder!r} is {kind}; give a folder for the pictures (it is created if missing)"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the folder {folder!r} given by --out: {error.strerror or error}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"cannot write in the folder {folder!r} given by --out: permission denied"
+    return None
+
+
+def _demo(args):
+    if not args.no_pictures:
+        problem = _prepare_output_folder(args.out)
+        if problem is not None:
+            print(f"tinygrad-edu demo: {problem}", file=sys.stderr)
+            return 2
+    try:
         xor_demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress,
                  pictures_dir=None if args.no_pictures else args.out)
-        return 0
+    except _CannotWrite as error:  # a full disk, a read-only folder...: one line, no traceback
+        print(f"tinygrad-edu demo: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code (130 after Ctrl-C, as shells do)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(parser, args)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a learner stops a command: no traceback, just a fresh line.
+        print(file=sys.stderr)
+        return 130
+
+
+def _run(parser, args):
+    if args.command == "demo":
+        return _demo(args)
     if args.command == "learn":
         if learn_cli is None:
             print("tinygrad-edu learn: this is a workbook's copy of tinygrad_edu (Python found it in the "

@@ -25,7 +25,7 @@ import warnings
 import graphviz
 
 from .engine import Value, topological_order
-from .steps import operands
+from .steps import operands, visible
 
 DOT_ENV_VAR = "TINYGRAD_EDU_DOT"
 
@@ -164,9 +164,13 @@ def _op_text(node, fmt):
 
 
 def _escape_text(text):
-    r"""Protect backslashes, which DOT reads as escapes (\n, \l, \N...), and turn real
-    line breaks into DOT's. Double quotes are escaped by the graphviz package."""
-    return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    r"""Text for a DOT label that shows exactly `text`: backslashes protected (DOT reads
+    \n, \l, \N... as escapes), ampersands written as &amp; (Graphviz decodes entities
+    such as &lt; or &#xD800; in every label), real line breaks turned into DOT's, and
+    unshowable characters written out (see `steps.visible`). Double quotes are escaped by
+    the graphviz package."""
+    text = visible(text).replace("\\", "\\\\").replace("&", "&amp;")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 def _record_field(text):
@@ -262,12 +266,20 @@ def find_renderer():
 def render(source, fmt, timeout, extra_args=()):
     """Run the first renderer that works on `source`; return the picture as bytes.
     `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
+    try:
+        encoded = source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RenderError(
+            f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
+            f"{error.object[error.start:error.end]!r}); to_dot writes such characters as escapes"
+        ) from None
     failures = []
+    rejected = False  # a renderer ran and refused the source
     for description, program in _candidates():
         try:
             result = subprocess.run(
                 [program, f"-T{fmt}", *extra_args],
-                input=source.encode("utf-8"),
+                input=encoded,
                 capture_output=True,
                 timeout=timeout,
                 check=False,
@@ -290,4 +302,12 @@ def render(source, fmt, timeout, extra_args=()):
         if len(message) > 2000:  # keep the end, where the error usually is
             message = "..." + message[-2000:]
         failures.append(f"{description}: exit code {result.returncode}: {message}")
+        rejected = True
+    if rejected:
+        # The program is there and ran: installing another one would not help.
+        raise RenderError(
+            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  " + "\n  ".join(failures)
+            + "\nThe DOT source (.source on the drawing) is what it read; a label or a number_format "
+            "text is the usual cause."
+        )
     raise RenderError(f"Could not draw the graph as {fmt}:\n  " + "\n  ".join(failures) + "\n" + _REMEDIES)

@@ -26,9 +26,10 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 from .checks import as_finite_float, describe, short_repr
 from .ops import Operators, building_gradient_graph
 
-__all__ = ["Value", "grad", "topological_order"]
+__all__ = ["Value", "grad", "gradients", "topological_order"]
 
 Operand = Union["Value", float, int]
+_INF = math.inf
 
 
 class Value(Operators):
@@ -114,12 +115,19 @@ class Value(Operators):
             for node in order:
                 node.grad = 0.0
             self.grad = 1.0  # d(self)/d(self)
-            chain_rule(order)
+            for node in reversed(order):  # the chain rule: a node passes its gradient down
+                # BEGIN LESSON 3
+                a, b = node._a, node._b
+                if a is not None:
+                    a.grad += node.grad * node._da
+                if b is not None:
+                    b.grad += node.grad * node._db
+                # END LESSON 3
             # Leaves add this call's gradient to what they had, as one sum: two calls give
             # exactly twice one call.
             for leaf, before in zip(leaves, earlier):
                 leaf.grad += before
-                if not leaf.grad - leaf.grad == 0.0:  # inf or NaN
+                if not -_INF < leaf.grad < _INF:  # inf or NaN
                     raise _overflow_in_backward(leaf)
         except BaseException as error:
             for leaf, before in zip(leaves, earlier):
@@ -150,37 +158,6 @@ class Value(Operators):
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
 
-    # ----- comparisons look at .data; a Value is not a number to Python -----------------------
-
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other, "<")
-
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other, "<=")
-
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other, ">")
-
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other, ">=")
-
-    __hash__ = object.__hash__  # == stays identity: Values are graph nodes, kept in sets
-
-    def __bool__(self) -> bool:
-        raise TypeError(_not_a_number("bool", "if v.data > 0:"))
-
-    def __float__(self) -> float:
-        raise TypeError(_not_a_number("float (or math.exp and friends)", "v.exp(), v.log(), v.tanh()"))
-
-    def __int__(self) -> int:
-        raise TypeError(_not_a_number("int", "int(v.data)"))
-
-    def __index__(self) -> int:
-        raise TypeError(_not_a_number("an index", "int(v.data)"))
-
-    def __round__(self, ndigits: Optional[int] = None) -> float:
-        raise TypeError(_not_a_number("round", "round(v.data, 3)"))
-
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -209,15 +186,6 @@ def _checked_label(label: Any, where: str) -> str:
     if not isinstance(label, str):
         raise TypeError(f"{where}: label must be a str, got {describe(label)}")
     return label
-
-
-def _data(other: Operand, where: str) -> float:
-    return other.data if isinstance(other, Value) else as_finite_float(other, where)
-
-
-def _not_a_number(what: str, instead: str) -> str:
-    return (f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
-            f"use v.data for its number (e.g. {instead}), or the Value's own methods to stay in the graph")
 
 
 def _grad_not_a_number(leaves: List[Value], earlier: List[Any]) -> Optional[Exception]:
@@ -297,27 +265,12 @@ def topological_order(root: Value) -> List[Value]:
     # END LESSON 2
 
 
-def chain_rule(order: List[Value]) -> None:
-    """The chain rule over a topological `order` whose last node has its gradient set:
-    from the last node to the first, each node adds ``node.grad * local_grad`` into the
-    .grad of each of its children. When a node's turn comes, every node that uses it has
-    passed its share down, so its own gradient is complete."""
-    for node in reversed(order):
-        # BEGIN LESSON 3
-        a, b = node._a, node._b
-        if a is not None:
-            a.grad += node.grad * node._da
-        if b is not None:
-            b.grad += node.grad * node._db
-        # END LESSON 3
-
-
 # ----- gradients without touching .grad: grad(), higher derivatives, the step player ------------
 
 
 def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bool = False) -> Dict[Value, Any]:
-    """d(root)/d(node) for every node in `order` (default: topological_order(root)), by the
-    same sweep as backward(), as a dictionary; every .grad is left as it was.
+    """d(root)/d(node) for every node in `order` (default: topological_order(root)), as a
+    dictionary, computed by ``root.backward()`` itself; every .grad is left as it was.
 
     With ``create_graph=True`` the gradients are Values: for the sweep, each node's local
     derivatives are recomputed by its op's rule on Values (the same rule that gave the
@@ -328,17 +281,16 @@ def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bo
     saved = [(node.grad, node._da, node._db) for node in order]
     try:
         for node in order:
-            node.grad = 0.0
+            node.grad = 0.0  # backward() adds to what leaves hold: start them from 0
         if create_graph:
-            root.grad = Value(1.0)
             with building_gradient_graph():
                 for node in order:
                     if node._rule is not None:
                         node._da, node._db = _rule_local_grads(node)
-                chain_rule(order)
-        else:
-            root.grad = 1.0
-            chain_rule(order)
+                root.backward()
+            # A gradient that no rule made a Value of is a constant (the 1 of d(x + 2)/dx).
+            return {node: g if isinstance(g, Value) else Value(g) for node, g in ((n, n.grad) for n in order)}
+        root.backward()
         return {node: node.grad for node in order}
     finally:
         for node, (grad_, da, db) in zip(order, saved):

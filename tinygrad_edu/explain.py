@@ -35,6 +35,7 @@ import math
 from typing import NamedTuple, Optional
 
 from .engine import Value, topological_order
+from .dot import number_formatter  # the one check of number formats, shared with the pictures
 
 __all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT"]
 
@@ -227,8 +228,8 @@ def explain(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False, number_format=
     topological order ("*#5"), leaves "leaf#2"; give nodes names with ``.named()`` for
     a readable explanation. `limit` and `merge_unnamed` are those of `paths`.
     """
+    fmt = number_formatter(number_format)  # checked first: a bad format fails here, not mid-text
     found = paths(root, leaf, limit=limit, merge_unnamed=merge_unnamed)
-    fmt = number_format.format if isinstance(number_format, str) else number_format
     names = {node: _display_name(node, i) for i, node in enumerate(topological_order(root))}
     top, bottom = names[root], names[leaf]
 

@@ -26,7 +26,8 @@ from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-INSTALL_HINT = "pip install 'tinygrad-edu[torch]' (from a checkout: pip install '.[torch]'; it pins torch==2.13.0)"
+INSTALL_HINT = ("pip install '.[torch]' from a checkout of tinygrad_edu (it pins torch==2.13.0 and adds numpy; "
+                "once tinygrad-edu is published: pip install 'tinygrad-edu[torch]')")
 
 # tinygrad_edu activation name -> name of the torch.nn module class that computes it
 _TORCH_ACTIVATIONS = {

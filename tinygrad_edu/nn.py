@@ -14,9 +14,11 @@ import json
 import math
 import os
 import random
-import tempfile
+import stat
 
+from .checks import short_repr
 from .engine import Value
+from .files import atomic_write
 
 __all__ = [
     "ACTIVATIONS",
@@ -197,47 +199,39 @@ class MLP(Module):
         }
 
     def save(self, path):
-        """Write the model as JSON. It goes to a temporary file first and is then renamed
-        over `path`, so a crash can never leave a half-written model behind."""
-        path = os.fspath(path)
+        """Write the model as JSON, atomically (`files.atomic_write`): a crash, a full
+        disk or Ctrl-C never leaves a half-written model, and an existing file keeps its
+        permissions. A symlink is followed (its target is replaced); a hard-linked file
+        gets a new file under `path`. Returns `path` as a pathlib.Path."""
+        shown = os.fspath(path)
         for i, p in enumerate(self.parameters()):
             if not math.isfinite(p.data):
-                raise ValueError(f"MLP.save({path!r}): parameter {i} ({p.label}) is {p.data!r}; "
+                raise ValueError(f"MLP.save({shown!r}): parameter {i} ({p.label}) is {p.data!r}; "
                                  "only finite weights can be saved")
         text = json.dumps(self.to_dict(), allow_nan=False)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        try:
-            os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private (0600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        return atomic_write(path, text)
 
     @classmethod
     def load(cls, path):
         """Read a model written by `save`. Everything is checked before the model is built:
         a missing file raises FileNotFoundError; anything truncated, corrupted or
-        inconsistent raises ValueError naming the path and the problem."""
+        inconsistent raises ValueError naming the path and the problem, and so does a
+        path that is not a regular file (a folder, a device such as /dev/zero, a named
+        pipe) or a file larger than MAX_MODEL_BYTES: those are refused before reading."""
         path = os.fspath(path)
-        with open(path, "rb") as f:
-            raw = f.read()
+        where = f"MLP.load({path!r})"
+        raw = _read_model_file(path, where)
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_int=_parse_int)
         except UnicodeDecodeError as e:
-            raise ValueError(f"MLP.load({path!r}): not a text file in UTF-8 (corrupted?): {e}") from None
+            raise ValueError(f"{where}: not a text file in UTF-8 (corrupted?): {e}") from None
         except json.JSONDecodeError as e:
-            raise ValueError(f"MLP.load({path!r}): not valid JSON (truncated or corrupted?): {e}") from None
-        except _NonFiniteNumber as e:
-            raise ValueError(f"MLP.load({path!r}): {e}") from None
+            raise ValueError(f"{where}: not valid JSON (truncated or corrupted?): {e}") from None
+        except _BadNumber as e:
+            raise ValueError(f"{where}: {e}") from None
         except RecursionError:
-            raise ValueError(f"MLP.load({path!r}): the JSON is nested far too deeply to be a model file") from None
-        return cls.from_dict(data, source=f"MLP.load({path!r})")
+            raise ValueError(f"{where}: the JSON is nested far too deeply to be a model file") from None
+        return cls.from_dict(data, source=where)
 
     @classmethod
     def from_dict(cls, data, source="MLP.from_dict"):
@@ -260,13 +254,54 @@ _FORMAT = "tinygrad_edu.MLP"
 _FORMAT_VERSION = 1
 
 
-class _NonFiniteNumber(ValueError):
+# A model file holds about 20 bytes per weight: 64 MiB is some three million weights,
+# far more than a scalar engine trains. Anything larger is refused before it is read.
+MAX_MODEL_BYTES = 64 * 2**20
+
+# Longer integers are refused while parsing: a float has at most 309 digits before its
+# point, and converting a very long digit string to an int takes quadratic time.
+_MAX_INT_DIGITS = 1000
+
+
+class _BadNumber(ValueError):
     pass
 
 
 def _reject_constant(name):
     # json.loads accepts NaN, Infinity and -Infinity by default; a model never holds them.
-    raise _NonFiniteNumber(f"the file contains {name}, but every weight must be a finite number")
+    raise _BadNumber(f"the file contains {name}, but every weight must be a finite number")
+
+
+def _parse_int(text):
+    # Python refuses to convert integers of more than 4300 digits, with a message that
+    # does not say which file; no model holds such a number anyway.
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _BadNumber(f"the file contains an integer with {len(text.lstrip('-'))} digits "
+                         f"({text[:20]}...), too large to be a weight or a size")
+    return int(text)
+
+
+def _read_model_file(path, where):
+    """The bytes of the regular file `path`, refusing anything else before reading it:
+    reading a device such as /dev/zero never ends, and opening a named pipe waits for
+    a writer."""
+    info = os.stat(path)  # FileNotFoundError for a missing file, as open() would say
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, a pipe or a socket)"
+        raise ValueError(f"{where}: it is {kind}; expected a model file written by MLP.save")
+    if info.st_size > MAX_MODEL_BYTES:
+        raise ValueError(f"{where}: the file has {info.st_size} bytes, more than the {MAX_MODEL_BYTES} a model "
+                         "file may have; it is not a model written by MLP.save")
+    # O_NONBLOCK: should the path be swapped for a named pipe after the check above,
+    # opening it still returns at once (and the check on the open file refuses it).
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError(f"{where}: it is not a regular file; expected a model file written by MLP.save")
+        raw = f.read(MAX_MODEL_BYTES + 1)
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ValueError(f"{where}: the file has more than the {MAX_MODEL_BYTES} bytes a model file may have")
+    return raw
 
 
 def _is_number(x):
@@ -279,12 +314,6 @@ def _is_number(x):
         return False
 
 
-def _current_umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _validate_model_dict(data, source):
     """Check every field of saved model data; return (nin, layers) or raise ValueError."""
 
@@ -294,38 +323,39 @@ def _validate_model_dict(data, source):
     if not isinstance(data, dict):
         fail(f"expected a JSON object, got {type(data).__name__}")
     if data.get("format") != _FORMAT:
-        fail(f"not a tinygrad_edu model file (format is {data.get('format')!r}, expected {_FORMAT!r})")
-    if data.get("version") != _FORMAT_VERSION:
-        fail(f"unsupported version {data.get('version')!r} (this library reads version {_FORMAT_VERSION})")
+        fail(f"not a tinygrad_edu model file (format is {short_repr(data.get('format'))}, expected {_FORMAT!r})")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != _FORMAT_VERSION:
+        fail(f"unsupported version {short_repr(data.get('version'))} (this library reads version {_FORMAT_VERSION})")
     nin = data.get("nin")
     if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-        fail(f"'nin' must be a positive whole number, got {nin!r}")
+        fail(f"'nin' must be a positive whole number, got {short_repr(nin)}")
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
-        fail(f"'layers' must be a non-empty list, got {layers!r}")
+        fail(f"'layers' must be a non-empty list, got {short_repr(layers)}")
     width_in = nin
     for i, layer in enumerate(layers):
         where = f"layer {i}"
         if not isinstance(layer, dict):
             fail(f"{where} must be an object, got {type(layer).__name__}")
         activation = layer.get("activation")
-        if activation not in ACTIVATIONS:
-            fail(f"{where} has unknown activation {activation!r}; expected one of {', '.join(map(repr, ACTIVATIONS))}")
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            fail(f"{where} has unknown activation {short_repr(activation)}; expected one of {', '.join(map(repr, ACTIVATIONS))}")
         weights, biases = layer.get("weights"), layer.get("biases")
         if not isinstance(weights, list) or not weights:
-            fail(f"{where}: 'weights' must be a non-empty list of lists, got {weights!r}")
+            fail(f"{where}: 'weights' must be a non-empty list of lists, got {short_repr(weights)}")
         if not isinstance(biases, list) or len(biases) != len(weights):
             count = len(biases) if isinstance(biases, list) else biases
-            fail(f"{where}: expected {len(weights)} biases (one per neuron), got {count!r}")
+            fail(f"{where}: expected {len(weights)} biases (one per neuron), got {short_repr(count)}")
         for j, (row, bias) in enumerate(zip(weights, biases)):
             if not isinstance(row, list) or len(row) != width_in:
                 count = len(row) if isinstance(row, list) else row
-                fail(f"{where}, neuron {j}: expected {width_in} weights (one per input), got {count!r}")
+                fail(f"{where}, neuron {j}: expected {width_in} weights (one per input), got {short_repr(count)}")
             for k, w in enumerate(row):
                 if not _is_number(w):
-                    fail(f"{where}, neuron {j}, weight {k}: expected a finite number, got {w!r}")
+                    fail(f"{where}, neuron {j}, weight {k}: expected a finite number, got {short_repr(w)}")
             if not _is_number(bias):
-                fail(f"{where}, neuron {j}, bias: expected a finite number, got {bias!r}")
+                fail(f"{where}, neuron {j}, bias: expected a finite number, got {short_repr(bias)}")
         width_in = len(weights)
     return nin, layers
 

@@ -44,9 +44,10 @@ import math
 from typing import Any, Callable, Tuple, Union
 
 import contextlib
+import copyreg
 from typing import TYPE_CHECKING, Iterator
 
-from .checks import as_finite_float, describe, short_repr
+from .checks import as_finite_float, describe, is_real, short_repr
 
 if TYPE_CHECKING:  # for the type checker only: engine imports this module, not the reverse
     from .engine import Value
@@ -100,7 +101,11 @@ class Op:
         for name, value in _BUILT_IN.items():
             if value is self:
                 return name
-        return object.__reduce__(self)
+        return copyreg.__newobj__, (type(self),), self.__getstate__()
+
+    def __getstate__(self) -> Any:
+        # `apply` is made again by __new__ when the op is unpickled.
+        return {key: value for key, value in self.__dict__.items() if key != "apply"}
 
 
 def _application(op: Op) -> Callable[..., "Value"]:
@@ -486,6 +491,7 @@ class Operators:
     op above, so ``a * b`` is ``MUL(a, b)`` and ``a.exp()`` is ``EXP(a)``."""
 
     __slots__ = ()
+    data: float  # the number, a slot of engine.Value
 
     __add__ = ADD.apply
     __sub__ = SUB.apply
@@ -497,6 +503,36 @@ class Operators:
     tanh = TANH.apply
     sigmoid = SIGMOID.apply
     relu = RELU.apply
+
+    # Comparisons look at .data (as PyTorch's 0-d tensors do): max(a, b) keeps the graph.
+    # == stays identity: Values are graph nodes, kept in sets and dicts.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _data(other, ">=")
+
+    def __bool__(self) -> bool:
+        raise TypeError(_not_a_number("True or False", "if v.data > 0:", "compare Values: if a > b:"))
+
+    def __float__(self) -> float:
+        raise TypeError(_not_a_number("a float (math.exp(v) and friends ask for one)", "float(v.data)",
+                                      "use v.exp(), v.log(), v.tanh() to stay in the graph"))
+
+    def __int__(self) -> int:
+        raise TypeError(_not_a_number("an int", "int(v.data)", "the graph has no integer operations"))
+
+    def __index__(self) -> int:
+        raise TypeError(_not_a_number("an index", "int(v.data)", "the graph has no integer operations"))
+
+    def __round__(self, ndigits: Any = None) -> float:
+        raise TypeError(_not_a_number("a rounded number", "round(v.data, 3)", "rounding has no derivative"))
 
     def __pow__(self, other: Any) -> "Value":
         return (POW_BY_VALUE if isinstance(other, Operators) else POW).apply(self, other)
@@ -548,3 +584,17 @@ def relu(x: Number) -> Number:
 
 def _number(x: Number) -> float:
     return x.data if isinstance(x, Operators) else x
+
+
+def _data(other: Any, where: str) -> float:
+    """The number a comparison looks at: a Value's .data, or the number itself."""
+    if isinstance(other, Operators):
+        return other.data
+    if not is_real(other):
+        raise TypeError(f"{where}: cannot compare a Value with {describe(other)}")
+    return float(other)
+
+
+def _not_a_number(what: str, number: str, graph: str) -> str:
+    return (f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
+            f"for its number use .data (e.g. {number}); {graph}")

@@ -36,7 +36,8 @@ from importlib import resources
 
 from .dot import RenderError, build_dot, number_formatter, render
 from .engine import Value, topological_order
-from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands
+from .files import atomic_write
+from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
@@ -66,7 +67,8 @@ class Player:
         self.root = root
         self.direction = direction
         self.timeout = timeout
-        self._fmt = number_formatter(number_format)
+        fmt = number_formatter(number_format)
+        self._fmt = lambda x: visible(fmt(x))  # the same text as the picture shows
         self._order = topological_order(root)  # sorted once; the steps and the picture reuse it
         self._index = {node: i for i, node in enumerate(self._order)}
         self._names = list(node_names(self._order).values())
@@ -293,7 +295,8 @@ class Player:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
         if node.op == "neg":
             return f"-{names[0]}", f"-{values[0]}"
-        return f"{node.op}({', '.join(names)})", f"{node.op}({', '.join(values)})"
+        op = visible(node.op)
+        return f"{op}({', '.join(names)})", f"{op}({', '.join(values)})"
 
     def _formula(self, node, position, child, local_grad):
         """Where the local derivative d(node)/d(child) comes from, from the op's rule:
@@ -350,7 +353,17 @@ class Player:
         text = self.svg()
         text = text[text.index("<svg"):]
         text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+        text = _fill_in_numbers(text, self._final_texts())
         return re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+
+    def _final_texts(self):
+        """What each box shows once the backward pass is over: {"v3": ("data 0.6457", "grad -0.1234")}.
+
+        The page is written with these numbers in the picture, so that it reads right
+        where its script does not run (GitHub, nbviewer, an untrusted notebook); the
+        script then replaces them with the step it shows."""
+        fields = self._modes["backward"]["fields"]
+        return {f"v{i}": (box["data"][-1][1], box["grad"][-1][1]) for i, box in enumerate(fields)}
 
     def fragment(self):
         """The player as an HTML fragment (what Jupyter shows): markup, style, data and
@@ -383,20 +396,46 @@ class Player:
         )
 
     def save(self, path):
-        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path."""
+        """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
+
+        The page is built first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`."""
         path = pathlib.Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        atomic_write(path, self.html())
         return path
 
     def _repr_html_(self):
-        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why."""
+        """Jupyter's hook: the player inline or, when the picture cannot be drawn, why
+        (as text: a display never shows a traceback)."""
         try:
             return self.fragment()
-        except RenderError as error:
-            return f"<pre>{html.escape(str(error))}</pre>"
+        except Exception as error:
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            return f"<pre>{html.escape(reason.encode('utf-8', 'backslashreplace').decode('utf-8'))}</pre>"
 
     def __repr__(self):
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"
+
+
+def _fill_in_numbers(svg, texts):
+    """`svg` with the data and grad fields of every Value's box (its last two texts)
+    set to `texts[title]`; the boxes were drawn wide enough for them."""
+
+    def fill(box):
+        title = re.search(r"<title>([^<]*)</title>", box.group(0)).group(1).strip()
+        if title not in texts:
+            return box.group(0)
+        # [before, <text ...>, content, </text>, between, <text ...>, content, </text>, ..., after]
+        parts = re.split(r"(<text\b[^>]*>)([^<]*)(</text>)", box.group(0))
+        count = len(parts) // 4
+        if count >= 2:
+            parts[4 * (count - 2) + 2] = html.escape(texts[title][0], quote=False)
+            parts[4 * (count - 1) + 2] = html.escape(texts[title][1], quote=False)
+        return "".join(parts)
+
+    return re.sub(r'<g id="[^"]*" class="node">.*?</g>', fill, svg, flags=re.S)
 
 
 def _number(x):
@@ -423,14 +462,17 @@ _TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
 <button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
 <button type="button" class="tge-play" title="Play or pause">▶ Play</button>
 <button type="button" class="tge-next" title="Next step (→)">Next ▶</button>
-<input type="range" class="tge-slider" min="0" max="{steps}" value="0" aria-label="Step">
-<span class="tge-counter">Step 0 of {steps}</span>
-<label class="tge-fit-label"><input type="checkbox" class="tge-fit" checked> fit to width</label>
+<input type="range" class="tge-slider" min="0" max="{steps}" value="{steps}" aria-label="Step">
+<span class="tge-counter">Step {steps} of {steps}</span>
+<label class="tge-fit-label"><input type="checkbox" class="tge-fit"> fit to width</label>
 </div>
-<div class="tge-graph tge-fitted">
+<div class="tge-graph">
 {svg}
 </div>
-<div class="tge-writeup" aria-live="polite"></div>
+<div class="tge-writeup" aria-live="polite">
+<p class="tge-step-title">After the whole backward pass: every data and grad filled in.</p>
+<p>To step through the passes, run this page's script: open the page in a browser, or run (and trust) the notebook.</p>
+</div>
 <div class="tge-legend"></div>
 <script type="application/json" class="tge-data">{data}</script>
 <script>

@@ -2,8 +2,8 @@
 
 `backward_steps` and `forward_steps` are what the pictures (`viz`), the step player
 (`player`) and `explain` read; this module sits below all of them. The backward
-steps come from the engine's one sweep (`engine.gradients`, which runs the same
-`engine.chain_rule` as ``backward()``), so they are the numbers backward() computes.
+steps come from `engine.gradients`, which runs ``backward()`` itself (and then puts
+every .grad back), so they are the numbers backward() computes.
 
 A node's operation is described from its op's rule (`tinygrad_edu.ops.Op`): its
 name, its operands (Values, or the number in ``x * 2``) and its formula text.
@@ -12,6 +12,7 @@ name, its operands (Values, or the number in ``x * 2``) and its formula text.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .checks import describe
@@ -19,7 +20,7 @@ from .engine import Value, gradients, topological_order
 
 __all__ = [
     "Update", "BackwardStep", "ForwardStep", "backward_steps", "forward_steps",
-    "operands", "formula", "node_names", "infix_symbol",
+    "operands", "formula", "node_names", "infix_symbol", "visible",
 ]
 
 
@@ -101,8 +102,25 @@ def forward_steps(root: Value, order: Optional[List[Value]] = None) -> List[Forw
 
 
 def node_names(order: Sequence[Value]) -> Dict[Value, str]:
-    """A name for every node of `order`: its label, or "#i" for the i-th node when unlabelled."""
-    return {node: node.label or f"#{i}" for i, node in enumerate(order)}
+    """A name for every node of `order`: its label as `visible` shows it, or "#i" for the
+    i-th node when unlabelled."""
+    return {node: visible(node.label) or f"#{i}" for i, node in enumerate(order)}
+
+
+def visible(text: str) -> str:
+    r"""`text` with the characters no picture or page can show written out as Python
+    escapes: control characters such as NUL (a DOT program stops reading at one) or a
+    tab (which pictures drop) and lone surrogates such as "\ud800" (no UTF-8 encoding
+    exists for them). Line breaks stay. Pictures and the player both show labels through
+    this function, so a label reads the same everywhere."""
+    if text.isprintable():
+        return text
+    return "".join(repr(char)[1:-1] if _unshowable(char) else char for char in text)
+
+
+def _unshowable(char: str) -> bool:
+    """A control character other than a line break, or a lone surrogate."""
+    return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r"
 
 
 def operands(node: Value) -> Tuple[Union[Value, float], ...]:

@@ -107,19 +107,38 @@ class Drawing(graphviz.Digraph):
     ``.attr()`` for adding to the picture. On top of them: ``.svg()``, ``.png()``,
     ``.save(path)`` and inline display in Jupyter.
 
+    ``Drawing(dot_text)`` draws DOT text made elsewhere (e.g. by `to_dot`) as it is;
+    lines added with ``.node()``, ``.edge()`` or ``.attr()`` go in before its closing
+    brace. Without text, the graph is built with graphviz's methods, as `draw_dot` does.
     Each picture is drawn on first use and kept (until the source changes), so showing
     and saving run the renderer once per format.
     """
 
-    def __init__(self, *args, format="svg", timeout=60, **kwargs):
-        super().__init__(*args, format=format, **kwargs)
+    def __init__(self, source=None, format="svg", timeout=60, **graph_options):
+        if source is not None and not isinstance(source, str):
+            raise TypeError(f"Drawing: source must be DOT text (a str) or None, got {type(source).__name__}")
+        super().__init__(format=format, **graph_options)
         self.timeout = timeout
+        self._text = source  # DOT text given whole, or None
         self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
+
+    def __iter__(self, subgraph=False):
+        """The DOT source line by line (graphviz's `.source` joins these)."""
+        if self._text is None:
+            yield from super().__iter__(subgraph=subgraph)
+            return
+        head, brace, tail = self._text.rpartition("}")
+        yield head
+        if self.body and not head.endswith("\n"):
+            yield "\n"
+        yield from self.body
+        yield brace + tail
 
     def _copy_kwargs(self, **kwargs):
         # graphviz's copy() and subgraph() rebuild the object from these; graphviz 0.21's
-        # Dot drops keywords passed up to it, so the timeout is added on the way back.
-        return dict(super()._copy_kwargs(**kwargs), timeout=self.timeout)
+        # Dot drops keywords passed up to it, so ours are added on the way back.
+        extra = {"timeout": self.timeout} if self._text is None else {"timeout": self.timeout, "source": self._text}
+        return dict(super()._copy_kwargs(**kwargs), **extra)
 
     # -- drawing with our renderer chain, the one place that runs it
 
@@ -225,7 +244,7 @@ class Drawing(graphviz.Digraph):
 
     def svg(self):
         """The picture as SVG text."""
-        return self._picture("svg").decode("utf-8")
+        return self._picture("svg").decode("utf-8", "replace")
 
     def png(self):
         """The picture as PNG bytes."""
@@ -235,8 +254,11 @@ class Drawing(graphviz.Digraph):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
         (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
 
-        Without `path`, the DOT source goes where graphviz's ``Digraph.save()`` puts it
-        (the graph's name + ".gv", in `directory`).
+        The picture is drawn first and written atomically (`files.atomic_write`): a failed
+        drawing or a full disk leaves an existing file as it was, with its permissions. A
+        symlink is followed (its target is replaced); a hard-linked file gets a new file
+        under `path`. Without `path`, the DOT source goes where graphviz's
+        ``Digraph.save()`` puts it (the graph's name + ".gv", in `directory`).
         """
         if path is None:
             return pathlib.Path(self._write_source(None, directory))
@@ -257,8 +279,10 @@ class Drawing(graphviz.Digraph):
         mime = "image/png" if fmt == "png" else "image/svg+xml"
         try:
             picture = self.png() if fmt == "png" else self.svg()
-        except RenderError as error:
-            return {"text/plain": f"{error}\n\nDOT source:\n{self.source}"}
+        except Exception as error:  # a display must show something: never a traceback
+            reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
+            source = self.source.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate as \ud800
+            return {"text/plain": f"{reason}\n\nDOT source:\n{source}"}
         return {mime: picture}
 
     def __repr__(self):
@@ -279,8 +303,8 @@ def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="
     if format not in _FORMATS:
         raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
 
-    def make_graph(*args, **kwargs):
-        return Drawing(*args, format=format, timeout=timeout, **kwargs)
+    def make_graph(name, **graph_options):
+        return Drawing(name=name, format=format, timeout=timeout, **graph_options)
 
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3,
                      make_graph=make_graph)

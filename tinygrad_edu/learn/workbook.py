@@ -16,6 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..files import atomic_write
 from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import find_regions, replace_region, stub_source
 
@@ -157,9 +158,7 @@ def load_state(workbook):
 
 def save_state(workbook, state):
     path = Path(workbook) / STATE_FILE
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write(path, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
 def copy_solution(workbook, number):
