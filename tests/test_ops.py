@@ -380,7 +380,7 @@ def test_comparisons_look_at_data_and_equality_is_identity():
     (biggest * 3).backward()
     assert (a.grad, b.grad) == (0.0, 3.0)  # the gradient flows through the Value max chose
     with pytest.raises(TypeError, match="cannot compare a Value with str"):
-        a < "2"
+        _ = a < "2"
 
 
 @pytest.mark.parametrize("convert", [bool, float, int, round, math.exp, lambda v: [1, 2][v]])
@@ -435,7 +435,7 @@ def test_the_package_has_no_import_cycle():
 def test_engine_reads_in_one_sitting():
     engine = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu" / "engine.py"
     source = engine.read_text(encoding="utf-8").splitlines()
-    assert len(source) <= 340
+    assert len(source) <= 330
     start = next(i for i, line in enumerate(source) if "def backward(self)" in line)
     sweep = next(i for i, line in enumerate(source) if "a.grad += node.grad * node._da" in line)
     assert sweep - start < 30  # the chain rule is on the first screen of backward()

@@ -45,8 +45,9 @@ def as_finite_float(x: Any, where: str, expected: str = "a real number (int or f
     try:
         number = float(x)
     except (OverflowError, ValueError):
-        raise ValueError(f"{where}: expected a finite real number, got a number too large for a float "
-                         f"({short_repr(x)})") from None
+        raise ValueError(
+            f"{where}: expected a finite real number, got a number too large for a float ({short_repr(x)})"
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"{where}: expected a finite real number, got {number!r}")
     return number

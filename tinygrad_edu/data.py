@@ -57,7 +57,7 @@ def single_neuron(n=20, seed=0, margin=0.1):
         while True:  # redraw until the point is on the wanted side, away from the line
             x = [rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)]
             z = w0 * x[0] + w1 * x[1] + b
-            if (z > margin if label == 1.0 else z < -margin):
+            if z > margin if label == 1.0 else z < -margin:
                 break
         points.append((x, label))
     rng.shuffle(points)

@@ -61,7 +61,6 @@ class LargeGraphWarning(UserWarning):
     """The graph is too big to read as one picture."""
 
 
-
 # ----- DOT source ----------------------------------------------------------------------------
 
 
@@ -207,6 +206,7 @@ def _highlighted(highlight, index):
             keys.add((index[lower], index[upper], position))
     return set(nodes), keys
 
+
 # ----- finding and running a renderer ------------------------------------------------------
 
 
@@ -271,7 +271,7 @@ def render(source, fmt, timeout, extra_args=()):
     except UnicodeEncodeError as error:
         raise RenderError(
             f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
-            f"{error.object[error.start:error.end]!r}); to_dot writes such characters as escapes"
+            f"{error.object[error.start : error.end]!r}); to_dot writes such characters as escapes"
         ) from None
     failures = []
     rejected = False  # a renderer ran and refused the source
@@ -306,7 +306,8 @@ def render(source, fmt, timeout, extra_args=()):
     if rejected:
         # The program is there and ran: installing another one would not help.
         raise RenderError(
-            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  " + "\n  ".join(failures)
+            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  "
+            + "\n  ".join(failures)
             + "\nThe DOT source (.source on the drawing) is what it read; a label or a number_format "
             "text is the usual cause."
         )

@@ -32,10 +32,10 @@ the paths first and raises `TooManyPaths` above `limit`.
 """
 
 import math
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
-from .engine import Value, topological_order
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
+from .engine import Value, topological_order
 
 __all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT"]
 
@@ -58,7 +58,7 @@ class Step(NamedTuple):
     node: Value
     local_grad: float
     parent: Value
-    operand_index: Optional[int]
+    operand_index: int | None
 
 
 class Path:

@@ -96,9 +96,7 @@ def linear_approximation_errors(f, xs, direction, steps):
     xs = _as_float_list(xs, "linear_approximation_errors")
     direction = _as_float_list(direction, "linear_approximation_errors")
     if len(direction) != len(xs):
-        raise ValueError(
-            f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}"
-        )
+        raise ValueError(f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}")
     # BEGIN LESSON 4
     inputs = [Value(x) for x in xs]
     base = f(inputs)

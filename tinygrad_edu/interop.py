@@ -26,8 +26,10 @@ from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-INSTALL_HINT = ("pip install '.[torch]' from a checkout of tinygrad_edu (it pins torch==2.13.0 and adds numpy; "
-                "once tinygrad-edu is published: pip install 'tinygrad-edu[torch]')")
+INSTALL_HINT = (
+    "pip install '.[torch]' from a checkout of tinygrad_edu (it pins torch==2.13.0 and adds numpy; "
+    "once tinygrad-edu is published: pip install 'tinygrad-edu[torch]')"
+)
 
 # tinygrad_edu activation name -> name of the torch.nn module class that computes it
 _TORCH_ACTIVATIONS = {

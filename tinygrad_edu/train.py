@@ -35,8 +35,9 @@ VANISHING_EPOCHS = 10
 STILL_HIGH = 1e-3
 
 
-def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5,
-        progress=True, print_every=None, out=None):
+def fit(
+    model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5, progress=True, print_every=None, out=None
+):
     """Train `model` on inputs `xs` and targets `ys` (full batch) and return the list of
     the loss of each epoch (computed before that epoch's update).
 
@@ -79,8 +80,9 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
     history = []
     flat_epochs = 0  # epochs in a row with every |grad| below VANISHING_GRAD
     warned = False
-    bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None,
-               leave=False, file=sys.stderr)
+    bar = tqdm(
+        range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None, leave=False, file=sys.stderr
+    )
     try:
         for epoch in bar:
             try:
@@ -146,8 +148,10 @@ class _Snapshot:
         self.optimizer = optimizer
         self.params = list(getattr(optimizer, "params", []))
         self.data = [p.data for p in self.params]
-        self.state = {name: list(value) if isinstance(value, list) else value
-                      for name, value in getattr(optimizer, "__dict__", {}).items()}
+        self.state = {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in getattr(optimizer, "__dict__", {}).items()
+        }
 
     def restore(self):
         for p, data in zip(self.params, self.data):
