@@ -75,8 +75,9 @@ def check_same_losses(micrograd_losses, our_losses):
     """The same program on the two engines: the same loss at every step, up to rounding."""
     for k, (theirs, ours) in enumerate(zip(micrograd_losses, our_losses, strict=True)):
         if not math.isclose(theirs, ours, rel_tol=1e-12, abs_tol=1e-15):
-            raise AssertionError(f"moons demo step {k}: micrograd's loss is {theirs!r}, "
-                                 f"tinygrad_edu.micrograd's is {ours!r}")
+            raise AssertionError(
+                f"moons demo step {k}: micrograd's loss is {theirs!r}, tinygrad_edu.micrograd's is {ours!r}"
+            )
 
 
 def compare(steps):
@@ -100,8 +101,10 @@ def main(argv=None):
     print(f"micrograd's moons demo, {steps} steps, {DEMO_POINTS} points, same seed, same process:")
     print(f"  micrograd               {theirs:8.2f} s")
     print(f"  tinygrad_edu.micrograd  {ours:8.2f} s")
-    print(f"  ratio (micrograd / tinygrad_edu.micrograd): {theirs / ours:.1f}x; "
-          f"final loss {results['tinygrad_edu.micrograd'][1][-1]:.6f} on both")
+    print(
+        f"  ratio (micrograd / tinygrad_edu.micrograd): {theirs / ours:.1f}x; "
+        f"final loss {results['tinygrad_edu.micrograd'][1][-1]:.6f} on both"
+    )
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ def test_the_lectures_own_trace_and_draw_code_runs_on_our_values():
     picture = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
     for n in nodes:  # one record per Value, one oval per operation, as the lecture draws them
         uid = str(id(n))
-        picture.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape="record")
+        picture.node(name=uid, label=f"{{ {n.label} | data {n.data:.4f} | grad {n.grad:.4f} }}", shape="record")
         if n._op:
             picture.node(name=uid + n._op, label=n._op)
             picture.edge(uid + n._op, uid)
@@ -152,8 +152,12 @@ def test_our_value_is_the_packages_value():
 
 def test_same_seed_gives_micrograds_weights_and_reprs(micrograd):
     their_nn = micrograd[1]
-    for build in (lambda nn: nn.MLP(2, [16, 16, 1]), lambda nn: nn.MLP(3, [4, 2]), lambda nn: nn.Layer(3, 2),
-                  lambda nn: nn.Neuron(5, nonlin=False)):
+    for build in (
+        lambda nn: nn.MLP(2, [16, 16, 1]),
+        lambda nn: nn.MLP(3, [4, 2]),
+        lambda nn: nn.Layer(3, 2),
+        lambda nn: nn.Neuron(5, nonlin=False),
+    ):
         random.seed(1337)
         theirs = build(their_nn)
         random.seed(1337)

@@ -64,8 +64,9 @@ class LargeGraphWarning(UserWarning):
 # ----- DOT source ----------------------------------------------------------------------------
 
 
-def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None,
-              make_graph=None):
+def build_dot(
+    root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None, make_graph=None
+):
     """`to_dot`'s work. `fields`, when given, is a function (position in the topological
     order, node) -> the list of texts in that node's box, used instead of label, data
     and grad (the player draws boxes wide enough for every number it will write in them).

@@ -37,8 +37,8 @@ from .dot import (
     DOT_ENV_VAR,
     LARGE_GRAPH,
     LargeGraphWarning,
-    RenderError,
     RendererNotFound,
+    RenderError,
     build_dot,
     find_renderer,
     render,
@@ -92,7 +92,6 @@ def to_dot(root, edge_labels=True, rankdir="LR", number_format="{:.4g}", highlig
     `LargeGraphWarning`.
     """
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
-
 
 
 # ----- the drawing object --------------------------------------------------------------------
@@ -165,8 +164,11 @@ class Drawing(graphviz.Digraph):
         format = self.format if format is None else format
         renderer = self.renderer if renderer is None else renderer
         formatter = self.formatter if formatter is None else formatter
-        for value, known, what in ((format, graphviz.FORMATS, "format"), (renderer, graphviz.RENDERERS, "renderer"),
-                                   (formatter, graphviz.FORMATTERS, "formatter")):
+        for value, known, what in (
+            (format, graphviz.FORMATS, "format"),
+            (renderer, graphviz.RENDERERS, "renderer"),
+            (formatter, graphviz.FORMATTERS, "formatter"),
+        ):
             if value is not None and value.lower() not in known:
                 raise ValueError(f"unknown {what} {value!r}; expected one of {sorted(known)}")
         if formatter is not None and renderer is None:
@@ -175,8 +177,9 @@ class Drawing(graphviz.Digraph):
 
     # -- graphviz's API
 
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
-             engine=None, encoding=None):
+    def pipe(
+        self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None, encoding=None
+    ):
         """The picture as bytes (as str when `encoding` is given), like ``graphviz.Digraph.pipe``.
 
         `quiet` is accepted for compatibility: the renderer's messages are always
@@ -185,9 +188,24 @@ class Drawing(graphviz.Digraph):
         picture = self._picture(self._spec(format, renderer, formatter), engine, neato_no_op)
         return picture if encoding is None else picture.decode(encoding)
 
-    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,
-               formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
-               raise_if_result_exists=False, overwrite_source=False):
+    def render(
+        self,
+        filename=None,
+        directory=None,
+        view=False,
+        cleanup=False,
+        format=None,
+        renderer=None,
+        formatter=None,
+        neato_no_op=None,
+        quiet=False,
+        quiet_view=False,
+        *,
+        outfile=None,
+        engine=None,
+        raise_if_result_exists=False,
+        overwrite_source=False,
+    ):
         """Save the DOT source to `filename` (default: the graph's name + ".gv") and the
         picture next to it, as ``graphviz.Digraph.render`` does: ``render("gout",
         format="svg")`` writes ``gout`` and ``gout.svg`` and returns ``"gout.svg"``.
@@ -203,8 +221,10 @@ class Drawing(graphviz.Digraph):
             if format is None:
                 format = outfile.suffix[1:].lower()
                 if format not in graphviz.FORMATS:
-                    raise ValueError(f"render: cannot tell the format of outfile {str(outfile)!r} from its "
-                                     "suffix; pass format=... or use a suffix such as .svg or .png")
+                    raise ValueError(
+                        f"render: cannot tell the format of outfile {str(outfile)!r} from its "
+                        "suffix; pass format=... or use a suffix such as .svg or .png"
+                    )
             if directory is None:
                 outfile = pathlib.Path(self.directory, outfile)
             if filename is None:
@@ -216,8 +236,10 @@ class Drawing(graphviz.Digraph):
         if outfile is None:
             outfile = pathlib.Path(f"{source_path}.{'.'.join(reversed(spec.split(':')))}")
         elif os.path.abspath(outfile) == os.path.abspath(source_path) and not overwrite_source:
-            raise ValueError(f"render: outfile {str(outfile)!r} is the DOT source file; pass another "
-                             "outfile, or overwrite_source=True")
+            raise ValueError(
+                f"render: outfile {str(outfile)!r} is the DOT source file; pass another "
+                "outfile, or overwrite_source=True"
+            )
         if raise_if_result_exists and outfile.exists():
             raise graphviz.FileExistsError(f"render: {str(outfile)!r} exists already (raise_if_result_exists=True)")
         atomic_write(outfile, picture)
@@ -266,8 +288,7 @@ class Drawing(graphviz.Digraph):
         fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ValueError(
-                f"save: cannot tell the format of {str(path)!r} from its suffix; "
-                "use .svg, .png, .dot or .gv"
+                f"save: cannot tell the format of {str(path)!r} from its suffix; use .svg, .png, .dot or .gv"
             )
         atomic_write(path, self.source if fmt == "dot" else self._picture(fmt))
         return path
@@ -289,8 +310,9 @@ class Drawing(graphviz.Digraph):
         return f"<Drawing: {self.format}, {len(self.source)} characters of DOT source>"
 
 
-def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None,
-             stacked=True, timeout=60):
+def draw_dot(
+    root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None, stacked=True, timeout=60
+):
     """A `Drawing` (a `graphviz.Digraph`) of the graph that ends at `root`: the last
     expression of a Jupyter cell shows it; ``.svg()``, ``.png()``, ``.save(path)`` and
     graphviz's ``.render()``, ``.pipe()`` and ``.view()`` draw it.
@@ -306,8 +328,7 @@ def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="
     def make_graph(name, **graph_options):
         return Drawing(name=name, format=format, timeout=timeout, **graph_options)
 
-    return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3,
-                     make_graph=make_graph)
+    return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3, make_graph=make_graph)
 
 
 def player(root, direction="backward", **options):
