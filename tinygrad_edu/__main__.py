@@ -1,6 +1,8 @@
 """The command line: ``tinygrad-edu demo`` and ``tinygrad-edu learn ...`` (also
 ``python -m tinygrad_edu ...``)."""
 
+from __future__ import annotations
+
 import argparse
 import os
 import pathlib
@@ -185,7 +187,7 @@ def _demo(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (130 after Ctrl-C, as shells do)."""
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -11,6 +11,8 @@ the same data, and nothing else in the program is disturbed.
     circles()        a small circle inside a big one
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import random
@@ -22,14 +24,14 @@ SINGLE_NEURON_WEIGHTS = (2.0, -1.0)
 SINGLE_NEURON_BIAS = 0.5
 
 
-def xor():
+def xor() -> tuple[list[list[float]], list[float]]:
     """The four corners of the unit square, labelled 1.0 where exactly one coordinate is 1."""
     xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     ys = [0.0, 1.0, 1.0, 0.0]
     return xs, ys
 
 
-def single_neuron(n=20, seed=0, margin=0.1):
+def single_neuron(n: int = 20, seed: int = 0, margin: float = 0.1) -> tuple[list[list[float]], list[float]]:
     """`n` points in the square [-1, 1]^2, labelled by the line 2 x_0 - x_1 + 0.5 = 0.
 
     A point gets y = 1.0 when 2 x_0 - x_1 + 0.5 > 0 and y = 0.0 otherwise (the
@@ -64,7 +66,7 @@ def single_neuron(n=20, seed=0, margin=0.1):
     return [x for x, _ in points], [y for _, y in points]
 
 
-def two_moons(n=100, noise=0.1, seed=0):
+def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     """Two interleaved half circles of radius 1, with Gaussian noise of spread `noise`.
 
     Label 0.0: the upper moon (cos t, sin t); label 1.0: the lower moon
@@ -79,7 +81,9 @@ def two_moons(n=100, noise=0.1, seed=0):
     return _noisy_shuffled(upper, lower, noise, rng)
 
 
-def circles(n=100, noise=0.05, factor=0.5, seed=0):
+def circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0
+) -> tuple[list[list[float]], list[float]]:
     """A circle of radius 1 (label 0.0) around a circle of radius `factor` (label 1.0).
 
     Points are evenly spaced around each circle, then moved by Gaussian noise of

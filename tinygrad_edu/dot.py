@@ -15,12 +15,16 @@ Graphviz's language; `build_dot` writes it with the `graphviz` Python package an
 If none can be run, `RendererNotFound` says how to get one.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import graphviz
 
@@ -137,7 +141,7 @@ def build_dot(
     return graph.source if make_graph is None else graph
 
 
-def number_formatter(number_format):
+def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[float], str]:
     if callable(number_format):
         return lambda x: str(number_format(x))
     if not isinstance(number_format, str):
@@ -258,13 +262,13 @@ def _candidates():
     return candidates
 
 
-def find_renderer():
+def find_renderer() -> str:
     """The path of the program `draw_dot` will try first (see the module docstring for
     the search order); raises `RendererNotFound` when there is none."""
     return _candidates()[0][1]
 
 
-def render(source, fmt, timeout, extra_args=()):
+def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()) -> bytes:
     """Run the first renderer that works on `source`; return the picture as bytes.
     `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
     try:

@@ -31,7 +31,10 @@ path at a time; that saving is what makes reverse mode practical). `paths` count
 the paths first and raises `TooManyPaths` above `limit`.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
@@ -101,7 +104,7 @@ class Path:
         return f"Path({route}, product={self.product!r})"
 
 
-def count_paths(root, leaf):
+def count_paths(root: Value, leaf: Value) -> int:
     """How many paths lead from `leaf` up to `root` (a repeated operand, as in ``a * a``,
     counts once per use), found without listing them."""
     _check_node(root, "root")
@@ -131,7 +134,7 @@ def _path_counts(root, leaf):
     return counts, order
 
 
-def paths(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False):
+def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unnamed: bool = False) -> list[Path]:
     """Every path from `leaf` up to `root`, as a list of `Path`.
 
     After ``root.backward()``, ``sum(p.product for p in paths(root, leaf))`` equals
@@ -220,7 +223,13 @@ def _merge_unnamed(found, leaf, root):
     return merged
 
 
-def explain(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False, number_format="{:.4g}"):
+def explain(
+    root: Value,
+    leaf: Value,
+    limit: int | None = DEFAULT_LIMIT,
+    merge_unnamed: bool = False,
+    number_format: str | Callable[[float], str] = "{:.4g}",
+) -> str:
     """d(root)/d(leaf) as readable text: one line per path with its factors (root side
     first, as the chain rule is usually written) and their product, then the sum.
 

@@ -20,7 +20,10 @@ PyTorch is optional. It is imported inside the two functions, never when this
 module is imported, so ``import tinygrad_edu.interop`` works without it.
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from .nn import MLP
 
@@ -65,7 +68,7 @@ def _describe(x):
 # ----- tinygrad_edu -> torch ---------------------------------------------------------------
 
 
-def to_torch(mlp):
+def to_torch(mlp: MLP) -> Any:
     """An equivalent ``torch.nn.Sequential`` in float64: for each layer, a
     ``torch.nn.Linear`` holding the same weights and biases, followed by
     ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (for "linear").
@@ -126,7 +129,7 @@ def _finite(x, where):
 # ----- torch -> tinygrad_edu ---------------------------------------------------------------
 
 
-def from_torch(module):
+def from_torch(module: Any) -> MLP:
     """A tinygrad_edu MLP computing the same function as `module`.
 
     Accepted: a ``torch.nn.Sequential`` (nested ones are read as one) of

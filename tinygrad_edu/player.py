@@ -26,9 +26,12 @@ module) changes its texts and colours from the step data embedded as JSON.
 >>> # page.save("backward.html")   # open it in any browser
 """
 
+from __future__ import annotations
+
 import html
 import json
 import math
+import os
 import pathlib
 import re
 import uuid
@@ -359,7 +362,7 @@ class Player:
 
     # ----- rendering -----------------------------------------------------------------------
 
-    def svg(self):
+    def svg(self) -> str:
         """The picture the page re-colours, as SVG text (rendered once, then kept)."""
         if self._svg is None:
             self._svg = render(self.source, "svg", self.timeout).decode("utf-8")
@@ -383,7 +386,7 @@ class Player:
         fields = self._modes["backward"]["fields"]
         return {f"v{i}": (box["data"][-1][1], box["grad"][-1][1]) for i, box in enumerate(fields)}
 
-    def fragment(self):
+    def fragment(self) -> str:
         """The player as an HTML fragment (what Jupyter shows): markup, style, data and
         script, all inline. Raises `viz.RenderError` when the picture cannot be drawn."""
         self._shown += 1
@@ -403,7 +406,7 @@ class Player:
             title=html.escape(f"{self._modes[self.direction]['heading']}"),
         )
 
-    def html(self):
+    def html(self) -> str:
         """The whole page: one HTML file with nothing to fetch."""
         title = html.escape(f"{self._modes[self.direction]['heading']}: step by step")
         body = self.fragment().replace('class="tge-player"', 'class="tge-player" data-autofocus="1"', 1)
@@ -413,7 +416,7 @@ class Player:
             f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
         )
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
 
         The page is built first and written atomically (`files.atomic_write`): a failed
@@ -506,7 +509,7 @@ setUpPlayer(document.getElementById("{id}"));
 # ----- the two-neuron net of the classic derivation ----------------------------------------------
 
 
-def two_neuron_net(i_l=1.5, w_l=0.8, w_r=-1.2, d=1.0):
+def two_neuron_net(i_l: float = 1.5, w_l: float = 0.8, w_r: float = -1.2, d: float = 1.0) -> dict[str, Value]:
     """The two-neuron net of the classic backpropagation derivation, with its error.
 
     i_l -> (* w_l) p_l -> sigmoid o_l -> (* w_r) p_r -> sigmoid o_r, and
@@ -514,31 +517,18 @@ def two_neuron_net(i_l=1.5, w_l=0.8, w_r=-1.2, d=1.0):
     performance P with the sign turned (P = -E), so gradient descent on E is
     gradient ascent on P. Returns a dict from each label to its Value ("E" is the root).
     """
-    i_l = Value(i_l, label="i_l")
-    w_l = Value(w_l, label="w_l")
-    w_r = Value(w_r, label="w_r")
-    p_l = (w_l * i_l).named("p_l")
-    o_l = p_l.sigmoid().named("o_l")
-    p_r = (w_r * o_l).named("p_r")
-    o_r = p_r.sigmoid().named("o_r")
-    e = (d - o_r).named("e")
-    sq = (e * e).named("sq")  # e is used twice: two arrows, two contributions to e.grad
-    E = (0.5 * sq).named("E")
-    return {
-        "i_l": i_l,
-        "w_l": w_l,
-        "p_l": p_l,
-        "o_l": o_l,
-        "w_r": w_r,
-        "p_r": p_r,
-        "o_r": o_r,
-        "e": e,
-        "sq": sq,
-        "E": E,
-    }
+    nodes = {"i_l": Value(i_l, label="i_l"), "w_l": Value(w_l, label="w_l"), "w_r": Value(w_r, label="w_r")}
+    nodes["p_l"] = (nodes["w_l"] * nodes["i_l"]).named("p_l")
+    nodes["o_l"] = nodes["p_l"].sigmoid().named("o_l")
+    nodes["p_r"] = (nodes["w_r"] * nodes["o_l"]).named("p_r")
+    nodes["o_r"] = nodes["p_r"].sigmoid().named("o_r")
+    nodes["e"] = (d - nodes["o_r"]).named("e")
+    nodes["sq"] = (nodes["e"] * nodes["e"]).named("sq")  # e is used twice: two arrows, two contributions
+    nodes["E"] = (0.5 * nodes["sq"]).named("E")
+    return {name: nodes[name] for name in ("i_l", "w_l", "p_l", "o_l", "w_r", "p_r", "o_r", "e", "sq", "E")}
 
 
-def write_two_neuron_player(path, direction="backward"):
+def write_two_neuron_player(path: str | os.PathLike[str], direction: str = "backward") -> pathlib.Path:
     """Write the player of the two-neuron net (i_l = 1.5, w_l = 0.8, w_r = -1.2, d = 1)
     to `path` and return the path (a pathlib.Path)."""
     return Player(two_neuron_net()["E"], direction=direction).save(path)
