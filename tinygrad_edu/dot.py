@@ -23,7 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import graphviz
@@ -68,10 +68,14 @@ class LargeGraphWarning(UserWarning):
 # ----- DOT source ----------------------------------------------------------------------------
 
 
-def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None):
+def build_dot(
+    root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None, make_graph=None
+):
     """`to_dot`'s work. `fields`, when given, is a function (position in the topological
     order, node) -> the list of texts in that node's box, used instead of label, data
-    and grad (the player draws boxes wide enough for every number it will write in them)."""
+    and grad (the player draws boxes wide enough for every number it will write in them).
+    `make_graph`, when given, makes the graph object from graphviz.Digraph's arguments,
+    and that object is returned instead of its source (draw_dot's `viz.Drawing`)."""
     if not isinstance(root, Value):
         raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__} {root!r:.60}")
     if rankdir not in _RANKDIRS:
@@ -92,7 +96,7 @@ def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, sta
         )
     lit_nodes, lit_edges = _highlighted(highlight, index)
 
-    graph = graphviz.Digraph(
+    graph = (make_graph or graphviz.Digraph)(
         "computation_graph",
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
@@ -134,7 +138,7 @@ def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, sta
                 attrs.update(lit)
             graph.edge(f"v{j}", f"op{i}", **attrs)
         graph.edge(f"op{i}", f"v{i}", **(lit if op_lit else {}))
-    return graph.source
+    return graph.source if make_graph is None else graph
 
 
 def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[float], str]:
@@ -264,8 +268,9 @@ def find_renderer() -> str:
     return _candidates()[0][1]
 
 
-def render(source: str, fmt: str, timeout: float) -> bytes:
-    """Run the first renderer that works on `source`; return the picture as bytes."""
+def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()) -> bytes:
+    """Run the first renderer that works on `source`; return the picture as bytes.
+    `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
     try:
         encoded = source.encode("utf-8")
     except UnicodeEncodeError as error:
@@ -278,7 +283,7 @@ def render(source: str, fmt: str, timeout: float) -> bytes:
     for description, program in _candidates():
         try:
             result = subprocess.run(
-                [program, f"-T{fmt}"],
+                [program, f"-T{fmt}", *extra_args],
                 input=encoded,
                 capture_output=True,
                 timeout=timeout,
