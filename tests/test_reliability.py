@@ -2,6 +2,7 @@
 updates, odd labels, files that are not model files, the command line's errors, and
 training that runs away or stalls."""
 
+import contextlib
 import errno
 import html
 import io
@@ -130,6 +131,19 @@ def test_a_full_disk_leaves_the_old_file_whole_and_no_temporary_file(saver, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
+@contextlib.contextmanager
+def _mounted_tmpfs(folder, options, why_not):
+    """A tmpfs mounted on `folder` with mount `options` while the block runs (root only)."""
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.skip(f"{why_not}: {result.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 @pytest.fixture
 def small_tmpfs(tmp_path):
     """A real 128 KiB file system (mounting one needs root; the simulated full disk
@@ -138,14 +152,8 @@ def small_tmpfs(tmp_path):
     folder.mkdir()
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root; the simulated ENOSPC tests cover the rest")
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(folder)],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
-    try:
+    with _mounted_tmpfs(folder, "size=128k", "cannot mount a tmpfs here"):
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 def test_a_really_full_disk_keeps_the_player_page_and_the_picture(renderer, small_tmpfs):
@@ -460,14 +468,8 @@ def unwritable_folder(tmp_path):
         yield folder
         folder.chmod(0o700)
         return
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", str(folder)],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.skip(f"root cannot be kept from writing here without a read-only mount: {result.stderr.strip()}")
-    try:
+    with _mounted_tmpfs(folder, "ro,size=16k", "root cannot be kept from writing here without a read-only mount"):
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.mark.parametrize("inside", [False, True])

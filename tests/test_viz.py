@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import skip_or_fail_in_ci
 
 from tinygrad_edu import Value
 from tinygrad_edu import viz
@@ -443,3 +444,135 @@ def test_mlp_loss_graph_renders(renderer):
     svg = draw_dot(loss).svg()
     _, edges = parse_dot(to_dot(loss))
     assert len(_groups(svg, "edge")) == len(edges)
+
+
+# ----- graphviz's own API: draw_dot gives a graphviz.Digraph -------------------------------------
+
+
+def lecture_graph():
+    """The lecture's first expression, L = (a*b + c) * f, named with `.label = ...`."""
+    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    L.backward()
+    return L
+
+
+def test_draw_dot_is_a_graphviz_digraph_with_our_source():
+    import graphviz
+
+    L = lecture_graph()
+    drawing = draw_dot(L, timeout=7)
+    assert isinstance(drawing, graphviz.Digraph) and isinstance(drawing, Drawing)
+    assert drawing.source == to_dot(L)
+    assert drawing.format == "svg" and draw_dot(L, format="png").format == "png"
+    copy = drawing.copy()
+    assert type(copy) is Drawing and copy.source == drawing.source and copy.timeout == 7
+
+
+@pytest.fixture
+def no_dot_on_path(monkeypatch, tmp_path):
+    """A PATH with nothing on it, so only a renderer in pip's scripts directory can draw."""
+    import shutil
+
+    in_scripts = [d for d in dot._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
+    if not in_scripts:
+        skip_or_fail_in_ci("graphviz-pure is not installed in this interpreter's scripts directory")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv(DOT_ENV_VAR, raising=False)
+    assert shutil.which("dot") is None
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+def test_graphviz_render_pipe_and_view_work_with_no_dot_on_path(no_dot_on_path, monkeypatch):
+    import graphviz
+
+    drawing = draw_dot(lecture_graph())
+    assert drawing.render("gout", format="svg") == "gout.svg"  # micrograd's notebook call
+    assert (no_dot_on_path / "gout").read_text(encoding="utf-8") == drawing.source
+    svg_root = ET.parse(no_dot_on_path / "gout.svg").getroot()
+    assert svg_root.tag == f"{SVG}svg"
+    assert "data -8" in [t for g in _groups(ET.tostring(svg_root, encoding="unicode"), "node") for t in _texts(g)]
+
+    assert ET.fromstring(drawing.pipe()).tag == f"{SVG}svg"  # the drawing's format, svg
+    assert drawing.pipe(format="png").startswith(PNG_SIGNATURE)
+    assert drawing.pipe(encoding="utf-8") == drawing.svg()
+
+    opened = []
+    monkeypatch.setattr(graphviz, "view", lambda path, quiet=False: opened.append(os.fspath(path)))
+    assert drawing.view("shown") == "shown.svg"
+    assert opened == ["shown.svg"] and (no_dot_on_path / "shown.svg").exists()
+
+
+def test_render_outfile_directory_and_cleanup(renderer, tmp_path):
+    drawing = draw_dot(lecture_graph())
+    out = drawing.render(outfile=tmp_path / "picture.png")  # the format comes from the suffix
+    assert out == os.fspath(tmp_path / "picture.png")
+    assert (tmp_path / "picture.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert (tmp_path / "picture.gv").read_text(encoding="utf-8") == drawing.source
+    out = drawing.render("graph", directory=tmp_path / "sub", format="png", cleanup=True)
+    assert out == os.fspath(tmp_path / "sub" / "graph.png")
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["graph.png"]  # the source was cleaned up
+    with pytest.raises(ValueError, match="unknown format 'jpeg2000'"):
+        drawing.render(tmp_path / "x", format="jpeg2000")
+
+
+def test_a_failed_render_leaves_no_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(dot, "_locate", lambda name: None)
+    monkeypatch.delenv(DOT_ENV_VAR, raising=False)
+    drawing = draw_dot(lecture_graph())
+    with pytest.raises(RendererNotFound, match="pip install graphviz-pure"):
+        drawing.render(tmp_path / "gout", format="svg")
+    with pytest.raises(RendererNotFound):
+        drawing.pipe()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_additions_made_with_graphviz_methods_are_drawn(renderer):
+    drawing = draw_dot(lecture_graph())
+    before = drawing.svg()
+    drawing.attr(label="the lecture example")
+    drawing.node("note", "a note", shape="plaintext")
+    after = drawing.svg()  # the kept picture is for the old source, so this draws again
+    assert after != before
+    texts = [t for g in _groups(after, "node") for t in _texts(g)]
+    assert "a note" in texts and "the lecture example" in after
+
+
+def test_save_and_render_write_through_atomic_write(renderer, monkeypatch, tmp_path):
+    written = []
+    real_atomic_write = viz.atomic_write
+
+    def recording(path, data, **kwargs):
+        written.append(os.path.basename(path))
+        return real_atomic_write(path, data, **kwargs)
+
+    monkeypatch.setattr(viz, "atomic_write", recording)
+    drawing = draw_dot(lecture_graph())
+    drawing.save(tmp_path / "g.svg")
+    drawing.save(tmp_path / "g.dot")
+    drawing.render(tmp_path / "gout", format="svg")
+    assert written == ["g.svg", "g.dot", "gout", "gout.svg"]
+
+
+def test_a_drawing_of_given_dot_text_draws_it_as_is_and_takes_additions():
+    import graphviz
+
+    text = to_dot(lecture_graph())
+    drawing = Drawing(text)
+    assert isinstance(drawing, graphviz.Digraph) and drawing.source == text
+    drawing.node("note", "a note")
+    nodes, _ = parse_dot(drawing.source)
+    assert nodes["note"]["label"] == "a note" and "v6" in nodes  # added before the closing brace
+    assert drawing.source.rstrip().endswith("}") and drawing.copy().source == drawing.source
+    with pytest.raises(TypeError, match="DOT text"):
+        Drawing(b"digraph {}")

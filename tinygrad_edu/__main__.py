@@ -1,6 +1,8 @@
 """The command line: ``tinygrad-edu demo`` and ``tinygrad-edu learn ...`` (also
 ``python -m tinygrad_edu ...``)."""
 
+from __future__ import annotations
+
 import argparse
 import os
 import pathlib
@@ -17,7 +19,7 @@ try:
 except ModuleNotFoundError as error:  # a learner's workbook copy of the package has no learn/ folder
     if error.name != f"{__package__}.learn":
         raise
-    learn_cli = None
+    learn_cli = None  # type: ignore[assignment]
 
 
 def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygrad_edu_demo"):
@@ -38,8 +40,15 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
     say("  error:   E = 1/2 (t - o)^2 per sample, averaged; SGD with lr 2.0, momentum 0.9")
     say()
     start = time.perf_counter()
-    fit(model, xs, ys, optimizer=SGD(model.parameters(), lr=2.0, momentum=0.9),
-        epochs=epochs, progress=progress, out=out)
+    fit(
+        model,
+        xs,
+        ys,
+        optimizer=SGD(model.parameters(), lr=2.0, momentum=0.9),
+        epochs=epochs,
+        progress=progress,
+        out=out,
+    )
     say(f"  trained {epochs} epochs in {time.perf_counter() - start:.1f} s")
     say()
     say("  predictions:")
@@ -117,14 +126,19 @@ def build_parser():
     demo.add_argument("--epochs", type=_positive_int, default=2000, help="training epochs (default 2000)")
     demo.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    demo.add_argument("--out", default="tinygrad_edu_demo", metavar="DIR",
-                      help="folder for the graph picture and the backward player (default ./tinygrad_edu_demo)")
+    demo.add_argument(
+        "--out",
+        default="tinygrad_edu_demo",
+        metavar="DIR",
+        help="folder for the graph picture and the backward player (default ./tinygrad_edu_demo)",
+    )
     demo.add_argument("--no-pictures", action="store_true", help="write no files")
     if learn_cli is not None:
         learn_cli.add_parser(commands)
     else:
-        commands.add_parser("learn", help="(not available in a workbook's copy of the package)",
-                            add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
+        commands.add_parser(
+            "learn", help="(not available in a workbook's copy of the package)", add_help=False
+        ).add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -161,15 +175,19 @@ def _demo(args):
             print(f"tinygrad-edu demo: {problem}", file=sys.stderr)
             return 2
     try:
-        xor_demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress,
-                 pictures_dir=None if args.no_pictures else args.out)
+        xor_demo(
+            epochs=args.epochs,
+            seed=args.seed,
+            progress=not args.no_progress,
+            pictures_dir=None if args.no_pictures else args.out,
+        )
     except _CannotWrite as error:  # a full disk, a read-only folder...: one line, no traceback
         print(f"tinygrad-edu demo: {error}", file=sys.stderr)
         return 2
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (130 after Ctrl-C, as shells do)."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -186,9 +204,12 @@ def _run(parser, args):
         return _demo(args)
     if args.command == "learn":
         if learn_cli is None:
-            print("tinygrad-edu learn: this is a workbook's copy of tinygrad_edu (Python found it in the "
-                  "current folder). Use the `tinygrad-edu learn ...` command, or run "
-                  "`python -m tinygrad_edu learn ...` from outside the workbook folder.", file=sys.stderr)
+            print(
+                "tinygrad-edu learn: this is a workbook's copy of tinygrad_edu (Python found it in the "
+                "current folder). Use the `tinygrad-edu learn ...` command, or run "
+                "`python -m tinygrad_edu learn ...` from outside the workbook folder.",
+                file=sys.stderr,
+            )
             return 2
         return learn_cli.run(args)
     parser.print_help()

@@ -10,13 +10,23 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["short_repr", "describe", "is_real", "as_finite_float", "check_finite", "check_positive_int"]
+__all__ = [
+    "short_repr",
+    "describe",
+    "is_real",
+    "as_finite_float",
+    "check_finite",
+    "check_positive_int",
+    "check_whole_number",
+    "check_nonnegative",
+]
 
 
 def short_repr(x: Any, limit: int = 60) -> str:
-    """repr(x), cut to `limit` characters (a huge list must not flood an error message)."""
+    """repr(x) on one line, cut to `limit` characters (a huge list must not flood an error
+    message, and a module's many-line repr reads as one line)."""
     try:
-        text = repr(x)
+        text = " ".join(repr(x).split())
     except Exception as error:  # a broken __repr__ must not hide the real error
         text = f"<{type(x).__name__} whose repr failed: {type(error).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -45,8 +55,9 @@ def as_finite_float(x: Any, where: str, expected: str = "a real number (int or f
     try:
         number = float(x)
     except (OverflowError, ValueError):
-        raise ValueError(f"{where}: expected a finite real number, got a number too large for a float "
-                         f"({short_repr(x)})") from None
+        raise ValueError(
+            f"{where}: expected a finite real number, got a number too large for a float ({short_repr(x)})"
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"{where}: expected a finite real number, got {number!r}")
     return number
@@ -64,3 +75,17 @@ def check_positive_int(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{what} must be a positive whole number, got {short_repr(n)}")
     return int(n)
+
+
+def check_whole_number(n: Any, what: str) -> int:
+    """`n` when it is a whole number (not a bool: True is no seed), else ValueError naming `what`."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ValueError(f"{what} must be a whole number, got {short_repr(n)}")
+    return int(n)
+
+
+def check_nonnegative(x: Any, what: str) -> float:
+    """`x` as a float when it is a finite real number >= 0, else ValueError naming `what`."""
+    if not is_real(x) or not math.isfinite(x) or x < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {short_repr(x)}")
+    return float(x)

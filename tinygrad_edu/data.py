@@ -11,9 +11,13 @@ the same data, and nothing else in the program is disturbed.
     circles()        a small circle inside a big one
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import random
+
+from .checks import check_nonnegative, check_positive_int, check_whole_number
 
 __all__ = ["xor", "single_neuron", "two_moons", "circles", "SINGLE_NEURON_WEIGHTS", "SINGLE_NEURON_BIAS"]
 
@@ -22,14 +26,14 @@ SINGLE_NEURON_WEIGHTS = (2.0, -1.0)
 SINGLE_NEURON_BIAS = 0.5
 
 
-def xor():
+def xor() -> tuple[list[list[float]], list[float]]:
     """The four corners of the unit square, labelled 1.0 where exactly one coordinate is 1."""
     xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     ys = [0.0, 1.0, 1.0, 0.0]
     return xs, ys
 
 
-def single_neuron(n=20, seed=0, margin=0.1):
+def single_neuron(n: int = 20, seed: int = 0, margin: float = 0.1) -> tuple[list[list[float]], list[float]]:
     """`n` points in the square [-1, 1]^2, labelled by the line 2 x_0 - x_1 + 0.5 = 0.
 
     A point gets y = 1.0 when 2 x_0 - x_1 + 0.5 > 0 and y = 0.0 otherwise (the
@@ -57,14 +61,14 @@ def single_neuron(n=20, seed=0, margin=0.1):
         while True:  # redraw until the point is on the wanted side, away from the line
             x = [rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)]
             z = w0 * x[0] + w1 * x[1] + b
-            if (z > margin if label == 1.0 else z < -margin):
+            if z > margin if label == 1.0 else z < -margin:
                 break
         points.append((x, label))
     rng.shuffle(points)
     return [x for x, _ in points], [y for _, y in points]
 
 
-def two_moons(n=100, noise=0.1, seed=0):
+def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     """Two interleaved half circles of radius 1, with Gaussian noise of spread `noise`.
 
     Label 0.0: the upper moon (cos t, sin t); label 1.0: the lower moon
@@ -79,7 +83,9 @@ def two_moons(n=100, noise=0.1, seed=0):
     return _noisy_shuffled(upper, lower, noise, rng)
 
 
-def circles(n=100, noise=0.05, factor=0.5, seed=0):
+def circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0
+) -> tuple[list[list[float]], list[float]]:
     """A circle of radius 1 (label 0.0) around a circle of radius `factor` (label 1.0).
 
     Points are evenly spaced around each circle, then moved by Gaussian noise of
@@ -113,20 +119,14 @@ def _noisy_shuffled(class0, class1, noise, rng):
 
 
 def _check_n(n, where):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{where}: n (the number of points) must be a positive whole number, got {n!r}")
-    return int(n)
+    return check_positive_int(n, f"{where}: n (the number of points)")
 
 
 def _check_nonnegative(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_nonnegative(value, f"{where}: {name}")
 
 
 def _rng(seed, where):
     # Whole numbers only: random.Random would also take a float, a str or bytes, so a
     # seed swapped with the noise level would otherwise pass unnoticed.
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"{where}: seed must be a whole number, got {seed!r}")
-    return random.Random(int(seed))
+    return random.Random(check_whole_number(seed, f"{where}: seed"))

@@ -15,12 +15,16 @@ Graphviz's language; `build_dot` writes it with the `graphviz` Python package an
 If none can be run, `RendererNotFound` says how to get one.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import graphviz
 
@@ -61,14 +65,17 @@ class LargeGraphWarning(UserWarning):
     """The graph is too big to read as one picture."""
 
 
-
 # ----- DOT source ----------------------------------------------------------------------------
 
 
-def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None):
+def build_dot(
+    root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None, make_graph=None
+):
     """`to_dot`'s work. `fields`, when given, is a function (position in the topological
     order, node) -> the list of texts in that node's box, used instead of label, data
-    and grad (the player draws boxes wide enough for every number it will write in them)."""
+    and grad (the player draws boxes wide enough for every number it will write in them).
+    `make_graph`, when given, makes the graph object from graphviz.Digraph's arguments,
+    and that object is returned instead of its source (draw_dot's `viz.Drawing`)."""
     if not isinstance(root, Value):
         raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__} {root!r:.60}")
     if rankdir not in _RANKDIRS:
@@ -89,7 +96,7 @@ def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, sta
         )
     lit_nodes, lit_edges = _highlighted(highlight, index)
 
-    graph = graphviz.Digraph(
+    graph = (make_graph or graphviz.Digraph)(
         "computation_graph",
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
@@ -131,10 +138,10 @@ def build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, sta
                 attrs.update(lit)
             graph.edge(f"v{j}", f"op{i}", **attrs)
         graph.edge(f"op{i}", f"v{i}", **(lit if op_lit else {}))
-    return graph.source
+    return graph.source if make_graph is None else graph
 
 
-def number_formatter(number_format):
+def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[float], str]:
     if callable(number_format):
         return lambda x: str(number_format(x))
     if not isinstance(number_format, str):
@@ -204,6 +211,7 @@ def _highlighted(highlight, index):
             keys.add((index[lower], index[upper], position))
     return set(nodes), keys
 
+
 # ----- finding and running a renderer ------------------------------------------------------
 
 
@@ -254,27 +262,28 @@ def _candidates():
     return candidates
 
 
-def find_renderer():
+def find_renderer() -> str:
     """The path of the program `draw_dot` will try first (see the module docstring for
     the search order); raises `RendererNotFound` when there is none."""
     return _candidates()[0][1]
 
 
-def render(source, fmt, timeout):
-    """Run the first renderer that works on `source`; return the picture as bytes."""
+def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()) -> bytes:
+    """Run the first renderer that works on `source`; return the picture as bytes.
+    `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
     try:
         encoded = source.encode("utf-8")
     except UnicodeEncodeError as error:
         raise RenderError(
             f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
-            f"{error.object[error.start:error.end]!r}); to_dot writes such characters as escapes"
+            f"{error.object[error.start : error.end]!r}); to_dot writes such characters as escapes"
         ) from None
     failures = []
     rejected = False  # a renderer ran and refused the source
     for description, program in _candidates():
         try:
             result = subprocess.run(
-                [program, f"-T{fmt}"],
+                [program, f"-T{fmt}", *extra_args],
                 input=encoded,
                 capture_output=True,
                 timeout=timeout,
@@ -302,7 +311,8 @@ def render(source, fmt, timeout):
     if rejected:
         # The program is there and ran: installing another one would not help.
         raise RenderError(
-            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  " + "\n  ".join(failures)
+            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  "
+            + "\n  ".join(failures)
             + "\nThe DOT source (.source on the drawing) is what it read; a label or a number_format "
             "text is the usual cause."
         )

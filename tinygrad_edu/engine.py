@@ -21,10 +21,11 @@ Why the node looks the way it does (it is what makes the engine fast):
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 from .checks import as_finite_float, describe, short_repr
-from .ops import Operators, building_gradient_graph
+from .ops import Operators, building_gradient_graph, rule_local_grads
 
 __all__ = ["Value", "grad", "gradients", "topological_order"]
 
@@ -46,6 +47,15 @@ class Value(Operators):
     # they are Values (else None); _da, _db: d(self)/d(_a), d(self)/d(_b), as floats;
     # _constant: the operand that is a plain number, if any.
     __slots__ = ("data", "grad", "_label", "_rule", "_a", "_da", "_b", "_db", "_constant")
+    data: float
+    grad: Any  # a float; a Value while grad(..., create_graph=True) runs backward()
+    _label: str
+    _rule: Any  # an ops.Op, or None for a leaf
+    _a: Value | None
+    _b: Value | None
+    _da: Any
+    _db: Any
+    _constant: float | None
 
     __array_ufunc__ = None  # numpy: `array + value` asks Value, which refuses arrays
 
@@ -54,11 +64,14 @@ class Value(Operators):
         if type(data) is float and data - data == 0.0:  # a finite float: the common case, checked fast
             self.data = data
         elif isinstance(data, Value):
-            raise TypeError(f"Value(): expected a real number, got the Value {data!r} "
-                            "(a Value is not wrapped in another; use it as it is)")
+            raise TypeError(
+                f"Value(): expected a real number, got the Value {data!r} "
+                "(a Value is not wrapped in another; use it as it is)"
+            )
         else:
-            self.data = as_finite_float(data, "Value()", "a real number (int, float or a real scalar "
-                                        "such as numpy.float64)")
+            self.data = as_finite_float(
+                data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)"
+            )
         self.grad = 0.0
         self._label = label if type(label) is str else _checked_label(label, "Value()")
         self._rule = self._a = self._b = self._constant = None
@@ -75,7 +88,7 @@ class Value(Operators):
     def label(self, label: str) -> None:
         self._label = _checked_label(label, "label")
 
-    def named(self, label: str) -> "Value":
+    def named(self, label: str) -> Value:
         """Give this node a label and return it: ``e = (a * b).named("e")``."""
         self._label = _checked_label(label, "named()")
         return self
@@ -86,12 +99,12 @@ class Value(Operators):
         return self._rule.name if self._rule is not None else ""
 
     @property
-    def children(self) -> Tuple["Value", ...]:
+    def children(self) -> tuple[Value, ...]:
         """The Values this node was computed from, in operand order (``a*a`` gives ``(a, a)``)."""
         return tuple(child for child in (self._a, self._b) if child is not None)
 
     @property
-    def local_grads(self) -> Tuple[float, ...]:
+    def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(child) for each child, in the same order as `children`."""
         return tuple(d for child, d in ((self._a, self._da), (self._b, self._db)) if child is not None)
 
@@ -133,7 +146,7 @@ class Value(Operators):
             for leaf, before in zip(leaves, earlier):
                 leaf.grad = before
             if isinstance(error, TypeError):
-                raise _grad_not_a_number(leaves, earlier) or error
+                raise (_grad_not_a_number(leaves, earlier) or error) from None
             raise
 
     def zero_grad(self) -> None:
@@ -144,7 +157,7 @@ class Value(Operators):
     # ----- micrograd's names, for the lecture's node-by-node backward -------------------------
 
     @property
-    def _prev(self) -> Set["Value"]:
+    def _prev(self) -> set[Value]:
         """micrograd's name: the set of children."""
         return set(self.children)
 
@@ -156,9 +169,9 @@ class Value(Operators):
     def _backward(self) -> None:
         # BEGIN CUT WITH LESSON 4
         """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
+        # END CUT WITH LESSON 4
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
-        # END CUT WITH LESSON 4
 
     # ----- copy and pickle at any depth -------------------------------------------------------
 
@@ -166,18 +179,13 @@ class Value(Operators):
         """Pickle (and deepcopy) the graph as a flat list, so depth never meets the
         recursion limit. Leaves stay objects of their own, so a model's parameters keep
         their identity; the interior of the graph is rebuilt node by node."""
-        if self._rule is None:
-            return _restore_leaf, (self.data, self.grad, self._label)
+        if self._rule is None:  # a leaf holds no other node: Python's own way is flat already
+            return object.__reduce_ex__(self, protocol)
         order = topological_order(self)
         index = {node: i for i, node in enumerate(order)}
-        records: List[Any] = [
-            node if node._rule is None else (
-                node.data, node.grad, node._label, node._rule,
-                None if node._a is None else index[node._a], node._da,
-                None if node._b is None else index[node._b], node._db, node._constant,
-            )
-            for node in order
-        ]
+        records = [node if node._rule is None else [index.get(getattr(node, slot)) if slot in _OPERANDS
+                                                    else getattr(node, slot) for slot in Value.__slots__]
+                   for node in order]  # fmt: skip
         return _restore_graph, (records,)
 
 
@@ -190,12 +198,14 @@ def _checked_label(label: Any, where: str) -> str:
     return label
 
 
-def _grad_not_a_number(leaves: List[Value], earlier: List[Any]) -> Optional[Exception]:
+def _grad_not_a_number(leaves: list[Value], earlier: list[Any]) -> Exception | None:
     """backward() met a TypeError: a .grad set by hand to something not a number?"""
     for leaf, before in zip(leaves, earlier):
         if not isinstance(before, (int, float)):
-            return TypeError(f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
-                             "set it to a number (e.g. 0.0, or call zero_grad()) before backward()")
+            return TypeError(
+                f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
+                "set it to a number (e.g. 0.0, or call zero_grad()) before backward()"
+            )
     return None
 
 
@@ -207,32 +217,27 @@ def _overflow_in_backward(leaf: Value) -> Exception:
     )
 
 
-def _restore_leaf(data: float, grad: float, label: str) -> Value:
-    leaf = Value(data, label)
-    leaf.grad = grad
-    return leaf
-
-
-def _restore_graph(records: List[Any]) -> Value:
-    nodes: List[Value] = []
+def _restore_graph(records: list[Any]) -> Value:
+    nodes: list[Value] = []
     for record in records:
-        if not isinstance(record, Value):
-            data, grad_, label, rule, ia, da, ib, db, constant = record
-            a = None if ia is None else nodes[ia]
-            b = None if ib is None else nodes[ib]
+        if not isinstance(record, Value):  # a computed node, its operands given by position
+            values = [
+                nodes[v] if slot in _OPERANDS and v is not None else v for slot, v in zip(Value.__slots__, record)
+            ]
             record = _new(Value)
-            for name, value in zip(Value.__slots__, (data, grad_, label, rule, a, da, b, db, constant)):
-                setattr(record, name, value)
+            for slot, value in zip(Value.__slots__, values):
+                setattr(record, slot, value)
         nodes.append(record)
     return nodes[-1]
 
 
+_OPERANDS = ("_a", "_b")  # the slots that hold other nodes
 _new = object.__new__
 
 
 # ----- graph walks ------------------------------------------------------------------------------
 
-def topological_order(root: Value) -> List[Value]:
+def topological_order(root: Value) -> list[Value]:
     """Every node that `root` depends on (and `root`), each after all of its children."""
     # BEGIN LESSON 3
     # An iterative depth-first search (no recursion, so any depth works): a node is pushed
@@ -241,7 +246,7 @@ def topological_order(root: Value) -> List[Value]:
     expanded = object()  # the marker: "the node below me has all its children ordered"
     order = []
     seen = set()
-    stack: List[Any] = [root]
+    stack: list[Any] = [root]
     while stack:
         node = stack.pop()
         if node is expanded:
@@ -267,7 +272,7 @@ def topological_order(root: Value) -> List[Value]:
 # ----- gradients without touching .grad: grad(), higher derivatives, the step player ------------
 
 
-def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bool = False) -> Dict[Value, Any]:
+def gradients(root: Value, order: list[Value] | None = None, create_graph: bool = False) -> dict[Value, Any]:
     """d(root)/d(node) for every node in `order` (default: topological_order(root)), as a
     dictionary, computed by ``root.backward()`` itself; every .grad is left as it was.
 
@@ -285,7 +290,7 @@ def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bo
             with building_gradient_graph():
                 for node in order:
                     if node._rule is not None:
-                        node._da, node._db = _rule_local_grads(node)
+                        node._da, node._db = rule_local_grads(node)
                 root.backward()
             # A gradient that no rule made a Value of is a constant (the 1 of d(x + 2)/dx).
             return {node: g if isinstance(g, Value) else Value(g) for node, g in ((n, n.grad) for n in order)}
@@ -296,7 +301,7 @@ def gradients(root: Value, order: Optional[List[Value]] = None, create_graph: bo
             node.grad, node._da, node._db = grad_, da, db
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> List[Any]:
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d(output)/d(x) for each x in `inputs` (a list of Values), leaving every .grad untouched.
 
     By default the gradients are floats. With ``create_graph=True`` they are Values built by
@@ -315,19 +320,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, value in enumerate(result):
         number = value.data if isinstance(value, Value) else value
         if not math.isfinite(number):
-            raise OverflowError(f"grad: the gradient for inputs[{i}] is {number!r}; a product of local "
-                                "derivatives overflowed")
+            raise OverflowError(
+                f"grad: the gradient for inputs[{i}] is {number!r}; a product of local derivatives overflowed"
+            )
     return result
-
-
-def _rule_local_grads(node: Value) -> Tuple[Any, Any]:
-    """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
-    operands as Values (a number operand stays a number): the same rule that gave the
-    stored floats, now building a graph. A number operand's slot gets 0.0."""
-    a, b, constant = node._a, node._b, node._constant
-    if b is None and constant is None:  # an op of one operand
-        return node._rule.local_grads(node, a)[0], 0.0
-    first = a if a is not None else constant
-    second = b if b is not None else constant
-    da, db = node._rule.local_grads(node, first, second)
-    return (da if a is not None else 0.0), (db if b is not None else 0.0)

@@ -31,11 +31,15 @@ path at a time; that saving is what makes reverse mode practical). `paths` count
 the paths first and raises `TooManyPaths` above `limit`.
 """
 
-import math
-from typing import NamedTuple, Optional
+from __future__ import annotations
 
-from .engine import Value, topological_order
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .checks import check_positive_int
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
+from .engine import Value, topological_order
 
 __all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT"]
 
@@ -58,7 +62,7 @@ class Step(NamedTuple):
     node: Value
     local_grad: float
     parent: Value
-    operand_index: Optional[int]
+    operand_index: int | None
 
 
 class Path:
@@ -101,7 +105,7 @@ class Path:
         return f"Path({route}, product={self.product!r})"
 
 
-def count_paths(root, leaf):
+def count_paths(root: Value, leaf: Value) -> int:
     """How many paths lead from `leaf` up to `root` (a repeated operand, as in ``a * a``,
     counts once per use), found without listing them."""
     _check_node(root, "root")
@@ -131,7 +135,7 @@ def _path_counts(root, leaf):
     return counts, order
 
 
-def paths(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False):
+def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unnamed: bool = False) -> list[Path]:
     """Every path from `leaf` up to `root`, as a list of `Path`.
 
     After ``root.backward()``, ``sum(p.product for p in paths(root, leaf))`` equals
@@ -151,8 +155,8 @@ def paths(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False):
     """
     _check_node(root, "root")
     _check_node(leaf, "leaf")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"paths: limit must be a positive whole number or None, got {limit!r}")
+    if limit is not None:
+        check_positive_int(limit, "paths: limit")  # (or None: no limit)
     counts, _ = _path_counts(root, leaf)
     total = counts[root]
     if limit is not None and total > limit:
@@ -220,7 +224,13 @@ def _merge_unnamed(found, leaf, root):
     return merged
 
 
-def explain(root, leaf, limit=DEFAULT_LIMIT, merge_unnamed=False, number_format="{:.4g}"):
+def explain(
+    root: Value,
+    leaf: Value,
+    limit: int | None = DEFAULT_LIMIT,
+    merge_unnamed: bool = False,
+    number_format: str | Callable[[float], str] = "{:.4g}",
+) -> str:
     """d(root)/d(leaf) as readable text: one line per path with its factors (root side
     first, as the chain rule is usually written) and their product, then the sum.
 

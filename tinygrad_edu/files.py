@@ -79,7 +79,7 @@ def _sync_folder(folder: pathlib.Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: PathLike, data: Union[bytes, str], encoding: str = "utf-8") -> pathlib.Path:
+def atomic_write(path: PathLike, data: bytes | str, encoding: str = "utf-8") -> pathlib.Path:
     """Write `data` (bytes, or str encoded with `encoding`) to `path` atomically.
 
     Returns the path as given, as a pathlib.Path. On failure the old file, if any,
@@ -94,9 +94,10 @@ def atomic_write(path: PathLike, data: Union[bytes, str], encoding: str = "utf-8
             data = data.encode(encoding)
         except UnicodeEncodeError as error:
             # Before any file is touched: an unencodable text never leaves an empty file.
-            raise ValueError(f"cannot save {str(given)!r}: the text cannot be encoded as {encoding} "
-                             f"({error.reason} at position {error.start}: {error.object[error.start:error.end]!r})"
-                             ) from None
+            raise ValueError(
+                f"cannot save {str(given)!r}: the text cannot be encoded as {encoding} "
+                f"({error.reason} at position {error.start}: {error.object[error.start : error.end]!r})"
+            ) from None
     elif not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"cannot save {str(given)!r}: expected bytes or str, got {type(data).__name__}")
     target = pathlib.Path(os.path.realpath(given))  # follow a symlink to the file it names
@@ -111,16 +112,17 @@ def atomic_write(path: PathLike, data: Union[bytes, str], encoding: str = "utf-8
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, f"cannot save {str(given)!r}: it is a folder")
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"cannot save {str(given)!r}: it is {_kind(info.st_mode)}, not a regular file; "
-                             "give the path of a file to create or replace")
+            raise ValueError(
+                f"cannot save {str(given)!r}: it is {_kind(info.st_mode)}, not a regular file; "
+                "give the path of a file to create or replace"
+            )
         mode = stat.S_IMODE(info.st_mode)
         owner = (info.st_uid, info.st_gid)
     temp_name = None
     try:
         # mkstemp opens with O_CREAT | O_EXCL: it never follows a symlink planted at
         # the temporary name, and the name is unique even with other writers at work.
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name[:_TEMP_NAME_KEEP]}.", suffix=".tmp",
-                                         dir=target.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name[:_TEMP_NAME_KEEP]}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -12,7 +12,11 @@ This module uses only the public `Value` API, so it is an independent judge of
 `backward()`.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .engine import Value
 
@@ -30,7 +34,7 @@ def _as_float_list(xs, where):
     return values
 
 
-def numerical_gradient(f, xs, h=1e-6):
+def numerical_gradient(f: Callable[[list[float]], Any], xs: Sequence[float], h: float = 1e-6) -> list[float]:
     """Central differences: [(f(x + h e_i) - f(x - h e_i)) / 2h for each input i].
 
     `f` maps a list of floats to a float (it may also return a Value, whose .data is used).
@@ -52,7 +56,7 @@ def numerical_gradient(f, xs, h=1e-6):
     return slopes
 
 
-def gradcheck(f, xs, tol=1e-6, h=1e-6):
+def gradcheck(f: Callable[[list[Value]], Value], xs: Sequence[float], tol: float = 1e-6, h: float = 1e-6) -> bool:
     """Compare backward() through `f` with central differences at `xs`.
 
     `f` maps a list of Values to a Value. Returns True when every partial derivative
@@ -82,7 +86,9 @@ def gradcheck(f, xs, tol=1e-6, h=1e-6):
     return True
 
 
-def linear_approximation_errors(f, xs, direction, steps):
+def linear_approximation_errors(
+    f: Callable[[list[Value]], Value], xs: Sequence[float], direction: Sequence[float], steps: Sequence[float]
+) -> list[tuple[float, float]]:
     """How well the tangent plane predicts f: for each step size t, the error
 
         | f(x + t d) - (f(x) + sum_i df/dx_i * t d_i) |
@@ -94,9 +100,7 @@ def linear_approximation_errors(f, xs, direction, steps):
     xs = _as_float_list(xs, "linear_approximation_errors")
     direction = _as_float_list(direction, "linear_approximation_errors")
     if len(direction) != len(xs):
-        raise ValueError(
-            f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}"
-        )
+        raise ValueError(f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}")
     inputs = [Value(x) for x in xs]
     base = f(inputs)
     base.backward()

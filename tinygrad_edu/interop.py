@@ -20,14 +20,20 @@ PyTorch is optional. It is imported inside the two functions, never when this
 module is imported, so ``import tinygrad_edu.interop`` works without it.
 """
 
-import math
+from __future__ import annotations
 
+import math
+from typing import Any
+
+from .checks import short_repr
 from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-INSTALL_HINT = ("pip install '.[torch]' from a checkout of tinygrad_edu (it pins torch==2.13.0 and adds numpy; "
-                "once tinygrad-edu is published: pip install 'tinygrad-edu[torch]')")
+INSTALL_HINT = (
+    "pip install '.[torch]' from a checkout of tinygrad_edu (it pins torch==2.13.0 and adds numpy; "
+    "once tinygrad-edu is published: pip install 'tinygrad-edu[torch]')"
+)
 
 # tinygrad_edu activation name -> name of the torch.nn module class that computes it
 _TORCH_ACTIVATIONS = {
@@ -50,12 +56,11 @@ def _import_torch(where):
     return torch
 
 
-def _short_repr(x, limit=100):
-    text = " ".join(repr(x).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _short_repr(x: Any) -> str:
+    return short_repr(x, 100)
 
 
-def _describe(x):
+def _describe(x: Any) -> str:
     """The type and a short repr of `x`, for error messages."""
     return f"{type(x).__name__} {_short_repr(x)}"
 
@@ -63,7 +68,7 @@ def _describe(x):
 # ----- tinygrad_edu -> torch ---------------------------------------------------------------
 
 
-def to_torch(mlp):
+def to_torch(mlp: MLP) -> Any:
     """An equivalent ``torch.nn.Sequential`` in float64: for each layer, a
     ``torch.nn.Linear`` holding the same weights and biases, followed by
     ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (for "linear").
@@ -124,7 +129,7 @@ def _finite(x, where):
 # ----- torch -> tinygrad_edu ---------------------------------------------------------------
 
 
-def from_torch(module):
+def from_torch(module: Any) -> MLP:
     """A tinygrad_edu MLP computing the same function as `module`.
 
     Accepted: a ``torch.nn.Sequential`` (nested ones are read as one) of

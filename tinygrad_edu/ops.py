@@ -40,11 +40,10 @@ and ``{b}`` stand for the operands and ``{out}`` for the result.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, Tuple, Union
-
 import contextlib
-from typing import TYPE_CHECKING, Iterator
+import math
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Union
 
 from .checks import as_finite_float, describe, is_real, short_repr
 
@@ -52,8 +51,25 @@ if TYPE_CHECKING:  # for the type checker only: engine imports this module, not 
     from .engine import Value
 
 __all__ = [
-    "Op", "Operators", "ADD", "SUB", "MUL", "DIV", "POW", "POW_BY_VALUE", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU",
-    "exp", "log", "tanh", "sigmoid", "relu",
+    "Op",
+    "Operators",
+    "ADD",
+    "SUB",
+    "MUL",
+    "DIV",
+    "POW",
+    "POW_BY_VALUE",
+    "NEG",
+    "EXP",
+    "LOG",
+    "TANH",
+    "SIGMOID",
+    "RELU",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "relu",
 ]
 
 Number = Union[float, "Value"]  # a rule's arithmetic runs on floats and on Values alike
@@ -69,26 +85,26 @@ class Op:
 
     name: str = "op"
     #: The local derivatives as text, one per operand (a str for an op of one operand).
-    formula: Union[str, Tuple[str, ...], None] = None
-    apply: Callable[..., "Value"]
+    formula: str | tuple[str, ...] | None = None
+    apply: Callable[..., Value]
 
     def forward(self, *xs: float) -> float:
         """The value of the operation at the operands' numbers."""
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs) to compute the value")
 
-    def local_grads(self, out: Any, *xs: Any) -> Tuple[Any, ...]:
+    def local_grads(self, out: Any, *xs: Any) -> tuple[Any, ...]:
         """d(out)/d(x_i) for each operand, as a tuple. `out` is the result (reuse it
         when the maths allows: e^x's derivative is `out` itself)."""
         raise NotImplementedError(
             f"{type(self).__name__}: define local_grads(self, out, *xs) to return one derivative per operand"
         )
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Op":
+    def __new__(cls, *args: Any, **kwargs: Any) -> Op:
         op = super().__new__(cls)
         op.apply = _application(op)  # what calling the op does; Value's operators use it directly
         return op
 
-    def __call__(self, a: Any, b: Any = _UNARY) -> "Value":
+    def __call__(self, a: Any, b: Any = _UNARY) -> Value:
         """Apply the op: compute the value and the local derivatives, and make the node."""
         return self.apply(a, b)
 
@@ -100,17 +116,39 @@ class Op:
         for name, value in _BUILT_IN.items():
             if value is self:
                 return name
-        return object.__reduce__(self)
+        return _new_op, (type(self),), self.__getstate__()
+
+    def __getstate__(self) -> Any:
+        # `apply` is made again by __new__ when the op is unpickled.
+        return {key: value for key, value in self.__dict__.items() if key != "apply"}
 
 
-def _application(op: Op) -> Callable[..., "Value"]:
+def rule_local_grads(node: Value) -> tuple[Any, Any]:
+    """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
+    operands as Values (a number operand stays a number): the same rule that gave the
+    stored floats, now building a graph. A number operand's slot gets 0.0."""
+    a, b, constant = node._a, node._b, node._constant
+    if b is None and constant is None:  # an op of one operand
+        return node._rule.local_grads(node, a)[0], 0.0
+    first = a if a is not None else constant
+    second = b if b is not None else constant
+    da, db = node._rule.local_grads(node, first, second)
+    return (da if a is not None else 0.0), (db if b is not None else 0.0)
+
+
+def _new_op(cls: type[Op]) -> Op:
+    """Unpickling an op of your own: a new instance (its `apply` is made by Op.__new__)."""
+    return cls.__new__(cls)
+
+
+def _application(op: Op) -> Callable[..., Value]:
     """The function that applies `op`: ``apply(a)`` or ``apply(a, b)`` computes the value and
     the local derivatives from the operands' numbers and makes the node that stores them.
     (A plain function, not a method, so that Value's operators can be this function itself.)"""
 
     isfinite = math.isfinite
 
-    def apply(a: Any, b: Any = _UNARY) -> "Value":
+    def apply(a: Any, b: Any = _UNARY) -> Value:
         if b is _UNARY:  # an op of one operand
             if not isinstance(a, Operators):
                 raise _no_value_operand(op, (a,))
@@ -127,10 +165,17 @@ def _application(op: Op) -> Callable[..., "Value"]:
             b = constant = None
             db = 0.0
         else:
-            if isinstance(a, Operators):
-                node_class = type(a)
+            node_class = type(a)
+            if node_class is type(b) and node_class is not float:  # two Values (the common case first)
+                try:
+                    x = a.data
+                    y = b.data
+                except AttributeError:  # two operands of one other type, such as two ints
+                    raise _no_value_operand(op, (a, b)) from None
+                constant = None
+            elif isinstance(a, Operators):
                 x = a.data
-                if type(b) is node_class or isinstance(b, Operators):  # two Values: two children
+                if isinstance(b, Operators):  # two Values of different classes
                     y = b.data
                     constant = None
                 else:  # a Value and a number: one child; the number is kept as a constant
@@ -158,7 +203,7 @@ def _application(op: Op) -> Callable[..., "Value"]:
             finite = False
         if not finite:
             da, db = _check_node(op, out, a, da, b, db, constant)
-        node = _new(node_class)
+        node: Any = _new(node_class)
         node.data = out
         node.grad = 0.0
         node._label = ""
@@ -175,38 +220,43 @@ def _application(op: Op) -> Callable[..., "Value"]:
     return apply
 
 
-def _no_value_operand(op: Op, numbers: Tuple[Any, ...]) -> TypeError:
+def _no_value_operand(op: Op, numbers: tuple[Any, ...]) -> TypeError:
     shown = ", ".join(describe(x) for x in numbers)
-    return TypeError(f"{op.name}: expected at least one Value operand, got {shown}; an op builds a node "
-                     f"of the graph (for the plain number, call {type(op).__name__}().forward(...))")
+    return TypeError(
+        f"{op.name}: expected at least one Value operand, got {shown}; an op builds a node "
+        f"of the graph (for the plain number, call {type(op).__name__}().forward(...))"
+    )
 
 
 def _bad_operand(op: Op, error: TypeError, *operands: Any) -> Exception:
     """forward failed with a TypeError: most likely a .data set by hand to a non-number."""
     for operand in operands:
         if operand is not None and not isinstance(operand.data, (int, float)):
-            return TypeError(f"{op.name}: the operand {short_repr(operand)} has .data = "
-                             f"{short_repr(operand.data)}, not a number (was .data set by hand?)")
+            return TypeError(
+                f"{op.name}: the operand {short_repr(operand)} has .data = "
+                f"{short_repr(operand.data)}, not a number (was .data set by hand?)"
+            )
     return error
 
 
-def _failed_rule(op: Op, error: Exception, count: int, numbers: Tuple[float, ...]) -> float:
+def _failed_rule(op: Op, error: Exception, count: int, numbers: tuple[float, ...]) -> float:
     """local_grads raised. While a graph of gradients is built, a derivative that cannot be
     taken here is stored as NaN (it only matters if that graph is differentiated again, and
     backward reports it then). Otherwise: an error that names the op and the numbers."""
     shown = ", ".join(map(repr, numbers))
     if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
-        raise TypeError(f"{op.name}: local_grads must return a tuple of {count} local "
-                        f"derivative{'s' if count > 1 else ''}, one per operand ({error})") from None
+        raise TypeError(
+            f"{op.name}: local_grads must return a tuple of {count} local "
+            f"derivative{'s' if count > 1 else ''}, one per operand ({error})"
+        ) from None
     if _gradient_graph_depth:
         return math.nan
     if isinstance(error, (OverflowError, ZeroDivisionError)):
-        raise OverflowError(f"{op.name}: the local derivative at {shown} is too large for a float "
-                            f"({error})") from None
+        raise OverflowError(f"{op.name}: the local derivative at {shown} is too large for a float ({error})") from None
     raise error
 
 
-def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant: Any) -> Tuple[Any, Any]:
+def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant: Any) -> tuple[Any, Any]:
     """A value or a local derivative is not a finite float: say which (or put up with an infinite local
     derivative while a gradient graph is built: it only matters if that graph is differentiated)."""
     operands = [x.data for x in (a, b) if x is not None]
@@ -358,8 +408,10 @@ class Pow(Op):
         if c == 0:
             return 0.0, 0.0  # x^0 = 1 is flat everywhere, even at x = 0
         if _number(x) == 0.0 and c < 1:
-            raise ValueError(f"**: the derivative of x ** {c!r} is infinite at x = 0.0 ({c!r} * x ** {c - 1!r}); "
-                             "use an exponent >= 1 or a base away from 0")
+            raise ValueError(
+                f"**: the derivative of x ** {c!r} is infinite at x = 0.0 ({c!r} * x ** {c - 1!r}); "
+                "use an exponent >= 1 or a base away from 0"
+            )
         # BEGIN LESSON 2
         return c * x ** (c - 1), 0.0  # the exponent is a number: nothing to differentiate
         # END LESSON 2
@@ -373,8 +425,10 @@ class PowByValue(Op):
 
     def forward(self, a, b):
         if a <= 0.0:
-            raise ValueError(f"**: {a!r} ** {b!r} with a Value exponent needs a positive base "
-                             f"(its derivative base^y ln(base) is undefined for base {a!r})")
+            raise ValueError(
+                f"**: {a!r} ** {b!r} with a Value exponent needs a positive base "
+                f"(its derivative base^y ln(base) is undefined for base {a!r})"
+            )
         try:
             return a**b
         except OverflowError:
@@ -394,7 +448,9 @@ class Exp(Op):
 
     def forward(self, a):
         if a > LARGEST_EXP_INPUT:
-            raise OverflowError(f"exp: exp({a!r}) is too large for a float (inputs must be at most {LARGEST_EXP_INPUT})")
+            raise OverflowError(
+                f"exp: exp({a!r}) is too large for a float (inputs must be at most {LARGEST_EXP_INPUT})"
+            )
         # BEGIN LESSON 5
         return math.exp(a)
         # END LESSON 5
@@ -517,8 +573,13 @@ class Operators:
         raise TypeError(_not_a_number("True or False", "if v.data > 0:", "compare Values: if a > b:"))
 
     def __float__(self) -> float:
-        raise TypeError(_not_a_number("a float (math.exp(v) and friends ask for one)", "float(v.data)",
-                                      "use v.exp(), v.log(), v.tanh() to stay in the graph"))
+        raise TypeError(
+            _not_a_number(
+                "a float (math.exp(v) and friends ask for one)",
+                "float(v.data)",
+                "use v.exp(), v.log(), v.tanh() to stay in the graph",
+            )
+        )
 
     def __int__(self) -> int:
         raise TypeError(_not_a_number("an int", "int(v.data)", "the graph has no integer operations"))
@@ -529,23 +590,23 @@ class Operators:
     def __round__(self, ndigits: Any = None) -> float:
         raise TypeError(_not_a_number("a rounded number", "round(v.data, 3)", "rounding has no derivative"))
 
-    def __pow__(self, other: Any) -> "Value":
+    def __pow__(self, other: Any) -> Value:
         return (POW_BY_VALUE if isinstance(other, Operators) else POW).apply(self, other)
 
     # The reflected forms, for a number on the left: 2 + x, 2 - x, ...
-    def __radd__(self, other: Any) -> "Value":
+    def __radd__(self, other: Any) -> Value:
         return ADD.apply(other, self)
 
-    def __rsub__(self, other: Any) -> "Value":
+    def __rsub__(self, other: Any) -> Value:
         return SUB.apply(other, self)
 
-    def __rmul__(self, other: Any) -> "Value":
+    def __rmul__(self, other: Any) -> Value:
         return MUL.apply(other, self)
 
-    def __rtruediv__(self, other: Any) -> "Value":
+    def __rtruediv__(self, other: Any) -> Value:
         return DIV.apply(other, self)
 
-    def __rpow__(self, other: Any) -> "Value":
+    def __rpow__(self, other: Any) -> Value:
         return POW_BY_VALUE.apply(other, self)
 
 
@@ -591,5 +652,7 @@ def _data(other: Any, where: str) -> float:
 
 
 def _not_a_number(what: str, number: str, graph: str) -> str:
-    return (f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
-            f"for its number use .data (e.g. {number}); {graph}")
+    return (
+        f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
+        f"for its number use .data (e.g. {number}); {graph}"
+    )

@@ -26,9 +26,12 @@ module) changes its texts and colours from the step data embedded as JSON.
 >>> # page.save("backward.html")   # open it in any browser
 """
 
+from __future__ import annotations
+
 import html
 import json
 import math
+import os
 import pathlib
 import re
 import uuid
@@ -37,7 +40,7 @@ from importlib import resources
 from .dot import RenderError, build_dot, number_formatter, render
 from .engine import Value, topological_order
 from .files import atomic_write
-from .steps import backward_steps, forward_steps, formula, infix_symbol, node_names, operands, visible
+from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "two_neuron_net", "write_two_neuron_player", "DIRECTIONS"]
 
@@ -58,8 +61,16 @@ class Player:
     Rendering happens on first use.
     """
 
-    def __init__(self, root, direction="backward", rankdir="LR", number_format="{:.4g}", edge_labels=True,
-                 stacked=True, timeout=60):
+    def __init__(
+        self,
+        root,
+        direction="backward",
+        rankdir="LR",
+        number_format="{:.4g}",
+        edge_labels=True,
+        stacked=True,
+        timeout=60,
+    ):
         if not isinstance(root, Value):
             raise TypeError(f"player: root must be a Value, got {type(root).__name__} {root!r:.60}")
         if direction not in DIRECTIONS:
@@ -84,7 +95,14 @@ class Player:
                     for _, text, _ in fields[key]:
                         widths[i, key] = max(widths.get((i, key), 0), len(text))
         self.source = build_dot(
-            root, edge_labels, rankdir, number_format, None, stacked, stacklevel=3, order=self._order,
+            root,
+            edge_labels,
+            rankdir,
+            number_format,
+            None,
+            stacked,
+            stacklevel=3,
+            order=self._order,
             fields=lambda i, node: [
                 self._names[i],
                 "data " + "0" * max(1, widths[i, "data"] - 5),  # "0" is as wide as any digit
@@ -122,8 +140,7 @@ class Player:
             for child in node.children:
                 uses[self._index[child]] += 1
         fields = [
-            {"data": [[0, f"data {fmt(node.data)}", ""]], "grad": [[0, "grad", "tge-unknown"]]}
-            for node in self._order
+            {"data": [[0, f"data {fmt(node.data)}", ""]], "grad": [[0, "grad", "tge-unknown"]]} for node in self._order
         ]
         received = [[] for _ in range(n)]  # the contributions so far, and from which Value
         sums = [0.0] * n
@@ -157,8 +174,7 @@ class Player:
             else:
                 symbolic, _ = self._expression(node)
                 intro.append(
-                    f"{me} = {symbolic}. Pass {me}.grad down to each operand, times the local "
-                    "derivative on its arrow:"
+                    f"{me} = {symbolic}. Pass {me}.grad down to each operand, times the local derivative on its arrow:"
                 )
             for position_in_op, update in enumerate(step.updates):
                 child, local_grad, contribution = update
@@ -173,28 +189,32 @@ class Player:
                 else:
                     after += f" so far ({len(received[j])} of {uses[j]} contributions)"
                 fields[j]["grad"].append([k, f"grad {fmt(sums[j])}", "" if complete else "tge-partial"])
-                lines.append({
-                    "text": (
-                        f"{cn}.grad += {me}.grad × d({me})/d({cn}) = {self._factor(grad)} × "
-                        f"{self._factor(local_grad)} = {fmt(contribution)}"
-                    ),
-                    "why": self._why(node, position_in_op, child, local_grad),
-                    "after": after,
-                    "child": f"v{j}",
-                    "position": position_in_op,
-                    "local": _number(local_grad),
-                    "contribution": _number(contribution),
-                    "sum": _number(sums[j]),
-                })
-            steps.append({
-                "node": i,
-                "id": f"v{i}",
-                "value": _number(grad),
-                "title": f"{me}.grad = {fmt(grad)} is complete",
-                "intro": intro,
-                "lines": lines,
-                "targets": sorted({self._index[u.child] for u in step.updates}),
-            })
+                lines.append(
+                    {
+                        "text": (
+                            f"{cn}.grad += {me}.grad × d({me})/d({cn}) = {self._factor(grad)} × "
+                            f"{self._factor(local_grad)} = {fmt(contribution)}"
+                        ),
+                        "why": self._why(node, position_in_op, child, local_grad),
+                        "after": after,
+                        "child": f"v{j}",
+                        "position": position_in_op,
+                        "local": _number(local_grad),
+                        "contribution": _number(contribution),
+                        "sum": _number(sums[j]),
+                    }
+                )
+            steps.append(
+                {
+                    "node": i,
+                    "id": f"v{i}",
+                    "value": _number(grad),
+                    "title": f"{me}.grad = {fmt(grad)} is complete",
+                    "intro": intro,
+                    "lines": lines,
+                    "targets": sorted({self._index[u.child] for u in step.updates}),
+                }
+            )
         return {
             "name": "backward",
             "heading": f"Backward pass of {root_name}",
@@ -219,9 +239,7 @@ class Player:
 
     def _forward_mode(self):
         fmt, name = self._fmt, self._name
-        fields = [
-            {"data": [[0, "data", "tge-unknown"]], "grad": [[0, "grad", "tge-unknown"]]} for _ in self._order
-        ]
+        fields = [{"data": [[0, "data", "tge-unknown"]], "grad": [[0, "grad", "tge-unknown"]]} for _ in self._order]
         position = [0] * len(self._order)
         steps = []
         for k, step in enumerate(self.forward_steps, start=1):
@@ -237,29 +255,32 @@ class Player:
                 symbolic, numeric = self._expression(node)
                 intro = [
                     f"{me} = {symbolic} = {numeric} = {fmt(step.data)}",
-                    "Its local derivatives are computed now as well, and kept on its arrows "
-                    "for the backward pass:",
+                    "Its local derivatives are computed now as well, and kept on its arrows for the backward pass:",
                 ]
                 for position_in_op, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
                     cn = name(child)
                     formula = self._formula(node, position_in_op, child, local_grad)
-                    lines.append({
-                        "text": f"d({me})/d({cn}) = {formula + ' = ' if formula else ''}{fmt(local_grad)}",
-                        "why": "",
-                        "after": "",
-                        "child": f"v{self._index[child]}",
-                        "position": position_in_op,
-                        "local": _number(local_grad),
-                    })
-            steps.append({
-                "node": i,
-                "id": f"v{i}",
-                "value": _number(step.data),
-                "title": f"{me} = {fmt(step.data)}",
-                "intro": intro,
-                "lines": lines,
-                "targets": sorted({self._index[child] for child in step.children}),
-            })
+                    lines.append(
+                        {
+                            "text": f"d({me})/d({cn}) = {formula + ' = ' if formula else ''}{fmt(local_grad)}",
+                            "why": "",
+                            "after": "",
+                            "child": f"v{self._index[child]}",
+                            "position": position_in_op,
+                            "local": _number(local_grad),
+                        }
+                    )
+            steps.append(
+                {
+                    "node": i,
+                    "id": f"v{i}",
+                    "value": _number(step.data),
+                    "title": f"{me} = {fmt(step.data)}",
+                    "intro": intro,
+                    "lines": lines,
+                    "targets": sorted({self._index[child] for child in step.children}),
+                }
+            )
         root_name = name(self.root)
         return {
             "name": "forward",
@@ -341,7 +362,7 @@ class Player:
 
     # ----- rendering -----------------------------------------------------------------------
 
-    def svg(self):
+    def svg(self) -> str:
         """The picture the page re-colours, as SVG text (rendered once, then kept)."""
         if self._svg is None:
             self._svg = render(self.source, "svg", self.timeout).decode("utf-8")
@@ -351,7 +372,7 @@ class Player:
         """The SVG made fit to sit inside HTML: no XML prolog or comments, and every id
         starting with `prefix`."""
         text = self.svg()
-        text = text[text.index("<svg"):]
+        text = text[text.index("<svg") :]
         text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
         text = _fill_in_numbers(text, self._final_texts())
         return re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
@@ -365,7 +386,7 @@ class Player:
         fields = self._modes["backward"]["fields"]
         return {f"v{i}": (box["data"][-1][1], box["grad"][-1][1]) for i, box in enumerate(fields)}
 
-    def fragment(self):
+    def fragment(self) -> str:
         """The player as an HTML fragment (what Jupyter shows): markup, style, data and
         script, all inline. Raises `viz.RenderError` when the picture cannot be drawn."""
         self._shown += 1
@@ -385,17 +406,17 @@ class Player:
             title=html.escape(f"{self._modes[self.direction]['heading']}"),
         )
 
-    def html(self):
+    def html(self) -> str:
         """The whole page: one HTML file with nothing to fetch."""
         title = html.escape(f"{self._modes[self.direction]['heading']}: step by step")
         body = self.fragment().replace('class="tge-player"', 'class="tge-player" data-autofocus="1"', 1)
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
         )
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
 
         The page is built first and written atomically (`files.atomic_write`): a failed
@@ -456,7 +477,8 @@ _TEMPLATE = """<div class="tge-player" id="{id}" tabindex="0">
 <div class="tge-heading">{title}</div>
 <div class="tge-toolbar">
 <span class="tge-modes" role="group" aria-label="Which pass">
-<button type="button" class="tge-mode" data-mode="forward">Forward pass</button><button type="button" class="tge-mode" data-mode="backward">Backward pass</button>
+<button type="button" class="tge-mode" data-mode="forward">Forward pass</button>\
+<button type="button" class="tge-mode" data-mode="backward">Backward pass</button>
 </span>
 <button type="button" class="tge-first" title="Back to the start (Home)">Start</button>
 <button type="button" class="tge-prev" title="Previous step (←)">◀ Previous</button>
@@ -487,7 +509,7 @@ setUpPlayer(document.getElementById("{id}"));
 # ----- the two-neuron net of the classic derivation ----------------------------------------------
 
 
-def two_neuron_net(i_l=1.5, w_l=0.8, w_r=-1.2, d=1.0):
+def two_neuron_net(i_l: float = 1.5, w_l: float = 0.8, w_r: float = -1.2, d: float = 1.0) -> dict[str, Value]:
     """The two-neuron net of the classic backpropagation derivation, with its error.
 
     i_l -> (* w_l) p_l -> sigmoid o_l -> (* w_r) p_r -> sigmoid o_r, and
@@ -495,21 +517,18 @@ def two_neuron_net(i_l=1.5, w_l=0.8, w_r=-1.2, d=1.0):
     performance P with the sign turned (P = -E), so gradient descent on E is
     gradient ascent on P. Returns a dict from each label to its Value ("E" is the root).
     """
-    i_l = Value(i_l, label="i_l")
-    w_l = Value(w_l, label="w_l")
-    w_r = Value(w_r, label="w_r")
-    p_l = (w_l * i_l).named("p_l")
-    o_l = p_l.sigmoid().named("o_l")
-    p_r = (w_r * o_l).named("p_r")
-    o_r = p_r.sigmoid().named("o_r")
-    e = (d - o_r).named("e")
-    sq = (e * e).named("sq")  # e is used twice: two arrows, two contributions to e.grad
-    E = (0.5 * sq).named("E")
-    return {"i_l": i_l, "w_l": w_l, "p_l": p_l, "o_l": o_l, "w_r": w_r, "p_r": p_r, "o_r": o_r,
-            "e": e, "sq": sq, "E": E}
+    nodes = {"i_l": Value(i_l, label="i_l"), "w_l": Value(w_l, label="w_l"), "w_r": Value(w_r, label="w_r")}
+    nodes["p_l"] = (nodes["w_l"] * nodes["i_l"]).named("p_l")
+    nodes["o_l"] = nodes["p_l"].sigmoid().named("o_l")
+    nodes["p_r"] = (nodes["w_r"] * nodes["o_l"]).named("p_r")
+    nodes["o_r"] = nodes["p_r"].sigmoid().named("o_r")
+    nodes["e"] = (d - nodes["o_r"]).named("e")
+    nodes["sq"] = (nodes["e"] * nodes["e"]).named("sq")  # e is used twice: two arrows, two contributions
+    nodes["E"] = (0.5 * nodes["sq"]).named("E")
+    return {name: nodes[name] for name in ("i_l", "w_l", "p_l", "o_l", "w_r", "p_r", "o_r", "e", "sq", "E")}
 
 
-def write_two_neuron_player(path, direction="backward"):
+def write_two_neuron_player(path: str | os.PathLike[str], direction: str = "backward") -> pathlib.Path:
     """Write the player of the two-neuron net (i_l = 1.5, w_l = 0.8, w_r = -1.2, d = 1)
     to `path` and return the path (a pathlib.Path)."""
     return Player(two_neuron_net()["E"], direction=direction).save(path)

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from .checks import describe
 from .engine import Value, gradients, topological_order
 
 __all__ = [
-    "Update", "BackwardStep", "ForwardStep", "backward_steps", "forward_steps",
-    "operands", "formula", "node_names", "infix_symbol", "visible",
+    "Update",
+    "BackwardStep",
+    "ForwardStep",
+    "backward_steps",
+    "forward_steps",
+    "operands",
+    "formula",
+    "node_names",
+    "infix_symbol",
+    "visible",
 ]
 
 
@@ -45,7 +54,7 @@ class BackwardStep(NamedTuple):
 
     node: Value
     grad: float
-    updates: Tuple[Update, ...]
+    updates: tuple[Update, ...]
 
 
 class ForwardStep(NamedTuple):
@@ -54,7 +63,7 @@ class ForwardStep(NamedTuple):
 
     node: Value
     data: float
-    children: Tuple[Value, ...]
+    children: tuple[Value, ...]
 
 
 def _check_root(root: Any, where: str) -> None:
@@ -62,7 +71,7 @@ def _check_root(root: Any, where: str) -> None:
         raise TypeError(f"{where}: root must be a Value, got {describe(root)}")
 
 
-def backward_steps(root: Value, order: Optional[List[Value]] = None) -> List[BackwardStep]:
+def backward_steps(root: Value, order: list[Value] | None = None) -> list[BackwardStep]:
     """The backward pass from `root` as a list of `BackwardStep`, one per Value, in reverse
     topological order: the order in which ``root.backward()`` completes the gradients.
     No ``.grad`` changes. `order`, when given, is ``topological_order(root)`` already made.
@@ -89,7 +98,7 @@ def backward_steps(root: Value, order: Optional[List[Value]] = None) -> List[Bac
     return steps
 
 
-def forward_steps(root: Value, order: Optional[List[Value]] = None) -> List[ForwardStep]:
+def forward_steps(root: Value, order: list[Value] | None = None) -> list[ForwardStep]:
     """The forward pass that built `root`, as a list of `ForwardStep` in topological order:
     every Value comes after the Values it was computed from."""
     _check_root(root, "forward_steps")
@@ -101,7 +110,7 @@ def forward_steps(root: Value, order: Optional[List[Value]] = None) -> List[Forw
 # ----- describing a node: names, operands, formulas ----------------------------------------------
 
 
-def node_names(order: Sequence[Value]) -> Dict[Value, str]:
+def node_names(order: Sequence[Value]) -> dict[Value, str]:
     """A name for every node of `order`: its label as `visible` shows it, or "#i" for the
     i-th node when unlabelled."""
     return {node: visible(node.label) or f"#{i}" for i, node in enumerate(order)}
@@ -123,21 +132,22 @@ def _unshowable(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r"
 
 
-def operands(node: Value) -> Tuple[Union[Value, float], ...]:
+def operands(node: Value) -> tuple[Value | float, ...]:
     """The operands of `node`'s operation, in order: its children, and the number operand
     (the 2 in ``x * 2`` or ``2 - x``) in its place. Empty for a leaf."""
     a, b, constant = node._a, node._b, node._constant
     if node._rule is None:
         return ()
-    if constant is None:
-        return tuple(x for x in (a, b) if x is not None)
-    return (constant, b) if a is None else (a, constant)
+    values: tuple[Value | float | None, ...] = (
+        (a, b) if constant is None else (constant, b) if a is None else (a, constant)
+    )
+    return tuple(x for x in values if x is not None)
 
 
 _INFIX = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
 
 
-def infix_symbol(op: str) -> Optional[str]:
+def infix_symbol(op: str) -> str | None:
     """The symbol written between two operands ("×" for "*"), or None for a named op (exp, ...)."""
     return _INFIX.get(op)
 

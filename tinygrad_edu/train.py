@@ -22,6 +22,7 @@ from tqdm import (
     tqdm,  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 )
 
+from .checks import check_positive_int
 from .nn import _check_count, squared_error
 from .optim import SGD
 
@@ -35,8 +36,9 @@ VANISHING_EPOCHS = 10
 STILL_HIGH = 1e-3
 
 
-def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5,
-        progress=True, print_every=None, out=None):
+def fit(
+    model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5, progress=True, print_every=None, out=None
+):
     """Train `model` on inputs `xs` and targets `ys` (full batch) and return the list of
     the loss of each epoch (computed before that epoch's update).
 
@@ -71,16 +73,17 @@ def fit(model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5
         optimizer = SGD(model.parameters(), lr)
     if print_every is None:
         print_every = max(1, epochs // 10)
-    elif isinstance(print_every, bool) or not isinstance(print_every, int) or print_every < 1:
-        raise ValueError(f"fit: print_every must be a positive whole number (or None), got {print_every!r}")
+    else:
+        check_positive_int(print_every, "fit: print_every")  # (or None: about ten lines)
     out = out if out is not None else sys.stdout
     rate = getattr(optimizer, "lr", lr)  # the learning rate that messages name
     params = list(model.parameters()) if hasattr(model, "parameters") else list(getattr(optimizer, "params", []))
     history = []
     flat_epochs = 0  # epochs in a row with every |grad| below VANISHING_GRAD
     warned = False
-    bar = tqdm(range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None,
-               leave=False, file=sys.stderr)
+    bar = tqdm(
+        range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None, leave=False, file=sys.stderr
+    )
     try:
         for epoch in bar:
             try:
@@ -146,8 +149,10 @@ class _Snapshot:
         self.optimizer = optimizer
         self.params = list(getattr(optimizer, "params", []))
         self.data = [p.data for p in self.params]
-        self.state = {name: list(value) if isinstance(value, list) else value
-                      for name, value in getattr(optimizer, "__dict__", {}).items()}
+        self.state = {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in getattr(optimizer, "__dict__", {}).items()
+        }
 
     def restore(self):
         for p, data in zip(self.params, self.data):

@@ -18,19 +18,27 @@ then a system ``dot``, then the ``graphviz-pure`` that pip installs with this
 package). If none can be run, `RendererNotFound` says how to get one; in Jupyter
 the drawing then shows its DOT source as text instead of failing.
 
+`draw_dot` returns a `Drawing`, which is a `graphviz.Digraph`: graphviz's own
+``render(filename, format=...)``, ``pipe()`` and ``view()`` work on it as the graphviz
+documentation describes (and as micrograd's notebook uses them), drawn by the
+renderers above instead of graphviz's call to a system ``dot``.
+
 A picture shows the result of a pass; `backward_steps` and `forward_steps` give the
 passes one node at a time, as data, and `player` turns them into a page that steps
 through the graph (see `tinygrad_edu.player`).
 """
 
+import os
 import pathlib
+
+import graphviz
 
 from .dot import (
     DOT_ENV_VAR,
     LARGE_GRAPH,
     LargeGraphWarning,
-    RenderError,
     RendererNotFound,
+    RenderError,
     build_dot,
     find_renderer,
     render,
@@ -86,66 +94,212 @@ def to_dot(root, edge_labels=True, rankdir="LR", number_format="{:.4g}", highlig
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
 
 
-
 # ----- the drawing object --------------------------------------------------------------------
 
 
-class Drawing:
-    """A computation graph picture: shows itself in Jupyter, renders to SVG/PNG, saves.
+class Drawing(graphviz.Digraph):
+    """A computation graph picture: a `graphviz.Digraph` that draws itself with `draw_dot`'s
+    renderers (the module docstring lists them), so no system Graphviz is needed.
 
-    Rendering happens on first use and is kept, so showing and saving run the
-    renderer once per format.
+    graphviz's own ``render(filename, format=...)``, ``pipe(format=...)`` and ``view()``
+    work as documented by the graphviz package, and so do ``.node()``, ``.edge()`` and
+    ``.attr()`` for adding to the picture. On top of them: ``.svg()``, ``.png()``,
+    ``.save(path)`` and inline display in Jupyter.
+
+    ``Drawing(dot_text)`` draws DOT text made elsewhere (e.g. by `to_dot`) as it is;
+    lines added with ``.node()``, ``.edge()`` or ``.attr()`` go in before its closing
+    brace. Without text, the graph is built with graphviz's methods, as `draw_dot` does.
+    Each picture is drawn on first use and kept (until the source changes), so showing
+    and saving run the renderer once per format.
     """
 
-    def __init__(self, source, format="svg", timeout=60):
-        if format not in _FORMATS:
-            raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
-        self.source = source
-        self.format = format
+    def __init__(self, source=None, format="svg", timeout=60, **graph_options):
+        if source is not None and not isinstance(source, str):
+            raise TypeError(f"Drawing: source must be DOT text (a str) or None, got {type(source).__name__}")
+        super().__init__(format=format, **graph_options)
         self.timeout = timeout
-        self._rendered = {}
+        self._text = source  # DOT text given whole, or None
+        self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
 
-    def render(self, format=None):
-        """The picture as bytes in `format` ("svg" or "png"; default: this drawing's format)."""
-        fmt = self.format if format is None else format
-        if fmt not in _FORMATS:
-            raise ValueError(f"render: format must be 'svg' or 'png', got {fmt!r}")
-        if fmt not in self._rendered:
-            self._rendered[fmt] = render(self.source, fmt, self.timeout)
-        return self._rendered[fmt]
+    def __iter__(self, subgraph=False):
+        """The DOT source line by line (graphviz's `.source` joins these)."""
+        if self._text is None:
+            yield from super().__iter__(subgraph=subgraph)
+            return
+        head, brace, tail = self._text.rpartition("}")
+        yield head
+        if self.body and not head.endswith("\n"):
+            yield "\n"
+        yield from self.body
+        yield brace + tail
+
+    def _copy_kwargs(self, **kwargs):
+        # graphviz's copy() and subgraph() rebuild the object from these; graphviz 0.21's
+        # Dot drops keywords passed up to it, so ours are added on the way back.
+        extra = {"timeout": self.timeout} if self._text is None else {"timeout": self.timeout, "source": self._text}
+        return dict(super()._copy_kwargs(**kwargs), **extra)
+
+    # -- drawing with our renderer chain, the one place that runs it
+
+    def _picture(self, spec, engine=None, neato_no_op=None):
+        """The picture as bytes for the renderer's ``-T`` argument `spec` ("svg", "png:cairo", ...)."""
+        engine = self.engine if engine is None else engine
+        if engine not in graphviz.ENGINES:
+            raise ValueError(f"unknown layout engine {engine!r}; expected one of {sorted(graphviz.ENGINES)}")
+        extra = () if engine == "dot" else (f"-K{engine}",)
+        if neato_no_op:
+            extra += (f"-n{int(neato_no_op)}",)
+        source = self.source
+        key = (spec, extra)
+        kept = self._rendered.get(key)
+        if kept is not None and kept[0] == source:
+            return kept[1]
+        # `render` is tinygrad_edu.dot's renderer chain (module-level, not this class's method).
+        picture = render(source, spec, self.timeout, extra)
+        self._rendered[key] = (source, picture)
+        return picture
+
+    def _spec(self, format, renderer, formatter):
+        """graphviz's format/renderer/formatter triple as one ``-T`` argument, checked as graphviz checks it."""
+        format = self.format if format is None else format
+        renderer = self.renderer if renderer is None else renderer
+        formatter = self.formatter if formatter is None else formatter
+        for value, known, what in (
+            (format, graphviz.FORMATS, "format"),
+            (renderer, graphviz.RENDERERS, "renderer"),
+            (formatter, graphviz.FORMATTERS, "formatter"),
+        ):
+            if value is not None and value.lower() not in known:
+                raise ValueError(f"unknown {what} {value!r}; expected one of {sorted(known)}")
+        if formatter is not None and renderer is None:
+            raise graphviz.RequiredArgumentError(f"formatter {formatter!r} needs a renderer as well")
+        return ":".join(part.lower() for part in (format, renderer, formatter) if part is not None)
+
+    # -- graphviz's API
+
+    def pipe(
+        self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None, encoding=None
+    ):
+        """The picture as bytes (as str when `encoding` is given), like ``graphviz.Digraph.pipe``.
+
+        `quiet` is accepted for compatibility: the renderer's messages are always
+        captured, and shown only in the error when drawing fails.
+        """
+        picture = self._picture(self._spec(format, renderer, formatter), engine, neato_no_op)
+        return picture if encoding is None else picture.decode(encoding)
+
+    def render(
+        self,
+        filename=None,
+        directory=None,
+        view=False,
+        cleanup=False,
+        format=None,
+        renderer=None,
+        formatter=None,
+        neato_no_op=None,
+        quiet=False,
+        quiet_view=False,
+        *,
+        outfile=None,
+        engine=None,
+        raise_if_result_exists=False,
+        overwrite_source=False,
+    ):
+        """Save the DOT source to `filename` (default: the graph's name + ".gv") and the
+        picture next to it, as ``graphviz.Digraph.render`` does: ``render("gout",
+        format="svg")`` writes ``gout`` and ``gout.svg`` and returns ``"gout.svg"``.
+
+        `outfile` names the picture instead (its suffix gives the format); `cleanup`
+        deletes the source afterwards; `view` opens the picture with the system's viewer.
+        Both files are written whole or not at all.
+        """
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError("render: raise_if_result_exists and overwrite_source cannot both be true")
+        if outfile is not None:
+            outfile = pathlib.Path(outfile)
+            if format is None:
+                format = outfile.suffix[1:].lower()
+                if format not in graphviz.FORMATS:
+                    raise ValueError(
+                        f"render: cannot tell the format of outfile {str(outfile)!r} from its "
+                        "suffix; pass format=... or use a suffix such as .svg or .png"
+                    )
+            if directory is None:
+                outfile = pathlib.Path(self.directory, outfile)
+            if filename is None:
+                filename = outfile.with_suffix(".gv").name
+                directory = os.fspath(outfile.parent) if directory is None else directory
+        spec = self._spec(format, renderer, formatter)
+        picture = self._picture(spec, engine, neato_no_op)  # before writing anything: a failure leaves no files
+        source_path = self._write_source(filename, directory)
+        if outfile is None:
+            outfile = pathlib.Path(f"{source_path}.{'.'.join(reversed(spec.split(':')))}")
+        elif os.path.abspath(outfile) == os.path.abspath(source_path) and not overwrite_source:
+            raise ValueError(
+                f"render: outfile {str(outfile)!r} is the DOT source file; pass another "
+                "outfile, or overwrite_source=True"
+            )
+        if raise_if_result_exists and outfile.exists():
+            raise graphviz.FileExistsError(f"render: {str(outfile)!r} exists already (raise_if_result_exists=True)")
+        atomic_write(outfile, picture)
+        if cleanup:
+            os.remove(source_path)
+        if view or quiet_view:
+            graphviz.view(outfile, quiet=quiet_view)
+        return os.fspath(outfile)
+
+    def _write_source(self, filename, directory):
+        """graphviz's saving of the DOT source (it remembers `filename` and `directory`), done atomically."""
+        if filename is not None:
+            self.filename = os.fspath(filename)
+        if directory is not None:
+            self.directory = os.fspath(directory)
+        path = self.filepath
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        atomic_write(path, self.source, encoding=self.encoding)
+        return path
+
+    # -- our own shortcuts
 
     def svg(self):
         """The picture as SVG text."""
-        return self.render("svg").decode("utf-8", "replace")
+        return self._picture("svg").decode("utf-8", "replace")
 
     def png(self):
         """The picture as PNG bytes."""
-        return self.render("png")
+        return self._picture("png")
 
-    def save(self, path):
+    def save(self, path=None, directory=None):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
         (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
 
         The picture is drawn first and written atomically (`files.atomic_write`): a failed
         drawing or a full disk leaves an existing file as it was, with its permissions. A
         symlink is followed (its target is replaced); a hard-linked file gets a new file
-        under `path`."""
-        path = pathlib.Path(path)
+        under `path`. Without `path`, the DOT source goes where graphviz's
+        ``Digraph.save()`` puts it (the graph's name + ".gv", in `directory`).
+        """
+        if path is None:
+            return pathlib.Path(self._write_source(None, directory))
+        path = pathlib.Path(path) if directory is None else pathlib.Path(directory, path)
         fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ValueError(
-                f"save: cannot tell the format of {str(path)!r} from its suffix; "
-                "use .svg, .png, .dot or .gv"
+                f"save: cannot tell the format of {str(path)!r} from its suffix; use .svg, .png, .dot or .gv"
             )
-        atomic_write(path, self.source if fmt == "dot" else self.render(fmt))
+        atomic_write(path, self.source if fmt == "dot" else self._picture(fmt))
         return path
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
         """Jupyter's hook: the picture, or, when it cannot be drawn, the reason and the
         DOT source as text (a traceback would hide the graph entirely)."""
-        mime = "image/svg+xml" if self.format == "svg" else "image/png"
+        fmt = "png" if self.format == "png" else "svg"
+        mime = "image/png" if fmt == "png" else "image/svg+xml"
         try:
-            picture = self.svg() if self.format == "svg" else self.png()
+            picture = self.png() if fmt == "png" else self.svg()
         except Exception as error:  # a display must show something: never a traceback
             reason = str(error) if isinstance(error, RenderError) else f"{type(error).__name__}: {error}"
             source = self.source.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate as \ud800
@@ -156,18 +310,25 @@ class Drawing:
         return f"<Drawing: {self.format}, {len(self.source)} characters of DOT source>"
 
 
-def draw_dot(root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None,
-             stacked=True, timeout=60):
-    """A `Drawing` of the graph that ends at `root`: the last expression of a Jupyter
-    cell shows it; ``.svg()``, ``.png()`` and ``.save(path)`` render it.
+def draw_dot(
+    root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None, stacked=True, timeout=60
+):
+    """A `Drawing` (a `graphviz.Digraph`) of the graph that ends at `root`: the last
+    expression of a Jupyter cell shows it; ``.svg()``, ``.png()``, ``.save(path)`` and
+    graphviz's ``.render()``, ``.pipe()`` and ``.view()`` draw it.
 
     The options are those of `to_dot`; `format` ("svg" or "png") is what Jupyter shows
-    and `timeout` bounds each run of the renderer, in seconds. Nothing is rendered
-    until the picture is asked for, so building a Drawing never fails for want of a
-    renderer.
+    and what ``render()`` writes by default, and `timeout` bounds each run of the
+    renderer, in seconds. Nothing is rendered until the picture is asked for, so
+    building a Drawing never fails for want of a renderer.
     """
-    source = build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
-    return Drawing(source, format=format, timeout=timeout)
+    if format not in _FORMATS:
+        raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
+
+    def make_graph(name, **graph_options):
+        return Drawing(name=name, format=format, timeout=timeout, **graph_options)
+
+    return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3, make_graph=make_graph)
 
 
 def player(root, direction="backward", **options):
