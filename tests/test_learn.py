@@ -82,8 +82,12 @@ def test_verify_passes():
     assert "the reference passes all" in text
     for lesson in LESSONS[:-1]:
         assert re.search(rf"^✓ lesson {lesson.number}: its \d+ tests fail on its stubs", text, re.M), text
-    assert re.search(rf"^✓ lesson {N} \(challenge\): the reference passes; topological_order written as the "
-                     rf"counterexample passes lessons 1-{N - 1} and fails {N}$", text, re.M), text
+    assert re.search(
+        rf"^✓ lesson {N} \(challenge\): the reference passes; topological_order written as the "
+        rf"counterexample passes lessons 1-{N - 1} and fails {N}$",
+        text,
+        re.M,
+    ), text
     assert "✓ the hints: " in text and "✓ every region is tested" in text
 
 
@@ -111,8 +115,10 @@ def test_the_lesson_table():
         assert lesson.marker == f"lesson{lesson.number}"
     # the learner writes rules, not plumbing: lessons 1, 2 and 6 are op rules in ops.py
     for number in (1, 2, 6):
-        assert all(path == "ops.py" and function.split(".")[1] in ("forward", "local_grads")
-                   for path, function in LESSONS[number - 1].regions)
+        assert all(
+            path == "ops.py" and function.split(".")[1] in ("forward", "local_grads")
+            for path, function in LESSONS[number - 1].regions
+        )
     assert LESSONS[2].regions == (("engine.py", "topological_order"),)
     assert LESSONS[3].regions == (("engine.py", "Value.backward"),)
     assert LESSONS[-1].challenge and LESSONS[-1].revisits == ((3, "engine.py", "topological_order"),)
@@ -159,8 +165,7 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
     # the powers, micrograd's one-node sweep with the sweep, the delta rule with the
     # two-neuron net, newton() with gradient descent, mse() with the error
     cut = {(r.lesson, r.function) for r in reference_regions() if r.cut}
-    assert cut == {(2, "PowByValue.local_grads"), (4, "Value._backward"), (7, "gradients"), (8, "newton"),
-                   (11, "mse")}
+    assert cut == {(2, "PowByValue.local_grads"), (4, "Value._backward"), (7, "gradients"), (8, "newton"), (11, "mse")}
 
 
 def test_no_lesson_region_calls_a_private_function():
@@ -206,8 +211,10 @@ def test_regions_are_found_with_their_function_and_indentation():
 
 def test_a_stub_keeps_the_markers_and_the_indentation():
     stubbed = stub_source(SOURCE, "m.py", {3}, lambda n: f"lesson {n}: to do")
-    assert "            # BEGIN LESSON 3\n            raise NotImplementedError('lesson 3: to do')\n" \
-           "            # END LESSON 3\n" in stubbed
+    assert (
+        "            # BEGIN LESSON 3\n            raise NotImplementedError('lesson 3: to do')\n"
+        "            # END LESSON 3\n" in stubbed
+    )
     assert "    y = x * 2\n" in stubbed  # lesson 2 is not stubbed
     namespace = {}
     exec(compile(stubbed, "m.py", "exec"), namespace)
@@ -303,9 +310,16 @@ def test_init_writes_a_workbook_of_stubs(workbook):
     assert 'class Log(Op):\n    """ln(a).   d/da = 1/a' in ops  # a finished op is a worked example
     # the stubbed package still imports, and it is the workbook's copy that is imported
     result = subprocess.run(
-        [sys.executable, "-c", "import tinygrad_edu, tinygrad_edu.optim, tinygrad_edu.gradcheck, "
-         "tinygrad_edu.backprop; print(tinygrad_edu.__file__)"],
-        cwd=workbook, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import tinygrad_edu, tinygrad_edu.optim, tinygrad_edu.gradcheck, "
+            "tinygrad_edu.backprop; print(tinygrad_edu.__file__)",
+        ],
+        cwd=workbook,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).resolve() == (workbook / "tinygrad_edu" / "__init__.py").resolve()
@@ -484,9 +498,22 @@ def test_learn_list_and_help(capsys):
 
 def test_the_lesson_tests_refuse_a_folder_without_the_package(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(TESTS_DIR), f"--rootdir={TESTS_DIR}", "-c", str(TESTS_DIR / "pytest.ini"),
-         "--import-mode=importlib", f"--learn-impl={tmp_path}", "-q"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(TESTS_DIR),
+            f"--rootdir={TESTS_DIR}",
+            "-c",
+            str(TESTS_DIR / "pytest.ini"),
+            "--import-mode=importlib",
+            f"--learn-impl={tmp_path}",
+            "-q",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert result.returncode == 4, result.stdout + result.stderr
@@ -538,7 +565,11 @@ class _Lines:
 def _start_watch(workbook, *options):
     return subprocess.Popen(
         [sys.executable, "-m", "tinygrad_edu", "learn", "watch", str(workbook), *options],
-        cwd=workbook.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+        cwd=workbook.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
 
@@ -614,8 +645,16 @@ def test_the_watch_screen_fits_80_by_24(workbook):
     assert all(f"{function}:" in listed for _, function in LESSONS[1].regions), listed
     # a failure with a very long message is cut to fit, with a pointer to the whole of it
     long_message = "\n".join(f"line {i}: " + "x" * 150 for i in range(60))
-    test = TestResult(nodeid="t::test_long", name="test_long", lesson=1, doc="a test with a lot to say " * 6,
-                      outcome="failed", message=long_message, exception="AssertionError", frames=[])
+    test = TestResult(
+        nodeid="t::test_long",
+        name="test_long",
+        lesson=1,
+        doc="a test with a lot to say " * 6,
+        outcome="failed",
+        message=long_message,
+        exception="AssertionError",
+        frames=[],
+    )
     result = RunResult(state="finished", tests=[test])
     screen = watch_screen(workbook, result, state)
     fits(screen)
@@ -627,9 +666,16 @@ def test_the_watch_screen_fits_80_by_24(workbook):
 
 def _learner(*args, cwd=None, stdin=subprocess.DEVNULL):
     """`tinygrad-edu learn ARGS` in a new process (stdin not a terminal unless given)."""
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "learn", *map(str, args)], cwd=cwd, stdin=stdin,
-                          capture_output=True, text=True, encoding="utf-8", timeout=180,
-                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", "learn", *map(str, args)],
+        cwd=cwd,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=180,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
 
 
 def _package_texts(folder):
@@ -657,8 +703,10 @@ def test_reset_puts_the_stub_back_keeps_a_copy_and_touches_nothing_else(workbook
     assert code == 0 and "is a stub again" in out
     after = _package_texts(workbook)
     message = stub_message(LESSONS[1])
-    expected = {name: stub_source(text, name, {2}, lambda n: message) if "# BEGIN LESSON" in text else text
-                for name, text in before.items()}
+    expected = {
+        name: stub_source(text, name, {2}, lambda n: message) if "# BEGIN LESSON" in text else text
+        for name, text in before.items()
+    }
     assert after == expected  # lesson 2's regions are stubs; every other line is as it was
     [copy] = _copies(workbook)
     assert copy.name.startswith("lesson02-001-reset-") and copy.name.endswith(".py")
@@ -674,20 +722,27 @@ def test_reset_puts_the_stub_back_keeps_a_copy_and_touches_nothing_else(workbook
 
 def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
     write_lesson_like_a_learner(workbook, 1)
-    write_lesson_like_a_learner(workbook, 2, lambda region: region.indent + "# first try\n"
-                                + region.indent + "raise RuntimeError('not yet')\n")
+    write_lesson_like_a_learner(
+        workbook, 2, lambda region: region.indent + "# first try\n" + region.indent + "raise RuntimeError('not yet')\n"
+    )
     code, out, _ = learn("skip", 2, "-w", workbook, capsys=capsys)  # lesson 2 fails: no question
     assert code == 0 and "kept in\n    .tinygrad-edu-learn-backup/lesson02-" in out
     assert load_state(workbook)["skipped"] == [2]
     # the learner edits the copied solution, then skips again: that newer edit is kept too
     for region in [r for r in reference_regions() if r.lesson == 2]:
         path = workbook / "tinygrad_edu" / region.path
-        path.write_text(path.read_text(encoding="utf-8").replace(
-            "# END LESSON 2", f"# second try\n{region.indent}# END LESSON 2", 1), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "# END LESSON 2", f"# second try\n{region.indent}# END LESSON 2", 1
+            ),
+            encoding="utf-8",
+        )
     code, out, err = learn("skip", 2, "-w", workbook, "--yes", capsys=capsys)
     assert code == 0, out + err
     first, second = _copies(workbook)
-    assert "# first try" in first.read_text(encoding="utf-8") and "# second try" not in first.read_text(encoding="utf-8")
+    assert "# first try" in first.read_text(encoding="utf-8") and "# second try" not in first.read_text(
+        encoding="utf-8"
+    )
     assert "# second try" in second.read_text(encoding="utf-8")
     # per region, not whole files: every region of the first try; of the second, the one edited
     assert first.read_text(encoding="utf-8").count("# tinygrad_edu/") == len(LESSONS[1].regions)
@@ -776,8 +831,11 @@ def test_learn_looks_only_in_the_folder_it_is_given(tmp_path, capsys, monkeypatc
 
 
 def test_a_workbook_others_can_write_to_is_refused(workbook, capsys):
-    for path, what in ((workbook, "workbook folder"), (workbook / STATE_FILE, "state file"),
-                       (workbook / "tinygrad_edu", "package folder")):
+    for path, what in (
+        (workbook, "workbook folder"),
+        (workbook / STATE_FILE, "state file"),
+        (workbook / "tinygrad_edu", "package folder"),
+    ):
         mode = path.stat().st_mode
         path.chmod(mode | 0o002)
         try:
@@ -831,9 +889,15 @@ for i in range(150):
 def test_two_commands_at_once_never_lose_progress(workbook):
     """Two processes update the state 150 times each, at the same time: no crash, and
     every update of both is in the file at the end (read-merge-write under a lock)."""
-    writers = [subprocess.Popen([sys.executable, "-c", CONCURRENT_WRITER, str(workbook), key],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-               for key in ("hints", "skipped")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT_WRITER, str(workbook), key],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for key in ("hints", "skipped")
+    ]
     outputs = [w.communicate(timeout=180)[0] for w in writers]
     assert [w.returncode for w in writers] == [0, 0], outputs
     state = load_state(workbook)
@@ -843,8 +907,13 @@ def test_two_commands_at_once_never_lose_progress(workbook):
 
 def test_hint_and_status_at_once_in_two_terminals(workbook):
     write_lesson_like_a_learner(workbook, 1)
-    status = subprocess.Popen([sys.executable, "-m", "tinygrad_edu", "learn", "status", str(workbook)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    status = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", "learn", "status", str(workbook)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+    )
     hints = [_learner("hint", 5, "-w", workbook) for _ in range(len(LESSONS[4].hints))]
     out = status.communicate(timeout=180)[0]
     assert status.returncode == 1 and "Lesson 1 passes now" in out, out
@@ -855,19 +924,24 @@ def test_hint_and_status_at_once_in_two_terminals(workbook):
 
 # ----- errors in the learner's own code ---------------------------------------------------------
 
+
 def test_an_error_is_shown_at_the_line_the_learner_wrote(workbook, capsys):
     """A recursive topological order passes lesson 3 and the whole path, then fails the
     challenge's deep chain; the message points at the learner's recursive call, not at the
     engine's internals, and status still ends well: the challenge is optional."""
     for lesson in LESSONS[:-1]:
-        write_lesson_like_a_learner(workbook, lesson.number,
-                                    (lambda region: LESSONS[-1].counterexample) if lesson.number == 3 else None)
+        write_lesson_like_a_learner(
+            workbook, lesson.number, (lambda region: LESSONS[-1].counterexample) if lesson.number == 3 else None
+        )
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert code == 0, out
     assert f"] {N - 1}/{N} lessons pass" in out and f"All {N - 1} lessons of the path pass" in out
     assert "test_a_chain_a_hundred_thousand_deep" in out and "RecursionError" in out
-    assert re.search(r"raised at tinygrad_edu/engine\.py, line \d+, in visit:\n +(visit\(child\)|for child in "
-                     r"node\.children:|if node in seen:)\n", out), out
+    assert re.search(
+        r"raised at tinygrad_edu/engine\.py, line \d+, in visit:\n +(visit\(child\)|for child in "
+        r"node\.children:|if node in seen:)\n",
+        out,
+    ), out
     assert "Next (optional): lesson 12 asks more of your lesson 3 code" in out
     assert "between the lines '# BEGIN LESSON 3' and '# END LESSON 3' in:" in out
     code, out, _ = learn("skip", N, "-w", workbook, capsys=capsys)

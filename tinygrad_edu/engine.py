@@ -237,6 +237,7 @@ _new = object.__new__
 
 # ----- graph walks ------------------------------------------------------------------------------
 
+
 def topological_order(root: Value) -> list[Value]:
     """Every node that `root` depends on (and `root`), each after all of its children."""
     # BEGIN LESSON 3

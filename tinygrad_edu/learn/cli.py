@@ -1,15 +1,15 @@
 """`tinygrad-edu learn ...`: the commands of the learning path.
 
-    init DIR         make a workbook: your copy of the package, lesson regions stubbed
-    status [DIR]     run the lessons in order, stop at the first failing one, say what next
-    hint [N]         the next hint for lesson N (default: the current lesson)
-    check N          run lesson N alone and show every test
-    watch [DIR]      re-run the lessons whenever a file of the workbook is saved
-    solution N       the reference solution, once lesson N passes (or with --reveal)
-    skip N           copy the reference solution of lesson N into the workbook
-    reset N          put lesson N's stubs back (your code is kept in a copy)
-    list             the lessons
-    verify           the maintainers' check of the whole path
+init DIR         make a workbook: your copy of the package, lesson regions stubbed
+status [DIR]     run the lessons in order, stop at the first failing one, say what next
+hint [N]         the next hint for lesson N (default: the current lesson)
+check N          run lesson N alone and show every test
+watch [DIR]      re-run the lessons whenever a file of the workbook is saved
+solution N       the reference solution, once lesson N passes (or with --reveal)
+skip N           copy the reference solution of lesson N into the workbook
+reset N          put lesson N's stubs back (your code is kept in a copy)
+list             the lessons
+verify           the maintainers' check of the whole path
 """
 
 import argparse
@@ -81,8 +81,14 @@ def _width():
 
 
 def _wrap(text, indent="", width=None):
-    return textwrap.fill(text, width=(width or _width()), initial_indent=indent, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.fill(
+        text,
+        width=(width or _width()),
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 # ----- the parser ------------------------------------------------------------------------------
@@ -94,7 +100,7 @@ def add_parser(commands):
         "learn",
         help="rebuild the engine yourself, lesson by lesson, checked by tests",
         description="The learning path: rebuild tinygrad_edu lesson by lesson. Start with "
-                    "`tinygrad-edu learn init mywork`, then `cd mywork` and `tinygrad-edu learn status`.",
+        "`tinygrad-edu learn init mywork`, then `cd mywork` and `tinygrad-edu learn status`.",
     )
     learn.set_defaults(learn_parser=learn)  # so that `tinygrad-edu learn` alone can print this help
     sub = learn.add_subparsers(dest="learn_command", metavar="SUBCOMMAND")
@@ -117,9 +123,12 @@ def add_parser(commands):
 
     p = sub.add_parser("watch", help="re-run the lessons each time you save a file of the workbook (Ctrl-C stops)")
     p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the current folder)")
-    p.add_argument("--poll", action="store_true",
-                   help="look at the files every 0.3 s instead of waiting for the system's change events "
-                        "(for network drives and containers where saves go unnoticed)")
+    p.add_argument(
+        "--poll",
+        action="store_true",
+        help="look at the files every 0.3 s instead of waiting for the system's change events "
+        "(for network drives and containers where saves go unnoticed)",
+    )
 
     p = sub.add_parser("solution", help="the reference solution of a lesson (once it passes, or with --reveal)")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
@@ -168,13 +177,25 @@ def run(args, out=None):
         args.learn_parser.print_help(out)
         return 2
     handlers = {
-        "init": _init, "status": _status, "hint": _hint, "check": _check, "watch": _watch,
-        "solution": _solution, "skip": _skip, "reset": _reset, "list": _list, "verify": _verify,
+        "init": _init,
+        "status": _status,
+        "hint": _hint,
+        "check": _check,
+        "watch": _watch,
+        "solution": _solution,
+        "skip": _skip,
+        "reset": _reset,
+        "list": _list,
+        "verify": _verify,
     }
-    if command in ("status", "hint", "check", "watch", "solution", "skip", "reset", "verify") \
-            and not pytest_available():
-        print(f"{COMMAND}: error: the lessons are checked by pytest, which is not installed "
-              f"(pip install pytest)", file=sys.stderr)
+    if (
+        command in ("status", "hint", "check", "watch", "solution", "skip", "reset", "verify")
+        and not pytest_available()
+    ):
+        print(
+            f"{COMMAND}: error: the lessons are checked by pytest, which is not installed (pip install pytest)",
+            file=sys.stderr,
+        )
         return 2
     try:
         return handlers[command](args, out)
@@ -211,8 +232,9 @@ def _locate(folder):
             "this folder is not a workbook. Make one with `tinygrad-edu learn init mywork`, then "
             "`cd mywork` (or name the workbook: `tinygrad-edu learn status mywork`)"
         )
-    raise WorkbookError(f"{folder} is not a workbook (it has no {STATE_FILE}); "
-                        f"make one with `tinygrad-edu learn init NEWFOLDER`")
+    raise WorkbookError(
+        f"{folder} is not a workbook (it has no {STATE_FILE}); make one with `tinygrad-edu learn init NEWFOLDER`"
+    )
 
 
 # ----- init ------------------------------------------------------------------------------------
@@ -274,8 +296,14 @@ def _fold(text, indent, more="  "):
     width = _width()
     if len(indent + text) <= width:
         return [indent + text]
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + more,
-                         break_long_words=True, break_on_hyphens=False) or [indent]
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + more,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 def _show_failure(test, marks, out, workbook, indent="    "):
@@ -358,8 +386,10 @@ def _stuck_line(lesson, state):
     total = len(lesson.hints)
     if seen < total:
         return f"Stuck? `{COMMAND} hint` shows hint {seen + 1} of {total} ({_level_name(seen + 1, total)})."
-    return (f"Still stuck after all {total} hints? `{COMMAND} solution {lesson.number} --reveal` shows the "
-            f"reference, and `{COMMAND} skip {lesson.number}` copies it in.")
+    return (
+        f"Still stuck after all {total} hints? `{COMMAND} solution {lesson.number} --reveal` shows the "
+        f"reference, and `{COMMAND} skip {lesson.number}` copies it in."
+    )
 
 
 def record_progress(workbook, result):
@@ -394,8 +424,9 @@ def run_and_record(workbook, on_progress=None):
 def _show_filled(filled, out):
     if filled:
         names = ", ".join(f"{function}() in {path}" for path, function in filled)
-        print(_wrap(f"Finished code that would have given the lesson away is back in your workbook: {names}."),
-              file=out)
+        print(
+            _wrap(f"Finished code that would have given the lesson away is back in your workbook: {names}."), file=out
+        )
 
 
 def _notebook_line(lesson):
@@ -408,8 +439,10 @@ def _show_outside_changes(workbook, marks, out):
     changes = outside_changes(workbook)
     if not changes:
         return
-    print(marks.text("! Finished code outside the lesson regions was changed, so the tests may not test "
-                     "what they say:"), file=out)
+    print(
+        marks.text("! Finished code outside the lesson regions was changed, so the tests may not test what they say:"),
+        file=out,
+    )
     for name, where in changes[:4]:
         print(_wrap(f"{name}: {where}", "    "), file=out)
     if len(changes) > 4:
@@ -424,8 +457,12 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
     total = len(LESSONS)
     print(f"Workbook {workbook}", file=out)
     for number in newly:
-        print(marks.text(f"{marks.passed} Lesson {number} passes now. Compare with the reference: "
-                         f"`{COMMAND} solution {number}`"), file=out)
+        print(
+            marks.text(
+                f"{marks.passed} Lesson {number} passes now. Compare with the reference: `{COMMAND} solution {number}`"
+            ),
+            file=out,
+        )
     if result.state != "finished":
         error = result.error or {}
         print("", file=out)
@@ -438,8 +475,9 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
             print(f"{marks.failed} The lessons could not run ({result.state}):", file=out)
         print(marks.text(f"    {error.get('type', 'Error')}: {error.get('message', '')}"), file=out)
         if error.get("where"):
-            print(marks.text(f"    at {error['where']}" + (f":  {error['code']}" if error.get("code") else "")),
-                  file=out)
+            print(
+                marks.text(f"    at {error['where']}" + (f":  {error['code']}" if error.get("code") else "")), file=out
+            )
         print(f"Fix that, then run `{COMMAND} status` again.", file=out)
         return _current_lesson(result) or LESSONS[0]
     current = _current_lesson(result)
@@ -460,18 +498,26 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
         skipped = " (solution copied by skip)" if lesson.number in state["skipped"] and outcome == "passed" else ""
         line = f"{mark}  {lesson.number:>2}  {lesson.title}{skipped}"
         if note:
-            line = f"{line:<{WIDTH - len(note) - 2}} {note}" if len(line) + len(note) < WIDTH - 1 \
-                else f"{line}  ({note})"
+            line = (
+                f"{line:<{WIDTH - len(note) - 2}} {note}" if len(line) + len(note) < WIDTH - 1 else f"{line}  ({note})"
+            )
         print(marks.text(line), file=out)
     print("", file=out)
     if current is None:
-        print(_wrap(f"All {total} lessons pass: you have rebuilt the engine, from + and * to a network that "
-                    "learns XOR."), file=out)
+        print(
+            _wrap(f"All {total} lessons pass: you have rebuilt the engine, from + and * to a network that learns XOR."),
+            file=out,
+        )
         print(f"Compare your code with the reference: `{COMMAND} solution N`.", file=out)
         return None
     if current.challenge:
-        print(_wrap(f"All {total - 1} lessons of the path pass: you have rebuilt the engine. One optional "
-                    "challenge remains:"), file=out)
+        print(
+            _wrap(
+                f"All {total - 1} lessons of the path pass: you have rebuilt the engine. One optional "
+                "challenge remains:"
+            ),
+            file=out,
+        )
     print(marks.text(f"Lesson {current.number}: {current.title}"), file=out)
     print(_wrap(marks.text(current.idea), "  "), file=out)
     notebook = _notebook_line(current)
@@ -483,8 +529,11 @@ def show_status(workbook, result, state, out, newly=(), watching=False):
         _show_failure(failure, marks, out, workbook)
         others = [t.name for t in result.tests_of(current.number) if t.outcome == "failed" and t is not failure]
         if others:
-            print(f"  (and {len(others)} more failing test{'s' if len(others) > 1 else ''}: "
-                  f"`{COMMAND} check {current.number}` shows each)", file=out)
+            print(
+                f"  (and {len(others)} more failing test{'s' if len(others) > 1 else ''}: "
+                f"`{COMMAND} check {current.number}` shows each)",
+                file=out,
+            )
     else:
         error = result.collect_error(current.number)
         if error is not None:
@@ -527,8 +576,10 @@ def _hint(args, out):
         result = run_lessons(workbook, stop=True)
         current = _current_lesson(result) if result.state == "finished" else LESSONS[0]
         if current is None:
-            print(f"All {len(LESSONS)} lessons pass: no hint needed. (`{COMMAND} hint N` shows lesson N's hints.)",
-                  file=out)
+            print(
+                f"All {len(LESSONS)} lessons pass: no hint needed. (`{COMMAND} hint N` shows lesson N's hints.)",
+                file=out,
+            )
             return 0
         number = current.number
     lesson = lesson_by_number(number)
@@ -560,14 +611,20 @@ def _hint(args, out):
         _print_hint(lesson.hints[i - 1], marks, out)
     print("", file=out)
     if level < total:
-        print(_wrap(f"Ask again (`{COMMAND} hint{'' if args.number is None else f' {number}'}`) for "
-                    f"{_level_name(level + 1, total)}."), file=out)
+        print(
+            _wrap(
+                f"Ask again (`{COMMAND} hint{'' if args.number is None else f' {number}'}`) for "
+                f"{_level_name(level + 1, total)}."
+            ),
+            file=out,
+        )
     else:
-        print(_wrap(f"That was the last hint. `{COMMAND} solution {number} --reveal` shows the reference "
-                    "solution."), file=out)
+        print(
+            _wrap(f"That was the last hint. `{COMMAND} solution {number} --reveal` shows the reference solution."),
+            file=out,
+        )
     if workbook is None:
-        print(_wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"),
-              file=out)
+        print(_wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"), file=out)
     return 0
 
 
@@ -632,10 +689,18 @@ class _Saves:
 
         def watch():
             try:
-                for changes in watchfiles.watch(folder, watch_filter=watchfiles.PythonFilter(), debounce=400,
-                                                step=50, stop_event=self._stop, force_polling=poll or None,
-                                                poll_delay_ms=300, raise_interrupt=False, yield_on_timeout=True,
-                                                rust_timeout=200):
+                for changes in watchfiles.watch(
+                    folder,
+                    watch_filter=watchfiles.PythonFilter(),
+                    debounce=400,
+                    step=50,
+                    stop_event=self._stop,
+                    force_polling=poll or None,
+                    poll_delay_ms=300,
+                    raise_interrupt=False,
+                    yield_on_timeout=True,
+                    rust_timeout=200,
+                ):
                     self._ready.set()
                     if changes:
                         self._queue.put(sorted({Path(path).name for _, path in changes}))
@@ -670,6 +735,7 @@ class _Saves:
 
 def _folded_lessons(result, current, marks):
     """The lesson list on one line: passing lessons as ranges, the current one, the rest."""
+
     def span(numbers):
         return f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
 
@@ -701,8 +767,11 @@ def watch_screen(workbook, result, state, newly=(), height=24):
         head.append(f"{marks.passed} Lesson {number} passes now. (`{COMMAND} solution {number}` to compare)")
     if result.state != "finished":
         error = result.error or {}
-        head.append(f"{marks.failed} Python cannot import your {PACKAGE}, so no lesson can run:"
-                    if result.state == "import-error" else f"{marks.failed} The lessons could not run ({result.state}):")
+        head.append(
+            f"{marks.failed} Python cannot import your {PACKAGE}, so no lesson can run:"
+            if result.state == "import-error"
+            else f"{marks.failed} The lessons could not run ({result.state}):"
+        )
         body += _fold(f"{error.get('type', 'Error')}: {error.get('message', '')}", "    ")
         if error.get("where"):
             body += _fold(f"at {error['where']}" + (f":  {error['code']}" if error.get("code") else ""), "    ")
@@ -734,8 +803,9 @@ def watch_screen(workbook, result, state, newly=(), height=24):
             tail += [f"  {row}" for row in _region_rows(rows)]
         else:  # one line per file: the functions with their first line
             for path in dict.fromkeys(path for path, *_ in rows):
-                names = ", ".join(f"{function}:{line}" + ("" if stub else "*")
-                                  for p, line, function, stub in rows if p == path)
+                names = ", ".join(
+                    f"{function}:{line}" + ("" if stub else "*") for p, line, function, stub in rows if p == path
+                )
                 tail += _fold(f"{PACKAGE}/{path}  {names}", "  ", "    ")
             if not all(stub for *_, stub in rows):
                 tail.append("  (* edited)")
@@ -745,8 +815,10 @@ def watch_screen(workbook, result, state, newly=(), height=24):
             tail += _fold(notebook, "")
     changes = outside_changes(workbook)
     if changes:
-        tail += _fold("! Finished code outside the lessons changed: "
-                      + "; ".join(f"{name} {where}" for name, where in changes), "")[:2]
+        tail += _fold(
+            "! Finished code outside the lessons changed: " + "; ".join(f"{name} {where}" for name, where in changes),
+            "",
+        )[:2]
     tail.append(_folded_lessons(result, current, marks))
     room = height - 2 - len(head) - len(tail) - 1  # the last line is the "watching" line
     if len(body) > room:
@@ -775,7 +847,7 @@ def _watch(args, out):
                 current = number
                 line = f"running lesson {number}...{because}"
                 if tty:
-                    out.write(f"\r\033[K{line[:WIDTH - 1]}")
+                    out.write(f"\r\033[K{line[: WIDTH - 1]}")
                     out.flush()
                 else:
                     print(line, file=out, flush=True)
@@ -801,8 +873,11 @@ def _watch(args, out):
             if shown_filled:
                 print(f"(back, now that it passes: {', '.join(f for _, f in shown_filled)})"[:WIDTH], file=out)
             shown_newly, shown_filled = [], []
-            print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out,
-                  flush=True)
+            print(
+                f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops",
+                file=out,
+                flush=True,
+            )
             saved = saves.wait()
     except KeyboardInterrupt:
         print("", file=out)
@@ -822,10 +897,17 @@ def _solution(args, out):
         workbook = _locate(args.workbook)
         result = run_lessons(workbook, lessons=[lesson.number])
         if result.outcome(lesson.number) != "passed":
-            print(_wrap(f"Lesson {lesson.number} does not pass in your workbook yet, so its solution stays "
-                        "hidden."), file=out)
-            print(_wrap(f"Finish it first (`{COMMAND} status`, `{COMMAND} hint {lesson.number}`), or add "
-                        "--reveal to see it anyway."), file=out)
+            print(
+                _wrap(f"Lesson {lesson.number} does not pass in your workbook yet, so its solution stays hidden."),
+                file=out,
+            )
+            print(
+                _wrap(
+                    f"Finish it first (`{COMMAND} status`, `{COMMAND} hint {lesson.number}`), or add "
+                    "--reveal to see it anyway."
+                ),
+                file=out,
+            )
             return 1
         print(f"Lesson {lesson.number} passes in your workbook. The reference solution, to compare:", file=out)
     else:
@@ -851,13 +933,19 @@ def _confirm(workbook, lesson, args, action, out):
     result = run_lessons(workbook, lessons=[lesson.number])
     if result.outcome(lesson.number) != "passed":
         return True
-    question = (f"Lesson {lesson.number} passes in your workbook. {action} (a copy of your code is kept "
-                f"in {BACKUP_DIR}/)")
+    question = (
+        f"Lesson {lesson.number} passes in your workbook. {action} (a copy of your code is kept in {BACKUP_DIR}/)"
+    )
     stdin = sys.stdin
     if stdin is None or not stdin.isatty():
         print(_wrap(question), file=out)
-        print(_wrap(f"Not done: there is no terminal to ask. Add --yes to do it anyway "
-                    f"(`{COMMAND} {args.learn_command} {lesson.number} --yes`)."), file=out)
+        print(
+            _wrap(
+                f"Not done: there is no terminal to ask. Add --yes to do it anyway "
+                f"(`{COMMAND} {args.learn_command} {lesson.number} --yes`)."
+            ),
+            file=out,
+        )
         return False
     print(_wrap(question), file=out)
     out.write("Go on? [y/N] ")
@@ -882,10 +970,14 @@ def _kept(kept, out):
 
 def _challenge_has_no_code(lesson, command, out):
     number, path, function = lesson.revisits[0]
-    print(_wrap(f"Lesson {lesson.number} is an optional challenge with no code of its own: it asks more of "
-                f"{function} ({PACKAGE}/{path}) from lesson {number}. `{COMMAND} solution {lesson.number} "
-                f"--reveal` shows the reference; `{COMMAND} {command} {number}` works on lesson {number}'s code."),
-          file=out)
+    print(
+        _wrap(
+            f"Lesson {lesson.number} is an optional challenge with no code of its own: it asks more of "
+            f"{function} ({PACKAGE}/{path}) from lesson {number}. `{COMMAND} solution {lesson.number} "
+            f"--reveal` shows the reference; `{COMMAND} {command} {number}` works on lesson {number}'s code."
+        ),
+        file=out,
+    )
     return 1
 
 
@@ -907,8 +999,12 @@ def _skip(args, out):
     for path, function in written:
         print(f"    {PACKAGE}/{path}  {function}", file=out)
     _kept(kept, out)
-    print(_wrap(f"Read it with `{COMMAND} solution {lesson.number}`; `{COMMAND} reset {lesson.number}` puts the "
-                "stub back."), file=out)
+    print(
+        _wrap(
+            f"Read it with `{COMMAND} solution {lesson.number}`; `{COMMAND} reset {lesson.number}` puts the stub back."
+        ),
+        file=out,
+    )
     return 0
 
 

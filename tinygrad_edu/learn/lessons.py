@@ -309,10 +309,7 @@ LESSONS = (
             "tinygrad_edu/optim.py, gradient_descent: the loop, the list `path` and the "
             "checks are there; your lines run once per step and must leave the new x (a float) "
             "in x. Make a fresh Value each step: a leaf's .grad adds up across backward() calls.",
-            "    point = Value(____)\n"
-            "    y = f(____)\n"
-            "    y.____()\n"
-            "    x = x - ____ * ____",
+            "    point = Value(____)\n    y = f(____)\n    y.____()\n    x = x - ____ * ____",
         ),
         notebooks=("04_gradient_descent", "10_optimisation_in_2d"),
     ),

@@ -115,8 +115,7 @@ def find_regions(text, path):
         if number != begin_number or cut != begin_cut:
             opened = f"{'CUT WITH ' if begin_cut else ''}LESSON {begin_number}"
             raise RegionError(
-                f"{path}, line {index}: END {name} closes the region that line {begin_line} "
-                f"opened as BEGIN {opened}"
+                f"{path}, line {index}: END {name} closes the region that line {begin_line} opened as BEGIN {opened}"
             )
         if indent != begin_indent:
             raise RegionError(
@@ -130,8 +129,11 @@ def find_regions(text, path):
             spans = _function_spans(text, path)
         # The END marker, and comments before it, may follow the function's last statement,
         # so the body's last line of code decides.
-        code_lines = [n for n in range(begin_line + 1, index)
-                      if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")]
+        code_lines = [
+            n
+            for n in range(begin_line + 1, index)
+            if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+        ]
         last_code = code_lines[-1] if code_lines else begin_line
         enclosing = [name for first, last, name in spans if first < begin_line and last_code <= last]
         if not enclosing:
@@ -161,8 +163,10 @@ def stub_line(region, message):
 
 def cut_message(number):
     """The NotImplementedError text of finished code cut with lesson `number`."""
-    return (f"cut from your workbook until lesson {number} passes (it would give that lesson away); "
-            "`tinygrad-edu learn status` puts it back then")
+    return (
+        f"cut from your workbook until lesson {number} passes (it would give that lesson away); "
+        "`tinygrad-edu learn status` puts it back then"
+    )
 
 
 def stub_source(text, path, lessons, message_for):
@@ -190,8 +194,7 @@ def replace_region(text, path, lesson, function, new_body, new_indent=None, cut=
     indentation of the markers found in `text`. Raises RegionError when `text` has no
     such region (for example when its markers were deleted).
     """
-    matches = [r for r in find_regions(text, path)
-               if r.lesson == lesson and r.function == function and r.cut == cut]
+    matches = [r for r in find_regions(text, path) if r.lesson == lesson and r.function == function and r.cut == cut]
     if not matches:
         name = f"{'CUT WITH ' if cut else ''}LESSON {lesson}"
         raise RegionError(

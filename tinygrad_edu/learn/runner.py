@@ -7,6 +7,8 @@ tests checks that the copy imported is that one, and writes each test's outcome
 and failure message to a JSON report, which is read back here.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import shutil
@@ -33,13 +35,13 @@ class TestResult:
     lesson: int
     doc: str
     outcome: str  # passed, failed, skipped, or pending (never ran)
-    message: str = None
-    exception: str = None
-    where: str = None  # the line in the implementation where it failed
-    code: str = None  # that line's source
-    test_line: str = None  # the line of the test where it failed
-    file: str = None  # the test file
-    frames: list = None  # the calls inside the implementation, deepest last: file, line, function, code
+    message: str | None = None
+    exception: str | None = None
+    where: str | None = None  # the line in the implementation where it failed
+    code: str | None = None  # that line's source
+    test_line: str | None = None  # the line of the test where it failed
+    file: str | None = None  # the test file
+    frames: list | None = None  # the calls inside the implementation, deepest last: file, line, function, code
 
 
 @dataclass
@@ -49,10 +51,10 @@ class RunResult:
 
     state: str
     tests: list = field(default_factory=list)
-    error: dict = None
+    error: dict | None = None
     collect_errors: list = field(default_factory=list)
-    running: str = None  # the test that was running when a timeout struck
-    returncode: int = None
+    running: str | None = None  # the test that was running when a timeout struck
+    returncode: int | None = None
     output: str = ""
     seconds: float = 0.0
 
@@ -118,11 +120,22 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
         else:
             targets = [str(TESTS_DIR / lesson.test_file) for lesson in LESSONS if lesson.number in set(lessons)]
         command = [
-            sys.executable, "-m", "pytest", *targets,
-            f"--rootdir={TESTS_DIR}", "-c", str(TESTS_DIR / "pytest.ini"),
-            "--import-mode=importlib", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-            f"--learn-impl={impl_root}", f"--learn-report={report}",
-            "-q", "--tb=short", "--color=no",
+            sys.executable,
+            "-m",
+            "pytest",
+            *targets,
+            f"--rootdir={TESTS_DIR}",
+            "-c",
+            str(TESTS_DIR / "pytest.ini"),
+            "--import-mode=importlib",
+            "-p",
+            "no:cacheprovider",
+            "--continue-on-collection-errors",
+            f"--learn-impl={impl_root}",
+            f"--learn-report={report}",
+            "-q",
+            "--tb=short",
+            "--color=no",
         ]
         if lessons is not None:
             command += ["-m", " or ".join(marker_name(n) for n in sorted(lessons))]
@@ -147,28 +160,53 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
             data = _read(report)
             running = data.get("running") if data else None
             return RunResult(
-                state="timeout", running=running, seconds=time.perf_counter() - start,
+                state="timeout",
+                running=running,
+                seconds=time.perf_counter() - start,
                 tests=_tests(data),
-                error={"type": "Timeout", "where": None, "code": None,
-                       "message": f"the tests did not finish within {timeout:g} s"
-                                  + (f" (test {running} was running: an endless loop?)" if running else "")},
+                error={
+                    "type": "Timeout",
+                    "where": None,
+                    "code": None,
+                    "message": f"the tests did not finish within {timeout:g} s"
+                    + (f" (test {running} was running: an endless loop?)" if running else ""),
+                },
             )
         seconds = time.perf_counter() - start
         data = _read(report)
     output = completed.stdout or ""
     if data is None:
-        return RunResult(state="crashed", returncode=completed.returncode, output=output, seconds=seconds,
-                         error={"type": "Crash", "where": None, "code": None,
-                                "message": "pytest stopped before the lesson tests started:\n"
-                                           + _tail(output)})
+        return RunResult(
+            state="crashed",
+            returncode=completed.returncode,
+            output=output,
+            seconds=seconds,
+            error={
+                "type": "Crash",
+                "where": None,
+                "code": None,
+                "message": "pytest stopped before the lesson tests started:\n" + _tail(output),
+            },
+        )
     state = data.get("state")
     if state in ("running", "starting"):  # pytest died part way (e.g. the process was killed)
         state = "crashed"
-        data["error"] = data.get("error") or {"type": "Crash", "where": None, "code": None,
-                                              "message": "the test run stopped part way:\n" + _tail(output)}
-    return RunResult(state=state, tests=_tests(data), error=data.get("error"),
-                     collect_errors=data.get("collect_errors", []), running=data.get("running"),
-                     returncode=completed.returncode, output=output, seconds=seconds)
+        data["error"] = data.get("error") or {
+            "type": "Crash",
+            "where": None,
+            "code": None,
+            "message": "the test run stopped part way:\n" + _tail(output),
+        }
+    return RunResult(
+        state=state,
+        tests=_tests(data),
+        error=data.get("error"),
+        collect_errors=data.get("collect_errors", []),
+        running=data.get("running"),
+        returncode=completed.returncode,
+        output=output,
+        seconds=seconds,
+    )
 
 
 class _Completed:
@@ -180,10 +218,15 @@ def _run_pytest(command, cwd, env, show_output, timeout, report, on_progress):
     """subprocess.run, but looking at the report now and then to tell `on_progress`
     which lesson is running. Raises subprocess.TimeoutExpired after `timeout` seconds."""
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
         stdout=None if show_output else subprocess.PIPE,
         stderr=subprocess.STDOUT if not show_output else None,
-        text=True, encoding="utf-8", errors="replace",
+        text=True,
+        encoding="utf-8",
+        errors="replace",
     )
     deadline = time.monotonic() + timeout
     lesson_now = None

@@ -55,8 +55,10 @@ def check_hints(regions=None):
     problems = []
     for lesson in LESSONS:
         if len(lesson.hints) != 3:
-            problems.append(f"lesson {lesson.number} needs three hints (the idea, where to look, the shape of "
-                            f"the code); it has {len(lesson.hints)}")
+            problems.append(
+                f"lesson {lesson.number} needs three hints (the idea, where to look, the shape of "
+                f"the code); it has {len(lesson.hints)}"
+            )
         elif "____" not in lesson.hints[2]:
             problems.append(f"lesson {lesson.number}: the last hint shows the shape of the code with ____ blanks")
         given = solution_lines(lesson, regions)
@@ -83,8 +85,9 @@ def check_table():
             problems.append(f"{name} needs a title and an idea")
         if lesson.challenge:
             if lesson.regions or len(lesson.revisits) != 1 or not lesson.counterexample.strip():
-                problems.append(f"{name} is a challenge: it names no region, one region it revisits, "
-                                "and a counterexample")
+                problems.append(
+                    f"{name} is a challenge: it names no region, one region it revisits, and a counterexample"
+                )
             elif lesson.number != len(LESSONS):
                 problems.append(f"{name} is a challenge (optional), so it must come last")
         elif not lesson.regions:
@@ -135,11 +138,14 @@ def check_markers():
         declared = set(lesson.regions)
         found = marked.get(lesson.number, set())
         for path, function in sorted(declared - found):
-            problems.append(f"lesson {lesson.number} names {function} in {path}, but no region there is marked "
-                            f"'# BEGIN LESSON {lesson.number}'")
+            problems.append(
+                f"lesson {lesson.number} names {function} in {path}, but no region there is marked "
+                f"'# BEGIN LESSON {lesson.number}'"
+            )
         for path, function in sorted(found - declared):
-            problems.append(f"{function} in {path} is marked for lesson {lesson.number}, "
-                            "but the lesson table does not name it")
+            problems.append(
+                f"{function} in {path} is marked for lesson {lesson.number}, but the lesson table does not name it"
+            )
     return problems, regions
 
 
@@ -171,15 +177,23 @@ def verify(out=None, workers=None, per_region=True):
     table = check_table()
     report(not table, f"the table: {len(LESSONS)} lessons, each with regions, hints and a test file", table)
     marker_problems, regions = check_markers()
-    report(not marker_problems,
-           f"the markers: {len(regions)} regions, each inside one lesson's functions as the table says",
-           marker_problems)
+    report(
+        not marker_problems,
+        f"the markers: {len(regions)} regions, each inside one lesson's functions as the table says",
+        marker_problems,
+    )
     hint_problems = check_hints(regions)
-    report(not hint_problems, "the hints: the idea, where to look, the shape of the code; no line of a solution",
-           hint_problems)
+    report(
+        not hint_problems,
+        "the hints: the idea, where to look, the shape of the code; no line of a solution",
+        hint_problems,
+    )
     if table or marker_problems or hint_problems:
-        print(f"verify: stopped after {time.perf_counter() - start:.1f} s with {len(problems)} problem(s)",
-              file=out, flush=True)
+        print(
+            f"verify: stopped after {time.perf_counter() - start:.1f} s with {len(problems)} problem(s)",
+            file=out,
+            flush=True,
+        )
         return problems
 
     n = len(LESSONS)
@@ -199,8 +213,10 @@ def verify(out=None, workers=None, per_region=True):
         if per_region:
             for i, region in enumerate(learner_regions):
                 root = scratch / f"region{i}"
-                write_package(root, stubbed=lambda r, region=region: r.lesson == region.lesson
-                              and r.key == region.key and not r.cut)
+                write_package(
+                    root,
+                    stubbed=lambda r, region=region: r.lesson == region.lesson and r.key == region.key and not r.cut,
+                )
                 jobs[f"region{i}"] = (root, [region.lesson])
         workers = workers or max(2, os.cpu_count() or 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -216,8 +232,11 @@ def verify(out=None, workers=None, per_region=True):
     details += [f"lesson {m} has no test" for m in missing]
     details += [f"{t.nodeid} {t.outcome} on the reference: {(t.message or '').splitlines()[:1]}" for t in failing]
     details += [f"collection error: {e['nodeid']}: {e['message'][-300:]}" for e in reference.collect_errors]
-    report(not details, f"the reference passes all {len(reference.tests)} lesson tests ({reference.seconds:.1f} s)",
-           details)
+    report(
+        not details,
+        f"the reference passes all {len(reference.tests)} lesson tests ({reference.seconds:.1f} s)",
+        details,
+    )
 
     for lesson in LESSONS:
         number = lesson.number
@@ -227,52 +246,68 @@ def verify(out=None, workers=None, per_region=True):
             details.append(f"the run did not finish: {(result.error or {}).get('message')}")
         for earlier in range(1, number):
             if result.outcome(earlier) != "passed":
-                details.append(f"lesson {earlier} fails when lessons {number}-{n} are stubbed, so its tests use "
-                               f"something a later lesson builds: {_describe_failure(result, earlier)}")
+                details.append(
+                    f"lesson {earlier} fails when lessons {number}-{n} are stubbed, so its tests use "
+                    f"something a later lesson builds: {_describe_failure(result, earlier)}"
+                )
         own = result.tests_of(number)
         if lesson.challenge:
             counter = results[f"counter{number}"]
             earlier_lesson, path, function = lesson.revisits[0]
             for earlier in range(1, number):
                 if counter.outcome(earlier) != "passed":
-                    details.append(f"with the counterexample in {function}, lesson {earlier} fails: "
-                                   f"{_describe_failure(counter, earlier)}")
+                    details.append(
+                        f"with the counterexample in {function}, lesson {earlier} fails: "
+                        f"{_describe_failure(counter, earlier)}"
+                    )
             if counter.outcome(number) != "failed":
                 details.append(f"the counterexample for {function} passes the challenge: it tests nothing new")
-            report(not details, f"lesson {number} (challenge): the reference passes; {function} written as the "
-                                f"counterexample passes lessons 1-{number - 1} and fails {number}", details)
+            report(
+                not details,
+                f"lesson {number} (challenge): the reference passes; {function} written as the "
+                f"counterexample passes lessons 1-{number - 1} and fails {number}",
+                details,
+            )
             continue
         expected_start = f"NotImplementedError: lesson {number}:"
         for test in own:
             if test.outcome != "failed":
                 details.append(f"{test.name} passes with lesson {number} stubbed: it does not test the lesson")
             elif not (test.message or "").startswith(expected_start):
-                details.append(f"{test.name} fails on the stubs, but not on lesson {number}'s own stub: "
-                               f"{(test.message or '').splitlines()[:1]}")
+                details.append(
+                    f"{test.name} fails on the stubs, but not on lesson {number}'s own stub: "
+                    f"{(test.message or '').splitlines()[:1]}"
+                )
         if not own:
             details.append(f"lesson {number} ran no test")
         stubs = f"lessons {number}-{n}" if number < n else f"lesson {n}"
         earlier = {1: "no earlier lesson", 2: "lesson 1 passes"}.get(number, f"lessons 1-{number - 1} pass")
-        report(not details, f"lesson {number}: its {len(own)} tests fail on its stubs; {earlier} "
-                            f"with {stubs} stubbed", details)
+        report(
+            not details,
+            f"lesson {number}: its {len(own)} tests fail on its stubs; {earlier} with {stubs} stubbed",
+            details,
+        )
 
     if per_region:
         details = []
         for i, region in enumerate(learner_regions):
             result = results[f"region{i}"]
             if result.outcome(region.lesson) != "failed":
-                details.append(f"with only {region.function} ({region.path}) stubbed, lesson {region.lesson} "
-                               "still passes: no test needs it")
-        report(not details, f"every region is tested: stubbing any one of the {len(learner_regions)} alone fails "
-                            "its lesson",
-               details)
+                details.append(
+                    f"with only {region.function} ({region.path}) stubbed, lesson {region.lesson} "
+                    "still passes: no test needs it"
+                )
+        report(
+            not details,
+            f"every region is tested: stubbing any one of the {len(learner_regions)} alone fails its lesson",
+            details,
+        )
 
     took = time.perf_counter() - start
     if problems:
         print(f"verify: {len(problems)} problem(s) ({took:.1f} s)", file=out, flush=True)
     else:
-        print(f"verify: the learning path is consistent ({len(results)} test runs, {took:.1f} s)",
-              file=out, flush=True)
+        print(f"verify: the learning path is consistent ({len(results)} test runs, {took:.1f} s)", file=out, flush=True)
     return problems
 
 
@@ -283,8 +318,9 @@ def _write_counterexample(root, lesson, regions):
     [region] = [r for r in regions if r.lesson == earlier and r.function == function and not r.cut]
     target = Path(root) / "tinygrad_edu" / path
     text = target.read_text(encoding="utf-8")
-    target.write_text(replace_region(text, path, earlier, function, lesson.counterexample, new_indent="    "),
-                      encoding="utf-8")
+    target.write_text(
+        replace_region(text, path, earlier, function, lesson.counterexample, new_indent="    "), encoding="utf-8"
+    )
 
 
 def _marks(out):

@@ -38,7 +38,7 @@ from .regions import (
 try:
     import fcntl
 except ImportError:  # Windows: the state is still read, merged and written in one go
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "STATE_FILE",
@@ -86,8 +86,11 @@ def package_modules(package_dir=None):
 def package_files(package_dir=None):
     """Every file a workbook copies: the modules and their data files (no subfolders)."""
     package_dir = Path(package_dir) if package_dir is not None else reference_package()
-    return sorted(p.name for p in package_dir.iterdir()
-                  if p.is_file() and p.suffix not in (".pyc", ".pyo") and not p.name.startswith("."))
+    return sorted(
+        p.name
+        for p in package_dir.iterdir()
+        if p.is_file() and p.suffix not in (".pyc", ".pyo") and not p.name.startswith(".")
+    )
 
 
 def _message_for(number):
@@ -112,21 +115,36 @@ def hide_rule_text(text, path, stubbed):
             continue
         lesson = classes[node.name]
         first = node.body[0] if node.body else None
-        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str) and first.lineno == first.end_lineno
-                and "d/d" in first.value.value):
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+            and first.lineno == first.end_lineno
+            and "d/d" in first.value.value
+        ):
             what = first.value.value.split("d/d")[0].strip()
             line = lines[first.lineno - 1]
             indent = line[: len(line) - len(line.lstrip())]
             changes.append((first.lineno, first.end_lineno, [f'{indent}"""{what}"""\n']))
         for statement in node.body:
-            if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                    and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == "formula"):
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and statement.targets[0].id == "formula"
+            ):
                 line = lines[statement.lineno - 1]
                 indent = line[: len(line) - len(line.lstrip())]
-                changes.append((statement.lineno, statement.end_lineno,
-                                [f"{indent}# (formula, the derivatives as text for pictures: left out until lesson "
-                                 f"{lesson} is yours)\n"]))
+                changes.append(
+                    (
+                        statement.lineno,
+                        statement.end_lineno,
+                        [
+                            f"{indent}# (formula, the derivatives as text for pictures: left out until lesson "
+                            f"{lesson} is yours)\n"
+                        ],
+                    )
+                )
     for first, last, new in sorted(changes, reverse=True):
         lines[first - 1 : last] = new
     return "".join(lines)
@@ -205,16 +223,22 @@ def _check_owned_and_private(path, what):
     except FileNotFoundError:
         return
     if what == "state file" and not stat.S_ISREG(info.st_mode):
-        raise WorkbookError(f"{path}: the {what} is not a plain file (a symbolic link?); learn refuses it. "
-                            "Make a new workbook with `tinygrad-edu learn init NEWFOLDER`")
+        raise WorkbookError(
+            f"{path}: the {what} is not a plain file (a symbolic link?); learn refuses it. "
+            "Make a new workbook with `tinygrad-edu learn init NEWFOLDER`"
+        )
     if info.st_uid != os.getuid():
-        raise WorkbookError(f"{path}: the {what} belongs to another user (uid {info.st_uid}), so its code is "
-                            "not yours; learn runs only your own workbook. Make one with "
-                            "`tinygrad-edu learn init NEWFOLDER`")
+        raise WorkbookError(
+            f"{path}: the {what} belongs to another user (uid {info.st_uid}), so its code is "
+            "not yours; learn runs only your own workbook. Make one with "
+            "`tinygrad-edu learn init NEWFOLDER`"
+        )
     if info.st_mode & stat.S_IWOTH:
-        raise WorkbookError(f"{path}: the {what} is world-writable, so anyone on this computer could put code "
-                            f"there that learn would run. Make it private (chmod o-w {shlex.quote(str(path))}) "
-                            "and try again")
+        raise WorkbookError(
+            f"{path}: the {what} is world-writable, so anyone on this computer could put code "
+            f"there that learn would run. Make it private (chmod o-w {shlex.quote(str(path))}) "
+            "and try again"
+        )
 
 
 def check_workbook_is_safe(folder):
@@ -337,14 +361,20 @@ def keep_copy(workbook, number, why):
     lesson = lesson_by_number(number)
     current = lesson_regions_in(workbook, number)
     reference = {r.key: r for r in reference_regions() if r.lesson == number and not r.cut}
-    mine = [r for key, r in current.items()
-            if not is_stub(r) and (key not in reference or _dedent(r.body) != _dedent(reference[key].body))]
+    mine = [
+        r
+        for key, r in current.items()
+        if not is_stub(r) and (key not in reference or _dedent(r.body) != _dedent(reference[key].body))
+    ]
     if not mine:
         return None
     now = datetime.datetime.now()
-    lines = [f"# Lesson {lesson.number} ({lesson.title}): your code, kept by `tinygrad-edu learn {why}` "
-             f"on {now.isoformat(sep=' ', timespec='seconds')}.",
-             "# To use it again, paste each part back between its markers.", ""]
+    lines = [
+        f"# Lesson {lesson.number} ({lesson.title}): your code, kept by `tinygrad-edu learn {why}` "
+        f"on {now.isoformat(sep=' ', timespec='seconds')}.",
+        "# To use it again, paste each part back between its markers.",
+        "",
+    ]
     for region in mine:
         lines.append(f"# {PACKAGE}/{region.path}, {region.function} (was lines {region.begin + 1}-{region.end - 1})")
         lines.append(region.body.rstrip("\n"))
@@ -390,8 +420,9 @@ def _rewrite_lesson(workbook, number, body_for, wanted=None):
             if wanted is not None and not wanted(region, text):
                 continue
             try:
-                text = replace_region(text, name, number, region.function, body_for(region),
-                                      new_indent=region.indent, cut=region.cut)
+                text = replace_region(
+                    text, name, number, region.function, body_for(region), new_indent=region.indent, cut=region.cut
+                )
             except RegionError as error:
                 raise WorkbookError(str(error)) from None
             if not region.cut:
@@ -439,8 +470,9 @@ def reset_lesson(workbook, number):
     lesson = lesson_by_number(number)
     lesson_regions_in(workbook, number)
     kept = keep_copy(workbook, number, "reset")
-    written = _rewrite_lesson(workbook, number, lambda region: stub_line(
-        region, cut_message(number) if region.cut else stub_message(lesson)))
+    written = _rewrite_lesson(
+        workbook, number, lambda region: stub_line(region, cut_message(number) if region.cut else stub_message(lesson))
+    )
     return written, kept
 
 
@@ -449,11 +481,15 @@ def fill_cut_regions(workbook, numbers):
     where it is still cut. Returns the (path, function) pairs filled in."""
     filled = []
     for number in numbers:
+
         def still_cut(region, text):
             if not region.cut:
                 return False
-            found = [r for r in find_regions(text, region.path)
-                     if r.cut and r.lesson == region.lesson and r.function == region.function]
+            found = [
+                r
+                for r in find_regions(text, region.path)
+                if r.cut and r.lesson == region.lesson and r.function == region.function
+            ]
             if found and is_stub(found[0]):
                 filled.append((region.path, region.function))
                 return True
@@ -511,14 +547,15 @@ def outside_changes(workbook):
                 reference_text = hide_rule_text(reference_text, name, {lesson.number for lesson in LESSONS})
             theirs, mine = _outside_lines(reference_text, name), _outside_lines(mine_text, name)
         except RegionError:
-            changes.append((f"{PACKAGE}/{name}", "its lesson markers are broken (`tinygrad-edu learn status` "
-                                                 "names the line)"))
+            changes.append(
+                (f"{PACKAGE}/{name}", "its lesson markers are broken (`tinygrad-edu learn status` names the line)")
+            )
             continue
         a, b = [line.rstrip() for _, line in theirs], [line.rstrip() for _, line in mine]
         if a == b:
             continue
         changed, removed_near = [], []
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
             if tag in ("replace", "insert"):
                 changed.extend(mine[j][0] for j in range(j1, j2))
             elif tag == "delete":
@@ -536,9 +573,13 @@ def outside_changes(workbook):
 def workbook_readme():
     rows = "\n".join(
         f"| {lesson.number} | {lesson.title} | "
-        + (", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
-           or ", ".join(f"`{function}` ({path}) again" for _, path, function in lesson.revisits))
-        + " | " + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks) + " |"
+        + (
+            ", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
+            or ", ".join(f"`{function}` ({path}) again" for _, path, function in lesson.revisits)
+        )
+        + " | "
+        + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks)
+        + " |"
         for lesson in LESSONS
     )
     return f"""# Your tinygrad_edu workbook

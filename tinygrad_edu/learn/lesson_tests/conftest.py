@@ -50,12 +50,19 @@ LESSONS = {lesson.number: lesson for lesson in _load_lessons().LESSONS}
 
 def pytest_addoption(parser):
     group = parser.getgroup("learn", "tinygrad-edu learning path")
-    group.addoption("--learn-impl", metavar="DIR", default=os.environ.get(IMPL_ENV),
-                    help=f"the folder holding the tinygrad_edu to test (default: ${IMPL_ENV}, else normal import)")
-    group.addoption("--learn-report", metavar="FILE", default=os.environ.get(REPORT_ENV),
-                    help=f"write outcomes and failure messages as JSON (default: ${REPORT_ENV})")
-    group.addoption("--learn-stop", action="store_true",
-                    help="skip the lessons after the first lesson that fails")
+    group.addoption(
+        "--learn-impl",
+        metavar="DIR",
+        default=os.environ.get(IMPL_ENV),
+        help=f"the folder holding the tinygrad_edu to test (default: ${IMPL_ENV}, else normal import)",
+    )
+    group.addoption(
+        "--learn-report",
+        metavar="FILE",
+        default=os.environ.get(REPORT_ENV),
+        help=f"write outcomes and failure messages as JSON (default: ${REPORT_ENV})",
+    )
+    group.addoption("--learn-stop", action="store_true", help="skip the lessons after the first lesson that fails")
 
 
 class _Report:
@@ -64,8 +71,15 @@ class _Report:
 
     def __init__(self, path):
         self.path = path
-        self.data = {"format": 1, "impl": None, "state": "starting", "error": None,
-                     "running": None, "tests": [], "collect_errors": []}
+        self.data = {
+            "format": 1,
+            "impl": None,
+            "state": "starting",
+            "error": None,
+            "running": None,
+            "tests": [],
+            "collect_errors": [],
+        }
         self.by_id = {}
 
     def write(self):
@@ -102,8 +116,11 @@ def pytest_configure(config):
             _config_error(report, "no tinygrad_edu package can be imported")
         found = Path(spec.origin).resolve().parent
     if expected is not None and found != expected:
-        _config_error(report, f"the lesson tests must test {expected}, but Python would import tinygrad_edu "
-                              f"from {found} (an installed copy shadows it?)")
+        _config_error(
+            report,
+            f"the lesson tests must test {expected}, but Python would import tinygrad_edu "
+            f"from {found} (an installed copy shadows it?)",
+        )
     config._learn_impl = found
     report.data["impl"] = str(found)
     report.write()
@@ -132,13 +149,17 @@ def pytest_sessionstart(session):
         report.data["state"] = "import-error"
         report.data["error"] = _describe_import_error(error, config._learn_impl)
         report.write()
-        pytest.exit(f"cannot import tinygrad_edu from {config._learn_impl}: "
-                    f"{report.data['error']['type']}: {report.data['error']['message']}", returncode=3)
-    found = {Path(sys.modules[name].__file__).resolve().parent
-             for name in ["tinygrad_edu"] + [f"tinygrad_edu.{m}" for m in MODULES]}
+        pytest.exit(
+            f"cannot import tinygrad_edu from {config._learn_impl}: "
+            f"{report.data['error']['type']}: {report.data['error']['message']}",
+            returncode=3,
+        )
+    found = {
+        Path(sys.modules[name].__file__).resolve().parent
+        for name in ["tinygrad_edu"] + [f"tinygrad_edu.{m}" for m in MODULES]
+    }
     if found != {config._learn_impl}:
-        message = (f"imported tinygrad_edu from {', '.join(sorted(map(str, found)))}, "
-                   f"expected {config._learn_impl} only")
+        message = f"imported tinygrad_edu from {', '.join(sorted(map(str, found)))}, expected {config._learn_impl} only"
         report.data["state"] = "config-error"
         report.data["error"] = {"type": "UsageError", "message": message, "where": None, "code": None}
         report.write()
@@ -158,8 +179,12 @@ def _relative(path, impl):
 def _describe_import_error(error, impl):
     if isinstance(error, SyntaxError):
         where = f"{_relative(error.filename, impl)}, line {error.lineno}" if error.filename else None
-        return {"type": type(error).__name__, "message": error.msg, "where": where,
-                "code": (error.text or "").strip() or None}
+        return {
+            "type": type(error).__name__,
+            "message": error.msg,
+            "where": where,
+            "code": (error.text or "").strip() or None,
+        }
     tb = error.__traceback__
     where = code = None
     while tb is not None:
@@ -186,8 +211,11 @@ def _source_line(filename, lineno):
 
 
 def _lesson_of(item):
-    numbers = [int(m.name[len("lesson"):]) for m in item.iter_markers() if m.name.startswith("lesson")
-               and m.name[len("lesson"):].isdigit()]
+    numbers = [
+        int(m.name[len("lesson") :])
+        for m in item.iter_markers()
+        if m.name.startswith("lesson") and m.name[len("lesson") :].isdigit()
+    ]
     return numbers[0] if len(numbers) == 1 else None
 
 
@@ -199,10 +227,20 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=_lesson_of)  # stable: file order within a lesson
     for item in items:
         doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
-        entry = {"nodeid": item.nodeid, "name": item.name, "lesson": _lesson_of(item),
-                 "file": str(Path(item.fspath).resolve()), "doc": doc[0] if doc else "",
-                 "outcome": "pending", "message": None, "exception": None, "where": None, "code": None,
-                 "test_line": None, "frames": []}
+        entry = {
+            "nodeid": item.nodeid,
+            "name": item.name,
+            "lesson": _lesson_of(item),
+            "file": str(Path(item.fspath).resolve()),
+            "doc": doc[0] if doc else "",
+            "outcome": "pending",
+            "message": None,
+            "exception": None,
+            "where": None,
+            "code": None,
+            "test_line": None,
+            "frames": [],
+        }
         report.data["tests"].append(entry)
         report.by_id[item.nodeid] = entry
     report.write()
@@ -212,7 +250,8 @@ def pytest_collectreport(report):
     config = _CONFIG[0]
     if report.failed and config is not None:
         config._learn_report.data["collect_errors"].append(
-            {"nodeid": report.nodeid, "message": str(report.longrepr)[-2000:]})
+            {"nodeid": report.nodeid, "message": str(report.longrepr)[-2000:]}
+        )
         config._learn_report.write()
 
 
@@ -243,8 +282,12 @@ def pytest_runtest_makereport(item, call):
         path = Path(str(tb_entry.path)).resolve()
         line = tb_entry.lineno + 1
         if impl in path.parents:
-            frame = {"file": _relative(path, impl), "line": line, "function": tb_entry.name,
-                     "code": _source_line(str(path), line)}
+            frame = {
+                "file": _relative(path, impl),
+                "line": line,
+                "function": tb_entry.name,
+                "code": _source_line(str(path), line),
+            }
             frames.pop((frame["file"], line), None)  # a recursion repeats frames: keep each once
             frames[(frame["file"], line)] = frame
         elif path.parent == HERE and path.name.startswith("test_"):
@@ -313,8 +356,11 @@ def _matches(received, expected, rel, abs_tol):
             return math.isnan(received)
         return math.isclose(received, expected, rel_tol=rel, abs_tol=abs_tol)
     if isinstance(expected, (list, tuple)):
-        return (isinstance(received, (list, tuple)) and len(received) == len(expected)
-                and all(_matches(r, e, rel, abs_tol) for r, e in zip(received, expected)))
+        return (
+            isinstance(received, (list, tuple))
+            and len(received) == len(expected)
+            and all(_matches(r, e, rel, abs_tol) for r, e in zip(received, expected))
+        )
     return received is expected or received == expected
 
 

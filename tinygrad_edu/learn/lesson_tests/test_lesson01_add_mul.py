@@ -68,8 +68,12 @@ def test_a_local_derivative_predicts_a_nudge(expect, h):
         c = expect.value(build(a, b), text)
         nudged_a = build(Value(2.0 + h), b).data - c.data
         nudged_b = build(a, Value(-3.0 + h)).data - c.data
-        expect((nudged_a / h, nudged_b / h), c.local_grads,
-               f"(change of {text}) / h when a, then b, moves by h = {h}, versus ({text}).local_grads", rel=1e-6)
+        expect(
+            (nudged_a / h, nudged_b / h),
+            c.local_grads,
+            f"(change of {text}) / h when a, then b, moves by h = {h}, versus ({text}).local_grads",
+            rel=1e-6,
+        )
 
 
 def test_operations_leave_their_operands_alone(expect):

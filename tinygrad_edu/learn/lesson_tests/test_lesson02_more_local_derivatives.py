@@ -42,8 +42,13 @@ def test_each_rule_predicts_a_nudge(expect, point):
     """(f(x + h) - f(x - h)) / 2h, from the values alone, agrees with every local derivative."""
     h = 1e-6
     x, y = point
-    builds = [("a - b", lambda a, b: a - b), ("-a", lambda a, b: -a), ("a / b", lambda a, b: a / b),
-              ("a ** 3", lambda a, b: a**3), ("a ** -2", lambda a, b: a ** -2)]
+    builds = [
+        ("a - b", lambda a, b: a - b),
+        ("-a", lambda a, b: -a),
+        ("a / b", lambda a, b: a / b),
+        ("a ** 3", lambda a, b: a**3),
+        ("a ** -2", lambda a, b: a**-2),
+    ]
     for text, build in builds:
         a, b = Value(x, label="a"), Value(y, label="b")
         c = expect.value(build(a, b), text)
@@ -54,8 +59,13 @@ def test_each_rule_predicts_a_nudge(expect, point):
             up = build(Value(up_a), Value(up_b)).data
             down = build(Value(down_a), Value(down_b)).data
             slopes.append((up - down) / (2 * h))
-        expect(c.local_grads, tuple(slopes), f"({text}).local_grads at a = {x}, b = {y} versus nudging each "
-                                             "operand by 1e-6", rel=1e-5, abs=1e-7)
+        expect(
+            c.local_grads,
+            tuple(slopes),
+            f"({text}).local_grads at a = {x}, b = {y} versus nudging each operand by 1e-6",
+            rel=1e-5,
+            abs=1e-7,
+        )
 
 
 def test_subtraction_is_one_node(expect):

@@ -23,20 +23,27 @@ def check_order(expect, root, what, expected_count):
     position = {}
     for i, node in enumerate(order):
         if node in position:
-            expect.fail(f"each node appears once in topological_order({what})",
-                        "no repeats", f"{node!r} at positions {position[node]} and {i}")
+            expect.fail(
+                f"each node appears once in topological_order({what})",
+                "no repeats",
+                f"{node!r} at positions {position[node]} and {i}",
+            )
         position[node] = i
     for node in order:
         for child in node.children:
             if child not in position:
-                expect.fail(f"every node that {what} depends on is listed",
-                            f"{child!r} (a child of {node!r}) in the list", "it is missing")
+                expect.fail(
+                    f"every node that {what} depends on is listed",
+                    f"{child!r} (a child of {node!r}) in the list",
+                    "it is missing",
+                )
             if position[child] > position[node]:
-                expect.fail(f"a child comes before its parent in topological_order({what})",
-                            f"{child!r} before {node!r}",
-                            f"the child at position {position[child]}, the parent at position {position[node]}")
-    expect.true(order[-1] is root, f"the last node of topological_order({what})", f"the root {root!r}",
-                repr(order[-1]))
+                expect.fail(
+                    f"a child comes before its parent in topological_order({what})",
+                    f"{child!r} before {node!r}",
+                    f"the child at position {position[child]}, the parent at position {position[node]}",
+                )
+    expect.true(order[-1] is root, f"the last node of topological_order({what})", f"the root {root!r}", repr(order[-1]))
     return order
 
 
@@ -53,8 +60,12 @@ def test_an_expression(expect):
     ab = a * b
     e = ab + c
     order = check_order(expect, e, "a * b + c", 5)
-    expect.true(order.index(ab) < order.index(e), "a*b is listed before a*b + c", "a*b first",
-                f"a*b at {order.index(ab)}, the sum at {order.index(e)}")
+    expect.true(
+        order.index(ab) < order.index(e),
+        "a*b is listed before a*b + c",
+        "a*b first",
+        f"a*b at {order.index(ab)}, the sum at {order.index(e)}",
+    )
 
 
 def test_a_times_a_lists_a_once(expect):

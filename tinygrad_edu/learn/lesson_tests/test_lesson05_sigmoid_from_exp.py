@@ -44,8 +44,13 @@ def test_y_times_one_minus_y_appears_in_the_gradient(expect, x):
     point = Value(x, label="x")
     y = composed_sigmoid(point)
     y.backward()
-    expect(point.grad, y.data * (1 - y.data), f"d composed_sigmoid/dx at x = {x} versus y(1 - y), y = {y.data!r}",
-           rel=1e-12, abs=1e-15)
+    expect(
+        point.grad,
+        y.data * (1 - y.data),
+        f"d composed_sigmoid/dx at x = {x} versus y(1 - y), y = {y.data!r}",
+        rel=1e-12,
+        abs=1e-15,
+    )
 
 
 def test_the_slope_is_largest_at_zero_and_a_quarter(expect):

@@ -20,8 +20,13 @@ def test_the_sigmoid_rule_matches_its_parts(expect, x):
     s = expect.value(Value(x).sigmoid(), f"Value({x}).sigmoid()")
     point = Value(x)
     composed_sigmoid(point).backward()
-    expect(s.local_grads, (point.grad,), f"sigmoid'({x}) versus the gradient of composed_sigmoid at {x}",
-           rel=1e-12, abs=1e-15)
+    expect(
+        s.local_grads,
+        (point.grad,),
+        f"sigmoid'({x}) versus the gradient of composed_sigmoid at {x}",
+        rel=1e-12,
+        abs=1e-15,
+    )
     expect(s.local_grads, (s.data * (1 - s.data),), f"sigmoid'({x}) versus y(1 - y), y = {s.data!r}")
 
 
@@ -56,8 +61,12 @@ def test_a_chain_of_k_units(expect, k):
     for _ in range(k):
         s = s.sigmoid()
     s.backward()
-    expect.true(0 < x.grad <= 0.25**k, f"the gradient through {k} sigmoids from x = 0",
-                f"positive and at most 0.25^{k} = {0.25**k!r}", repr(x.grad))
+    expect.true(
+        0 < x.grad <= 0.25**k,
+        f"the gradient through {k} sigmoids from x = 0",
+        f"positive and at most 0.25^{k} = {0.25**k!r}",
+        repr(x.grad),
+    )
     z = Value(0.5, label="z")
     r = z
     for _ in range(k):
@@ -80,4 +89,5 @@ def test_gradcheck_away_from_the_kink(expect, point):
     def f(v):
         a, b = v
         return (a * b).relu() + (a - b).relu() * 2 + a.sigmoid() + b.tanh()
+
     expect.gradients_check(f, point, "relu(ab) + 2 relu(a - b) + sigmoid(a) + tanh(b)")

@@ -39,8 +39,11 @@ def engine_net(i_l, w_l, w_r, d):
 def test_the_forward_pass(expect, point):
     net = engine_net(*point)
     forward = two_neuron_forward(*point[:3])
-    expect(tuple(forward), tuple(net[k].data for k in ("p_l", "o_l", "p_r", "o_r")),
-           f"two_neuron_forward{point[:3]} = (p_l, o_l, p_r, o_r)")
+    expect(
+        tuple(forward),
+        tuple(net[k].data for k in ("p_l", "o_l", "p_r", "o_r")),
+        f"two_neuron_forward{point[:3]} = (p_l, o_l, p_r, o_r)",
+    )
 
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
@@ -49,8 +52,11 @@ def test_the_deltas_are_dP_by_dp(expect, point):
     on the product nodes."""
     net = engine_net(*point)
     deltas = two_neuron_deltas(*point)
-    expect(tuple(deltas), (net["p_l"].grad, net["p_r"].grad),
-           f"two_neuron_deltas{point} = (delta_l, delta_r) versus (p_l.grad, p_r.grad) from backward()")
+    expect(
+        tuple(deltas),
+        (net["p_l"].grad, net["p_r"].grad),
+        f"two_neuron_deltas{point} = (delta_l, delta_r) versus (p_l.grad, p_r.grad) from backward()",
+    )
 
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
@@ -59,8 +65,11 @@ def test_the_hand_formulas_equal_backward(expect, point):
     the gradients backward() leaves on the weights."""
     net = engine_net(*point)
     gradients = two_neuron_performance_gradients(*point)
-    expect(tuple(gradients), (net["w_l"].grad, net["w_r"].grad),
-           f"two_neuron_performance_gradients{point} = (dP/dw_l, dP/dw_r) versus backward()")
+    expect(
+        tuple(gradients),
+        (net["w_l"].grad, net["w_r"].grad),
+        f"two_neuron_performance_gradients{point} = (dP/dw_l, dP/dw_r) versus backward()",
+    )
 
 
 def test_the_left_gradient_reuses_the_right_delta(expect):

@@ -21,8 +21,11 @@ def test_a_layer_returns_every_neuron_output(expect):
     x = [0.5, -1.0]
     outputs = layer([Value(v) for v in x])
     expect.true(isinstance(outputs, list), "layer(x)", "a list", f"{outputs!r}")
-    expect([o.data for o in outputs], [n([Value(v) for v in x]).data for n in layer.neurons],
-           "layer(x): one output per neuron, in order")
+    expect(
+        [o.data for o in outputs],
+        [n([Value(v) for v in x]).data for n in layer.neurons],
+        "layer(x): one output per neuron, in order",
+    )
 
 
 def test_an_mlp_feeds_each_layer_into_the_next(expect):
@@ -34,8 +37,7 @@ def test_an_mlp_feeds_each_layer_into_the_next(expect):
 
 def test_several_outputs_come_as_a_list(expect):
     out = MLP(2, [3, 2], seed=1)([0.5, -1.0])
-    expect.true(isinstance(out, list) and len(out) == 2, "MLP(2, [3, 2])([0.5, -1.0])",
-                "a list of 2 Values", repr(out))
+    expect.true(isinstance(out, list) and len(out) == 2, "MLP(2, [3, 2])([0.5, -1.0])", "a list of 2 Values", repr(out))
 
 
 def test_parameters_layer_by_layer_neuron_by_neuron(expect):
@@ -44,13 +46,19 @@ def test_parameters_layer_by_layer_neuron_by_neuron(expect):
     expected = [p for layer in mlp.layers for neuron in layer.neurons for p in neuron.w + [neuron.b]]
     layer = mlp.layers[0]
     got = layer.parameters()
-    expect.true(isinstance(got, list) and len(got) == 9 and all(p is q for p, q in zip(got, expected[:9])),
-                "mlp.layers[0].parameters()", "its 3 neurons' w0, w1, b in order (9 Values)",
-                f"{[p.label for p in got] if isinstance(got, list) else got!r}")
+    expect.true(
+        isinstance(got, list) and len(got) == 9 and all(p is q for p, q in zip(got, expected[:9])),
+        "mlp.layers[0].parameters()",
+        "its 3 neurons' w0, w1, b in order (9 Values)",
+        f"{[p.label for p in got] if isinstance(got, list) else got!r}",
+    )
     got = mlp.parameters()
-    expect.true(isinstance(got, list) and len(got) == 17 and all(p is q for p, q in zip(got, expected)),
-                "mlp.parameters()", f"{[p.label for p in expected]}",
-                f"{[p.label for p in got] if isinstance(got, list) else got!r}")
+    expect.true(
+        isinstance(got, list) and len(got) == 17 and all(p is q for p, q in zip(got, expected)),
+        "mlp.parameters()",
+        f"{[p.label for p in expected]}",
+        f"{[p.label for p in got] if isinstance(got, list) else got!r}",
+    )
 
 
 def test_backward_through_an_mlp_equals_the_delta_rule(expect):
@@ -60,5 +68,10 @@ def test_backward_through_an_mlp_equals_the_delta_rule(expect):
     o = mlp(x)
     error = 0.5 * (t[0] - o[0]) ** 2 + 0.5 * (t[1] - o[1]) ** 2
     error.backward()
-    expect([p.grad for p in mlp.parameters()], gradients(mlp, x, t),
-           "every dE/dp from backward() versus the delta rule", rel=1e-9, abs=1e-12)
+    expect(
+        [p.grad for p in mlp.parameters()],
+        gradients(mlp, x, t),
+        "every dE/dp from backward() versus the delta rule",
+        rel=1e-9,
+        abs=1e-12,
+    )

@@ -26,13 +26,18 @@ def chain(depth):
 
 def test_a_chain_a_hundred_thousand_deep(expect):
     """x = a + 1 + 1 + ... (100,000 times): 100,001 nodes, a first, x last."""
-    expect.true(sys.getrecursionlimit() < DEPTH, "Python's recursion limit", f"below {DEPTH}",
-                str(sys.getrecursionlimit()))
+    expect.true(
+        sys.getrecursionlimit() < DEPTH, "Python's recursion limit", f"below {DEPTH}", str(sys.getrecursionlimit())
+    )
     a, x = chain(DEPTH)
     order = topological_order(x)
     expect(len(order), DEPTH + 1, f"len(topological_order(x)) for a chain {DEPTH:,} deep")
-    expect.true(order[0] is a and order[-1] is x, "the ends of the order", "the leaf a first, x last",
-                f"{order[0]!r} first, {order[-1]!r} last")
+    expect.true(
+        order[0] is a and order[-1] is x,
+        "the ends of the order",
+        "the leaf a first, x last",
+        f"{order[0]!r} first, {order[-1]!r} last",
+    )
     position = {node: i for i, node in enumerate(order)}
     late = [node for node in order if any(position[child] > position[node] for child in node.children)]
     expect.true(not late, "every child before its parent", "no exceptions", f"{len(late)} nodes before a child")
