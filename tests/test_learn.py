@@ -290,6 +290,7 @@ def test_init_writes_a_workbook_of_stubs(workbook):
     assert (workbook / "README.md").is_file() and (workbook / STATE_FILE).is_file()
     assert "tinygrad-edu learn status" in (workbook / "README.md").read_text(encoding="utf-8")
     assert not (workbook / "tinygrad_edu" / "learn").exists()  # the tests stay in the installed package
+    assert (workbook / "tinygrad_edu" / "micrograd" / "engine.py").is_file()  # the lecture's names work there too
     reference = reference_package()
     for path in sorted({r.path for r in reference_regions()}):
         original = (reference / path).read_text(encoding="utf-8")

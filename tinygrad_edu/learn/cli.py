@@ -439,15 +439,25 @@ def _show_outside_changes(workbook, marks, out):
     changes = outside_changes(workbook)
     if not changes:
         return
-    print(
-        marks.text("! Finished code outside the lesson regions was changed, so the tests may not test what they say:"),
-        file=out,
-    )
+    print(marks.text("! Finished code outside the lesson regions was changed, so the tests"), file=out)
+    print("  may not test what they say:", file=out)
     for name, where in changes[:4]:
         print(_wrap(f"{name}: {where}", "    "), file=out)
     if len(changes) > 4:
         print(f"    (and {len(changes) - 4} more files)", file=out)
     print("  Undo those edits, or compare with the installed package's copy of the file.", file=out)
+    from .. import __version__
+
+    made_by = load_state(workbook).get("tinygrad_edu_version")
+    if made_by != __version__:
+        print(
+            _wrap(
+                f"(This workbook was made by tinygrad_edu {made_by}; the installed package is {__version__}, "
+                "so some differences may come from the upgrade.)",
+                "  ",
+            ),
+            file=out,
+        )
 
 
 def show_status(workbook, result, state, out, newly=(), watching=False):

@@ -166,6 +166,9 @@ def write_package(root, stubbed):
         if stubbed and "LESSON" in text:
             text = hide_rule_text(stub_source(text, name, stubbed, _message_for), name, stubbed)
         (target / name).write_text(text, encoding="utf-8")
+    for folder in sorted(p for p in source.iterdir() if p.is_dir()):  # subpackages such as micrograd/
+        if folder.name != "learn" and (folder / "__init__.py").is_file():
+            shutil.copytree(folder, target / folder.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return target
 
 
