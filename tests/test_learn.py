@@ -488,7 +488,8 @@ def test_skip_copies_the_reference_solution(workbook, capsys):
 
 def test_learn_list_and_help(capsys):
     code, out, _ = learn("list", capsys=capsys)
-    assert code == 0
+    assert code == 0 and "Notebook: notebooks/05_two_neuron_net.ipynb" in out
+    assert "you write: topological_order (engine.py) again, from lesson 3" in out
     assert all(re.search(rf"^ ?{lesson.number}  ", out, re.M) for lesson in LESSONS)
     assert main(["learn"]) == 2
     assert "init" in capsys.readouterr().out
@@ -581,8 +582,9 @@ def _stop(process):
         process.wait()
 
 
-def test_watch_reruns_when_a_file_is_saved_and_stops_on_ctrl_c(workbook):
-    process = _start_watch(workbook)
+@pytest.mark.parametrize("options", [(), ("--poll",)], ids=["events", "polling"])
+def test_watch_reruns_when_a_file_is_saved_and_stops_on_ctrl_c(workbook, options):
+    process = _start_watch(workbook, *options)
     lines = _Lines(process)
     try:
         first = lines.until("Ctrl-C stops")

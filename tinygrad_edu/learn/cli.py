@@ -1052,7 +1052,14 @@ def _list(args, out):
         seed = f" (seed {lesson.seed})" if lesson.seed else ""
         print(_wrap(marks.text(lesson.idea + seed), "      "), file=out)
         functions = ", ".join(f"{function} ({path})" for path, function in lesson.regions)
+        if lesson.challenge:
+            functions = ", ".join(
+                f"{function} ({path}) again, from lesson {n}" for n, path, function in lesson.revisits
+            )
         print(_wrap(f"you write: {functions}", "      "), file=out)
+        notebook = _notebook_line(lesson)
+        if notebook:
+            print(_wrap(notebook, "      "), file=out)
     return 0
 
 
