@@ -104,8 +104,9 @@ import sys
 import time
 import tracemalloc
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # always benchmark this checkout's tinygrad_edu
@@ -176,10 +177,10 @@ class Library:
     """
 
     name: str
-    version: Optional[str]  # None when the library is not installed
-    make_leaf: Optional[Callable[[float], Any]] = None
-    data_of: Optional[Callable[[Any], float]] = None  # a node's value as a float
-    grad_of: Optional[Callable[[Any], float]] = None  # a leaf's gradient as a float
+    version: str | None  # None when the library is not installed
+    make_leaf: Callable[[float], Any] | None = None
+    data_of: Callable[[Any], float] | None = None  # a node's value as a float
+    grad_of: Callable[[Any], float] | None = None  # a leaf's gradient as a float
 
     @property
     def available(self):
@@ -262,7 +263,7 @@ def check_torch_not_imported(when):
 class Cell:
     """One library's result for one measurement."""
 
-    number: Optional[float]  # what ratios and targets use; None when there is no result
+    number: float | None  # what ratios and targets use; None when there is no result
     text: str  # what the table shows
 
 
@@ -421,7 +422,9 @@ def measure_sum_of_products(library, settings):
         product = user_defined_product()
         forward_runs, backward_runs = [], []
         for run in range(settings.repeats):
-            progress(f"  {library.name}: the same graph with a user-defined op, run {run + 1} of {settings.repeats} ...")
+            progress(
+                f"  {library.name}: the same graph with a user-defined op, run {run + 1} of {settings.repeats} ..."
+            )
             forward, backward = time_sum_of_products_once(library, numbers, product)
             forward_runs.append(forward / nodes)
             backward_runs.append(backward / nodes)
@@ -531,9 +534,9 @@ def run_chain(library, depth):
 class ChainResult:
     deepest_ok: int = 0  # the deepest chain whose backward succeeded (0: none)
     seconds: dict = field(default_factory=dict)  # depth -> seconds, for each success
-    failed_at: Optional[int] = None
-    error: Optional[str] = None  # the exception's type name, e.g. "RecursionError"
-    capped_at: Optional[int] = None  # set when the ladder stopped early by choice
+    failed_at: int | None = None
+    error: str | None = None  # the exception's type name, e.g. "RecursionError"
+    capped_at: int | None = None  # set when the ladder stopped early by choice
 
 
 def climb_chain_ladder(library, settings):
@@ -779,9 +782,9 @@ MLP_SAME_NETWORK = [
 
 @dataclass
 class MLPStepResult:
-    milliseconds: Optional[float] = None  # median time of one step
+    milliseconds: float | None = None  # median time of one step
     losses: list = field(default_factory=list)  # each step's loss, the warm-up step's first
-    error: Optional[str] = None  # the exception's type name when a step failed
+    error: str | None = None  # the exception's type name when a step failed
 
 
 def time_mlp_steps(make_step, settings):
@@ -872,8 +875,7 @@ def mlp_step_rows(libraries, results, settings):
         ),
         Row(
             "mlp_step_sigmoid",
-            f"the same step, sigmoid net (torch: 0-d tensors; micrograd has no sigmoid: its ReLU MLP) "
-            f"({timing})",
+            f"the same step, sigmoid net (torch: 0-d tensors; micrograd has no sigmoid: its ReLU MLP) ({timing})",
             cells(
                 {
                     OURS: ("sigmoid", "sigmoid net"),
@@ -884,8 +886,7 @@ def mlp_step_rows(libraries, results, settings):
         ),
         Row(
             "mlp_step_torch_batched",
-            f"the sigmoid step vs torch batched: nn.Sequential on a ({MLP_POINTS}, {MLP_INPUTS}) tensor "
-            f"({timing})",
+            f"the sigmoid step vs torch batched: nn.Sequential on a ({MLP_POINTS}, {MLP_INPUTS}) tensor ({timing})",
             cells(
                 {
                     OURS: ("sigmoid", "sigmoid net"),

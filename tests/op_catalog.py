@@ -7,8 +7,8 @@ Each entry lists the points it is checked at: its valid domain is explicit.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 def _sigmoid(x):

@@ -242,9 +242,7 @@ class FakeMLP:
     """layers[n][j] = (weights, bias) of neuron j of layer n."""
 
     def __init__(self, layers, activation="sigmoid"):
-        self.layers = [
-            FakeLayer([FakeNeuron(w, b, activation) for w, b in neurons], activation) for neurons in layers
-        ]
+        self.layers = [FakeLayer([FakeNeuron(w, b, activation) for w, b in neurons], activation) for neurons in layers]
 
     def parameters(self):
         return [p for layer in self.layers for neuron in layer.neurons for p in neuron.w + [neuron.b]]
@@ -256,7 +254,7 @@ def error_in_floats(mlp, params, x, targets):
     a = list(x)
     for layer in mlp.layers:
         outputs = []
-        for neuron in layer.neurons:
+        for _neuron in layer.neurons:
             z = 0.0
             for a_i in a:
                 z += next(params) * a_i

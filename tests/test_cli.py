@@ -40,7 +40,9 @@ def test_demo_without_pictures_writes_nothing(tmp_path, monkeypatch):
 def test_python_dash_m_runs_the_demo(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tinygrad_edu", "demo", "--epochs", "50", "--out", str(tmp_path / "pics")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "largest difference:" in result.stdout

@@ -5,8 +5,8 @@ torch in float64 (values and gradients)."""
 import math
 
 import pytest
-
 from op_catalog import CASE_IDS, CASES
+
 from tinygrad_edu import Value
 from tinygrad_edu.gradcheck import numerical_gradient
 
@@ -54,8 +54,17 @@ def test_local_grads_describe_the_node(op, point):
 def test_each_op_records_its_name():
     a, b = Value(2.0), Value(3.0)
     made = {
-        "+": a + b, "-": a - b, "*": a * b, "/": a / b, "**": a ** b, "neg": -a,
-        "exp": a.exp(), "log": a.log(), "tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu(),
+        "+": a + b,
+        "-": a - b,
+        "*": a * b,
+        "/": a / b,
+        "**": a**b,
+        "neg": -a,
+        "exp": a.exp(),
+        "log": a.log(),
+        "tanh": a.tanh(),
+        "sigmoid": a.sigmoid(),
+        "relu": a.relu(),
     }
     for op, node in made.items():
         assert node.op == op

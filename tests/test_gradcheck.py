@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.ops import Op
 from tinygrad_edu.gradcheck import gradcheck, linear_approximation_errors, numerical_gradient
+from tinygrad_edu.ops import Op
 
 
 def test_numerical_gradient_of_a_polynomial():
@@ -81,8 +81,10 @@ def test_linear_approximation_error_shrinks_100x_when_the_step_shrinks_10x():
 
 
 @settings(max_examples=50, deadline=None)
-@given(point=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
-       direction=st.lists(st.floats(-1, 1), min_size=3, max_size=3).filter(lambda d: max(map(abs, d)) > 0.1))
+@given(
+    point=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+    direction=st.lists(st.floats(-1, 1), min_size=3, max_size=3).filter(lambda d: max(map(abs, d)) > 0.1),
+)
 def test_linear_approximation_beats_the_step_everywhere(point, direction):
     # The error is o(step): much smaller than the step itself, and shrinking faster than it.
     f = lambda v: (v[0] * v[1]).tanh() + v[2] ** 2  # noqa: E731

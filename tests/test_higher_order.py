@@ -59,7 +59,9 @@ def test_rebuilt_local_derivatives_equal_the_stored_ones(op, point):
     assert rebuilt == stored
 
 
-@pytest.mark.parametrize("op, point", [c for c in CASES if len(c[1]) == 1], ids=[i for c, i in zip(CASES, CASE_IDS) if len(c[1]) == 1])
+@pytest.mark.parametrize(
+    "op, point", [c for c in CASES if len(c[1]) == 1], ids=[i for c, i in zip(CASES, CASE_IDS) if len(c[1]) == 1]
+)
 def test_second_derivative_of_every_op_matches_central_differences(op, point):
     x = Value(point[0])
     (slope,) = grad(op.on_values([x]), [x], create_graph=True)
@@ -84,8 +86,12 @@ def test_hessian_vector_products_match_torch(torch, program, xs, v):
     leaves, out = run_backward(program, xs)
     # The same holds for an exponent that comes out as exactly 0 inside the graph (x0 - x1 at
     # x0 = x1, then tanh): central differences side with us there, see the test below.
-    assume(not any(node.op == "**" and len(node.children) == 2 and node.children[1].data == 0.0
-                   for node in topological_order(out)))
+    assume(
+        not any(
+            node.op == "**" and len(node.children) == 2 and node.children[1].data == 0.0
+            for node in topological_order(out)
+        )
+    )
     gradient = grad(out, leaves, create_graph=True)
     directional = sum((g * vi for g, vi in zip(gradient, v)), Value(0.0))
     ours = grad(directional, leaves)

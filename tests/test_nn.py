@@ -57,12 +57,15 @@ def test_neuron_computes_activation_of_w_dot_x_plus_b():
     assert linear([1.0, 1.0]).data == 3.5
 
 
-@pytest.mark.parametrize("activation, fn", [
-    ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
-    ("tanh", math.tanh),
-    ("relu", lambda z: max(0.0, z)),
-    ("linear", lambda z: z),
-])
+@pytest.mark.parametrize(
+    "activation, fn",
+    [
+        ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+        ("tanh", math.tanh),
+        ("relu", lambda z: max(0.0, z)),
+        ("linear", lambda z: z),
+    ],
+)
 def test_each_activation(activation, fn):
     layer = Layer(1, 1, activation)
     layer.neurons[0].w[0].data = -2.0
@@ -90,14 +93,17 @@ def test_wrong_input_length_names_both_lengths():
         MLP(2, [3, 1])(1.0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(nin=0, nouts=[1]), "nin must be a positive whole number, got 0"),
-    (dict(nin=2, nouts=3), "nouts must be a list of layer widths"),
-    (dict(nin=2, nouts=[]), "at least one layer width"),
-    (dict(nin=2, nouts=[2, 0]), "layer width in nouts must be a positive whole number, got 0"),
-    (dict(nin=2, nouts=[1], activation="softmax"), "unknown activation 'softmax'"),
-    (dict(nin=2, nouts=[1], output_activation="step"), "unknown activation 'step'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(nin=0, nouts=[1]), "nin must be a positive whole number, got 0"),
+        (dict(nin=2, nouts=3), "nouts must be a list of layer widths"),
+        (dict(nin=2, nouts=[]), "at least one layer width"),
+        (dict(nin=2, nouts=[2, 0]), "layer width in nouts must be a positive whole number, got 0"),
+        (dict(nin=2, nouts=[1], activation="softmax"), "unknown activation 'softmax'"),
+        (dict(nin=2, nouts=[1], output_activation="step"), "unknown activation 'step'"),
+    ],
+)
 def test_bad_architecture_is_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MLP(**kwargs)
@@ -245,19 +251,25 @@ def _write(path, data):
     return path
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda d: d["layers"][0]["weights"][1].pop(), "layer 0, neuron 1: expected 2 weights"),
-    (lambda d: d["layers"][1]["biases"].append(0.0), "layer 1: expected 1 biases"),
-    (lambda d: d["layers"][0]["weights"][0].__setitem__(0, "0.5"), "neuron 0, weight 0: expected a finite number, got '0.5'"),
-    (lambda d: d["layers"][0]["weights"][0].__setitem__(1, None), "weight 1: expected a finite number, got None"),
-    (lambda d: d["layers"][0]["biases"].__setitem__(2, True), "neuron 2, bias: expected a finite number, got True"),
-    (lambda d: d["layers"][1].__setitem__("activation", "softmax"), "layer 1 has unknown activation 'softmax'"),
-    (lambda d: d.__setitem__("nin", 0), "'nin' must be a positive whole number, got 0"),
-    (lambda d: d.__setitem__("layers", []), "'layers' must be a non-empty list"),
-    (lambda d: d.__setitem__("format", "other"), "not a tinygrad_edu model file"),
-    (lambda d: d.__setitem__("version", 99), "unsupported version 99"),
-    (lambda d: d["layers"][1]["weights"].__setitem__(0, [1.0, 2.0]), "layer 1, neuron 0: expected 3 weights"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda d: d["layers"][0]["weights"][1].pop(), "layer 0, neuron 1: expected 2 weights"),
+        (lambda d: d["layers"][1]["biases"].append(0.0), "layer 1: expected 1 biases"),
+        (
+            lambda d: d["layers"][0]["weights"][0].__setitem__(0, "0.5"),
+            "neuron 0, weight 0: expected a finite number, got '0.5'",
+        ),
+        (lambda d: d["layers"][0]["weights"][0].__setitem__(1, None), "weight 1: expected a finite number, got None"),
+        (lambda d: d["layers"][0]["biases"].__setitem__(2, True), "neuron 2, bias: expected a finite number, got True"),
+        (lambda d: d["layers"][1].__setitem__("activation", "softmax"), "layer 1 has unknown activation 'softmax'"),
+        (lambda d: d.__setitem__("nin", 0), "'nin' must be a positive whole number, got 0"),
+        (lambda d: d.__setitem__("layers", []), "'layers' must be a non-empty list"),
+        (lambda d: d.__setitem__("format", "other"), "not a tinygrad_edu model file"),
+        (lambda d: d.__setitem__("version", 99), "unsupported version 99"),
+        (lambda d: d["layers"][1]["weights"].__setitem__(0, [1.0, 2.0]), "layer 1, neuron 0: expected 3 weights"),
+    ],
+)
 def test_inconsistent_files_are_rejected_with_path_and_reason(tmp_path, corrupt, message):
     path, data = _saved(tmp_path)
     corrupt(data)

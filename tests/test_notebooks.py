@@ -30,7 +30,6 @@ import shutil
 import sys
 
 import pytest
-
 from conftest import skip_or_fail_in_ci
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
@@ -61,9 +60,7 @@ def _draws_picture(cell):
 
 
 def _has_picture(cell):
-    return any(
-        mime in output.get("data", {}) for output in cell.get("outputs", []) for mime in PICTURE_TYPES
-    )
+    return any(mime in output.get("data", {}) for output in cell.get("outputs", []) for mime in PICTURE_TYPES)
 
 
 def _where(cell, index):
@@ -73,9 +70,7 @@ def _where(cell, index):
 
 def _missing_pictures(nb):
     code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    return [
-        _where(cell, i) for i, cell in enumerate(code_cells, 1) if _draws_picture(cell) and not _has_picture(cell)
-    ]
+    return [_where(cell, i) for i, cell in enumerate(code_cells, 1) if _draws_picture(cell) and not _has_picture(cell)]
 
 
 # ----- the committed files --------------------------------------------------------------------------
@@ -117,7 +112,8 @@ def test_committed_notebook_has_its_outputs(path):
     for i, cell in enumerate(code_cells, 1):
         for output in cell.get("outputs", []):
             assert output["output_type"] != "error", (
-                f"{path.name}, {_where(cell, i)}: committed with an error: {output.get('ename')}: {output.get('evalue')}"
+                f"{path.name}, {_where(cell, i)}: committed with an error: "
+                f"{output.get('ename')}: {output.get('evalue')}"
             )
             assert not (output["output_type"] == "stream" and output.get("name") == "stderr"), (
                 f"{path.name}, {_where(cell, i)}: committed with stderr output: {''.join(output.get('text', ''))[:300]}"
@@ -131,7 +127,11 @@ def test_committed_notebook_has_its_outputs(path):
 # The learning path's lesson plan: the lessons of `tinygrad-edu learn` each notebook rebuilds.
 LESSONS = {
     "01": [(1, "A local derivative"), (2, "More local derivatives")],
-    "02": [(3, "A topological order"), (4, "The chain-rule sweep"), (12, "Challenge (optional): deeper than recursion")],
+    "02": [
+        (3, "A topological order"),
+        (4, "The chain-rule sweep"),
+        (12, "Challenge (optional): deeper than recursion"),
+    ],
     "03": [(5, "A sigmoid from exp, + and /")],
     "04": [(8, "Gradient descent")],
     "05": [(7, "The two-neuron net by hand")],
@@ -153,9 +153,7 @@ def _is_hidden(cell):
 
 
 def _stdout(cell):
-    return "".join(
-        "".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream"
-    )
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
 @by_name

@@ -99,7 +99,9 @@ def test_a_users_op_in_pictures_steps_player_and_explain():
     assert "cube" in to_dot(y)
     steps = backward_steps(y)
     assert [(s.node.label, s.grad, [u.local_grad for u in s.updates]) for s in steps] == [
-        ("y", 1.0, [12.0]), ("x", 12.0, [])]
+        ("y", 1.0, [12.0]),
+        ("x", 12.0, []),
+    ]
     player = Player(y)
     lines = [line["text"] for step in player._data()["modes"]["forward"]["steps"] for line in step["lines"]]
     assert lines == ["d(y)/d(x) = 3 x^2 = 12"]  # the op's formula, with the operand's name
@@ -166,9 +168,20 @@ def test_an_op_that_forgets_its_rules_says_what_is_missing():
 def test_values_operators_are_the_built_in_ops():
     a, b = Value(2.0), Value(3.0)
     assert {(a + b).op, (a - b).op, (a * b).op, (a / b).op, (a**b).op, (a**2).op, (-a).op} == {
-        "+", "-", "*", "/", "**", "neg"}
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "neg",
+    }
     assert [f(a).op for f in (Value.exp, Value.log, Value.tanh, Value.sigmoid, Value.relu)] == [
-        "exp", "log", "tanh", "sigmoid", "relu"]
+        "exp",
+        "log",
+        "tanh",
+        "sigmoid",
+        "relu",
+    ]
     assert Value.__mul__ is ops.MUL.apply  # the operator *is* the op
 
 
@@ -186,9 +199,17 @@ def test_helpers_work_on_floats_and_values_alike():
 EDGE_POINTS = [0.0, 5e-324, 1e-300, 1e-200, 1e-8, 0.5, 1.0, 3.0, 40.0, 700.0, 1e100, 1e200]
 
 
-@pytest.mark.parametrize("make", [lambda x: x**1.5, lambda x: x / x, lambda x: x * x / (x + 1),
-                                  lambda x: (x * 1e-150).sigmoid(), lambda x: x.tanh() * x],
-                         ids=["x^1.5", "x/x", "x*x/(x+1)", "sigmoid(x*1e-150)", "tanh(x)*x"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x**1.5,
+        lambda x: x / x,
+        lambda x: x * x / (x + 1),
+        lambda x: (x * 1e-150).sigmoid(),
+        lambda x: x.tanh() * x,
+    ],
+    ids=["x^1.5", "x/x", "x*x/(x+1)", "sigmoid(x*1e-150)", "tanh(x)*x"],
+)
 @pytest.mark.parametrize("point", EDGE_POINTS + [-p for p in EDGE_POINTS[1:]])
 def test_create_graph_agrees_with_the_plain_call_at_edge_points(make, point):
     x = Value(point)
@@ -213,16 +234,27 @@ BINARY = ["add", "sub", "mul", "div", "hypot"]
 
 def apply(name, a, b=None):
     return {
-        "exp": lambda: (a * 1e-3).exp(), "tanh": lambda: a.tanh(), "sigmoid": lambda: a.sigmoid(),
-        "relu": lambda: a.relu(), "neg": lambda: -a, "square": lambda: a**2, "cube": lambda: cube(a),
-        "softplus": lambda: softplus(a), "recip": lambda: 1 / a, "add": lambda: a + b,
-        "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / b, "hypot": lambda: hypot(a, b),
+        "exp": lambda: (a * 1e-3).exp(),
+        "tanh": lambda: a.tanh(),
+        "sigmoid": lambda: a.sigmoid(),
+        "relu": lambda: a.relu(),
+        "neg": lambda: -a,
+        "square": lambda: a**2,
+        "cube": lambda: cube(a),
+        "softplus": lambda: softplus(a),
+        "recip": lambda: 1 / a,
+        "add": lambda: a + b,
+        "sub": lambda: a - b,
+        "mul": lambda: a * b,
+        "div": lambda: a / b,
+        "hypot": lambda: hypot(a, b),
     }[name]()
 
 
 edge_floats = st.sampled_from(EDGE_POINTS + [-p for p in EDGE_POINTS[1:]]) | st.floats(-50, 50)
-steps_strategy = st.lists(st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 20), st.integers(0, 20)),
-                          min_size=1, max_size=8)
+steps_strategy = st.lists(
+    st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,16 +12,13 @@ from importlib import resources
 
 import pytest
 from hypothesis import assume, given, settings
+from test_engine_properties import inputs_in_range, programs, run
 
-from tinygrad_edu import MLP, Value, backprop
-from tinygrad_edu import viz
+from tinygrad_edu import MLP, Value, backprop, viz
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.nn import squared_error
 from tinygrad_edu.player import Player, two_neuron_net, write_two_neuron_player
 from tinygrad_edu.viz import BackwardStep, Update, backward_steps, forward_steps
-
-from test_engine_properties import inputs_in_range, programs, run
-
 
 # ----- graphs ------------------------------------------------------------------------------------
 
@@ -186,7 +183,9 @@ def test_the_direction_is_checked():
 
 # ----- the page -----------------------------------------------------------------------------------
 
-EXTERNAL = re.compile(r"""(?:\b(?:src|href|action|srcset)\s*=\s*["']?\s*|url\(\s*["']?|@import\s+["']?)(?:https?:)?//""", re.I)
+EXTERNAL = re.compile(
+    r"""(?:\b(?:src|href|action|srcset)\s*=\s*["']?\s*|url\(\s*["']?|@import\s+["']?)(?:https?:)?//""", re.I
+)
 
 
 def page_data(text):
@@ -201,7 +200,7 @@ def test_the_page_is_one_self_contained_file(renderer, tmp_path):
     assert path == tmp_path / "backward.html"
     assert [p.name for p in tmp_path.iterdir()] == ["backward.html"]
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and "<meta charset=\"utf-8\">" in text
+    assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
     assert EXTERNAL.search(text) is None, "nothing is fetched from the network"
     assert "<link" not in text and "<iframe" not in text and "<img" not in text
     assert not re.search(r"<script[^>]*\bsrc\s*=", text), "every script is inline"
@@ -270,7 +269,7 @@ def test_gradients_start_blank_and_appear_at_their_steps():
     for i, node in enumerate(order):
         timeline = mode["fields"][i]["grad"]
         assert timeline[0] == [0, "grad", "tge-unknown"], "blank, not 0, before the pass reaches it"
-        assert timeline[-1][1] == "grad {:.4g}".format(expected[node])
+        assert timeline[-1][1] == f"grad {expected[node]:.4g}"
         assert timeline[-1][0] <= mode["position"][i], "complete by the time it is the current Value"
     forward = player._data()["modes"]["forward"]
     assert all(f["data"][0] == [0, "data", "tge-unknown"] for f in forward["fields"])
@@ -343,7 +342,9 @@ def test_two_neuron_labels_are_in_the_picture(renderer, tmp_path):
         assert label in titles_and_texts
 
 
-@pytest.mark.parametrize("module_name", ["tinygrad_edu.steps", "tinygrad_edu.player", "tinygrad_edu.ops", "tinygrad_edu.engine"])
+@pytest.mark.parametrize(
+    "module_name", ["tinygrad_edu.steps", "tinygrad_edu.player", "tinygrad_edu.ops", "tinygrad_edu.engine"]
+)
 def test_the_docstring_examples_run(module_name):
     import doctest
     import importlib

@@ -12,17 +12,16 @@ skipped with the reason, except in CI (CI=true), where that is a failure.
 """
 
 import os
-import re
 import pathlib
+import re
 import shutil
 import tempfile
 import time
 
 import pytest
-
 from conftest import skip_or_fail_in_ci
-from tinygrad_edu import MLP, Value
-from tinygrad_edu import viz
+
+from tinygrad_edu import MLP, Value, viz
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.nn import squared_error
 from tinygrad_edu.player import two_neuron_net, write_two_neuron_player
@@ -59,9 +58,16 @@ def browser(tmp_path_factory):
     options.binary_location = chromium
     profile = tempfile.mkdtemp(prefix="tge-chromium-")
     for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1400,900", f"--user-data-dir={profile}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,900",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -153,9 +159,9 @@ def assert_shows_backward_step(player, root, k):
     me = name_of(order, step.node)
     for (_, _, _, text), update in zip(lines, step.updates):
         assert text.startswith(f"{name_of(order, update.child)}.grad += {me}.grad × d({me})/d(")
-        assert text.split("\n")[0].split(" → ")[0].endswith("= {:.4g}".format(update.contribution))
+        assert text.split("\n")[0].split(" → ")[0].endswith(f"= {update.contribution:.4g}")
     # The current box shows its complete gradient; the red arrows are its operands'.
-    assert box_text(player, ids[step.node], "grad") == "grad {:.4g}".format(step.grad)
+    assert box_text(player, ids[step.node], "grad") == f"grad {step.grad:.4g}"
     active = player.find_elements("css selector", "g.edge.tge-active")
     assert len(active) == len(step.updates) + (1 if step.updates else 0)  # into the op, and op -> Value
 
@@ -176,7 +182,7 @@ def test_stepping_the_two_neuron_backward_pass(browser, tmp_path, shots):
     assert step_number(player) == 0 and current_node(player) is None
     for i, node in enumerate(order):
         assert box_text(player, f"v{i}", "grad") == "grad"
-        assert box_text(player, f"v{i}", "data") == "data {:.4g}".format(node.data)
+        assert box_text(player, f"v{i}", "data") == f"data {node.data:.4g}"
 
     next_button = player.find_element("css selector", ".tge-next")
     pictures = {}
@@ -214,9 +220,7 @@ def test_previous_slider_and_keys_move_both_ways(browser, tmp_path):
     player.send_keys("\ue012")  # the left arrow key
     assert_shows_backward_step(player, root, count - 2)
     slider = player.find_element("css selector", ".tge-slider")
-    browser.execute_script(
-        "arguments[0].value = 3; arguments[0].dispatchEvent(new Event('input'));", slider
-    )
+    browser.execute_script("arguments[0].value = 3; arguments[0].dispatchEvent(new Event('input'));", slider)
     assert_shows_backward_step(player, root, 3)
     player.find_element("css selector", ".tge-first").click()
     assert step_number(player) == 0 and current_node(player) is None
@@ -249,7 +253,7 @@ def test_the_forward_pass_fills_in_values_in_topological_order(browser, tmp_path
         player.send_keys("\ue014")
         i = order.index(step.node)
         assert current_node(player) == f"v{i}"
-        assert box_text(player, f"v{i}", "data") == "data {:.4g}".format(step.data)
+        assert box_text(player, f"v{i}", "data") == f"data {step.data:.4g}"
         if k < len(order):
             later = order.index(viz.forward_steps(root)[k].node)
             assert box_text(player, f"v{later}", "data") == "data", "values appear one step at a time"
@@ -286,7 +290,7 @@ def test_the_loss_of_a_2_2_1_network_plays_to_the_end(browser, tmp_path, shots):
     root.zero_grad()
     root.backward()
     for p in model.parameters():
-        assert box_text(player, f"v{order.index(p)}", "grad") == "grad {:.4g}".format(p.grad)
+        assert box_text(player, f"v{order.index(p)}", "grad") == f"grad {p.grad:.4g}"
     print(f"\n2-2-1 loss, {len(steps)} steps: {time.perf_counter() - started:.2f} s")
 
 
@@ -298,7 +302,10 @@ def test_players_on_one_page_do_not_interfere(browser, tmp_path):
     page = tmp_path / "two.html"
     page.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
-        + first._repr_html_() + second._repr_html_() + first._repr_html_() + "</body></html>",
+        + first._repr_html_()
+        + second._repr_html_()
+        + first._repr_html_()
+        + "</body></html>",
         encoding="utf-8",
     )
     one, two, one_again = open_page(browser, page, players=3)
@@ -339,11 +346,13 @@ def test_without_its_script_the_page_shows_the_finished_pass(browser, tmp_path):
         "  boxes[g.querySelector('title').textContent.trim()] ="
         "    Array.from(g.querySelectorAll('text')).map(function (t) { return t.textContent.trim(); });"
         "});"
-        "return boxes;", player)
+        "return boxes;",
+        player,
+    )
     root.zero_grad()
     root.backward()
     for i, node in enumerate(topological_order(root)):
-        assert shown[f"v{i}"][-2:] == ["data {:.4g}".format(node.data), "grad {:.4g}".format(node.grad)]
+        assert shown[f"v{i}"][-2:] == [f"data {node.data:.4g}", f"grad {node.grad:.4g}"]
 
 
 def test_at_notebook_width_the_numbers_stay_readable(browser, tmp_path, shots):
@@ -357,7 +366,9 @@ def test_at_notebook_width_the_numbers_stay_readable(browser, tmp_path, shots):
         assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth;", graph)
         heights = browser.execute_script(
             "return Array.from(arguments[0].querySelectorAll('g.node text'))"
-            ".map(t => t.getBoundingClientRect().height);", graph)
+            ".map(t => t.getBoundingClientRect().height);",
+            graph,
+        )
         assert min(heights) >= 12, f"box text is {min(heights):.1f} px tall"
         order = topological_order(root)
         for k, step in enumerate(viz.backward_steps(root), start=1):
@@ -365,7 +376,10 @@ def test_at_notebook_width_the_numbers_stay_readable(browser, tmp_path, shots):
             box = player.find_element("css selector", f'g.node[data-value="v{order.index(step.node)}"]')
             inside = browser.execute_script(
                 "var b = arguments[0].getBoundingClientRect(), a = arguments[1].getBoundingClientRect();"
-                "return b.left >= a.left - 1 && b.right <= a.right + 1;", box, graph)
+                "return b.left >= a.left - 1 && b.right <= a.right + 1;",
+                box,
+                graph,
+            )
             assert inside, f"step {k}: the current box is scrolled out of view"
         browser.save_screenshot(str(shots / "two_neuron_at_800px.png"))
     finally:

@@ -10,13 +10,11 @@ it in chromium, with and without the script.
 import re
 
 import pytest
+from test_player import mlp_loss
 
-from tinygrad_edu import Value
-from tinygrad_edu import viz
+from tinygrad_edu import Value, viz
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.player import Player, two_neuron_net
-
-from test_player import mlp_loss
 
 
 def box_texts(fragment):
@@ -35,11 +33,12 @@ def final_numbers(root):
     order = topological_order(root)
     root.zero_grad()
     root.backward()
-    return {f"v{i}": ("data {:.4g}".format(node.data), "grad {:.4g}".format(node.grad)) for i, node in enumerate(order)}
+    return {f"v{i}": (f"data {node.data:.4g}", f"grad {node.grad:.4g}") for i, node in enumerate(order)}
 
 
-@pytest.mark.parametrize("make_root", [lambda: two_neuron_net()["E"], lambda: mlp_loss()[1]],
-                         ids=["two_neuron", "mlp_loss"])
+@pytest.mark.parametrize(
+    "make_root", [lambda: two_neuron_net()["E"], lambda: mlp_loss()[1]], ids=["two_neuron", "mlp_loss"]
+)
 def test_the_picture_shows_the_finished_backward_pass_without_the_script(renderer, make_root):
     root = make_root()
     root.zero_grad()  # the page must not read .grad: the numbers come from the steps

@@ -30,8 +30,8 @@ from tinygrad_edu.learn.workbook import STATE_FILE, save_state
 from tinygrad_edu.nn import MAX_MODEL_BYTES
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.player import Player, two_neuron_net
-from tinygrad_edu.train import fit
 from tinygrad_edu.steps import visible as _visible
+from tinygrad_edu.train import fit
 from tinygrad_edu.viz import Drawing, RenderError, draw_dot, player, to_dot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,6 +87,7 @@ def _full_disk(monkeypatch, when="write"):
     """Make the disk look full: the write (or the fsync) of a file fails with ENOSPC
     after part of the bytes went out, as on a real full disk."""
     if when == "fsync":
+
         def fsync(fd):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -134,8 +135,9 @@ def test_a_full_disk_leaves_the_old_file_whole_and_no_temporary_file(saver, tmp_
 @contextlib.contextmanager
 def _mounted_tmpfs(folder, options, why_not):
     """A tmpfs mounted on `folder` with mount `options` while the block runs (root only)."""
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         pytest.skip(f"{why_not}: {result.stderr.strip()}")
     try:
@@ -379,8 +381,9 @@ def test_load_names_the_path_for_a_five_thousand_digit_integer(tmp_path):
     path = tmp_path / "m.json"
     text = json.dumps(_model_dict()).replace('"nin": 2', '"nin": ' + "7" * 5000)
     path.write_text(text)
-    with pytest.raises(ValueError, match=re.escape(f"MLP.load({str(path)!r}): the file contains an integer "
-                                                   "with 5000 digits")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"MLP.load({str(path)!r}): the file contains an integer with 5000 digits")
+    ):
         MLP.load(path)
 
 
@@ -408,8 +411,14 @@ def _load_in_a_subprocess(path):
             print(type(error).__name__ + ":", error)
     """)
     try:
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=15,
-                                stdin=subprocess.DEVNULL, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"MLP.load({str(path)!r}) did not return within 15 s")
     return result.stdout.strip()
@@ -443,16 +452,24 @@ def test_load_refuses_a_folder_and_a_huge_file(tmp_path):
 
 
 def _run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def test_demo_out_naming_an_existing_file_is_a_one_line_error(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     result = _run_cli("demo", "--epochs", "1", "--no-progress", "--out", "notes.txt", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("tinygrad-edu demo: --out 'notes.txt' is a file; give a folder "
-                                     "for the pictures (it is created if missing)")
+    assert result.stderr.strip() == (
+        "tinygrad-edu demo: --out 'notes.txt' is a file; give a folder for the pictures (it is created if missing)"
+    )
     assert result.stdout == ""  # checked before training
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
@@ -505,8 +522,9 @@ def test_learn_status_stops_quietly_on_ctrl_c(tmp_path):
         from tinygrad_edu.__main__ import main
         sys.exit(main(["learn", "status", {str(workbook)!r}]))
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            stdin=subprocess.DEVNULL, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False
+    )
     assert result.returncode == 130
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
     assert result.stderr.strip() == ""
@@ -565,8 +583,7 @@ def test_ctrl_c_inside_a_step_stops_after_the_whole_step(at_epoch):
     # momentum buffer must be the one of that same epoch.
     twin = MLP(2, [12, 12, 1], seed=3)
     twin_optimizer = SGD(twin.parameters(), lr=0.5, momentum=0.9)
-    twin_history = fit(twin, XOR_X, XOR_Y, optimizer=twin_optimizer, epochs=at_epoch, progress=False,
-                       out=io.StringIO())
+    twin_history = fit(twin, XOR_X, XOR_Y, optimizer=twin_optimizer, epochs=at_epoch, progress=False, out=io.StringIO())
     assert history == twin_history
     assert _state(model, optimizer) == _state(twin, twin_optimizer)
 
@@ -603,7 +620,9 @@ def test_fit_works_outside_the_main_thread():
 
 def test_an_overflowing_loss_names_the_epoch_and_the_learning_rate():
     model = MLP(2, [4, 1], activation="relu", output_activation="linear", seed=0)
-    with pytest.raises(OverflowError, match=r"^fit: training diverged at epoch \d+ with learning rate 1e\+09: ") as error:
+    with pytest.raises(
+        OverflowError, match=r"^fit: training diverged at epoch \d+ with learning rate 1e\+09: "
+    ) as error:
         fit(model, XOR_X, XOR_Y, lr=1e9, epochs=50, progress=False, out=io.StringIO())
     assert "smaller learning rate" in str(error.value)
     assert isinstance(error.value.__cause__, OverflowError)  # the engine's own words, kept as the cause
@@ -613,8 +632,9 @@ def test_an_overflowing_loss_names_the_epoch_and_the_learning_rate():
 def test_the_learning_rate_of_a_given_optimizer_is_the_one_named():
     model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=1)
     with pytest.raises(OverflowError, match=r"with learning rate 5e\+08"):
-        fit(model, XOR_X, XOR_Y, optimizer=SGD(model.parameters(), lr=5e8), epochs=50, progress=False,
-            out=io.StringIO())
+        fit(
+            model, XOR_X, XOR_Y, optimizer=SGD(model.parameters(), lr=5e8), epochs=50, progress=False, out=io.StringIO()
+        )
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -641,8 +661,15 @@ def test_normal_training_gives_no_warning():
     model = MLP(2, [4, 1], seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        history = fit(model, XOR_X, XOR_Y, optimizer=SGD(model.parameters(), lr=2.0, momentum=0.9),
-                      epochs=300, progress=False, out=io.StringIO())
+        history = fit(
+            model,
+            XOR_X,
+            XOR_Y,
+            optimizer=SGD(model.parameters(), lr=2.0, momentum=0.9),
+            epochs=300,
+            progress=False,
+            out=io.StringIO(),
+        )
     assert history[-1] < history[0]
 
 
@@ -661,7 +688,7 @@ def test_the_readme_installs_the_torch_extra_from_a_checkout_first():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "pip install '.[torch]'" in text
     for match in re.finditer(re.escape("pip install 'tinygrad-edu[torch]'"), text):
-        before = text[max(0, match.start() - 80):match.start()]
+        before = text[max(0, match.start() - 80) : match.start()]
         assert "once" in before and "published" in before, before
 
 
@@ -682,7 +709,10 @@ def test_a_step_that_overflows_half_way_is_undone():
     model = MLP(2, [1], activation="linear", seed=0)
     optimizer = SGD(model.parameters(), lr=1e308, momentum=0.5)
     before = _state(model, optimizer)
-    with pytest.raises(ValueError, match=r"^fit: epoch 1 \(learning rate 1e\+308\): SGD.step: updating .* the step "
-                                         r"is too large"):
+    with pytest.raises(
+        ValueError,
+        match=r"^fit: epoch 1 \(learning rate 1e\+308\): SGD.step: updating .* the step "
+        r"is too large",
+    ):
         fit(model, [[1e-300, 10.0]], [100.0], optimizer=optimizer, epochs=3, progress=False, out=io.StringIO())
     assert _state(model, optimizer) == before

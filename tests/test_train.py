@@ -16,8 +16,15 @@ XOR_Y = [0.0, 1.0, 1.0, 0.0]
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_sigmoid_mlp_learns_xor(seed):
     m = MLP(2, [4, 1], seed=seed)
-    history = fit(m, XOR_X, XOR_Y, optimizer=SGD(m.parameters(), lr=2.0, momentum=0.9),
-                  epochs=600, progress=False, out=io.StringIO())
+    history = fit(
+        m,
+        XOR_X,
+        XOR_Y,
+        optimizer=SGD(m.parameters(), lr=2.0, momentum=0.9),
+        epochs=600,
+        progress=False,
+        out=io.StringIO(),
+    )
     assert history[-1] < 0.01 < history[0]
     for x, y in zip(XOR_X, XOR_Y):
         assert abs(m(x).data - y) < 0.2
@@ -45,8 +52,7 @@ def test_ctrl_c_stops_training_and_keeps_the_weights():
 
     before = [p.data for p in m.parameters()]
     out = io.StringIO()
-    history = fit(m, XOR_X, XOR_Y, loss_fn=loss_that_is_interrupted, epochs=100, lr=0.5,
-                  progress=False, out=out)
+    history = fit(m, XOR_X, XOR_Y, loss_fn=loss_that_is_interrupted, epochs=100, lr=0.5, progress=False, out=out)
     assert len(history) == 3
     assert [p.data for p in m.parameters()] != before
     assert "stopped by Ctrl-C after 3 epochs" in out.getvalue()

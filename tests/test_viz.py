@@ -13,16 +13,14 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import skip_or_fail_in_ci
 
-from tinygrad_edu import Value
-from tinygrad_edu import viz
+from tinygrad_edu import Value, dot, viz
 from tinygrad_edu.explain import paths
-from tinygrad_edu import dot
 from tinygrad_edu.viz import (
     DOT_ENV_VAR,
     Drawing,
     LargeGraphWarning,
-    RenderError,
     RendererNotFound,
+    RenderError,
     draw_dot,
     find_renderer,
     to_dot,
