@@ -223,8 +223,9 @@ class MLP(Module):
         shown = os.fspath(path)
         for i, p in enumerate(self.parameters()):
             if not math.isfinite(p.data):
-                raise ValueError(f"MLP.save({shown!r}): parameter {i} ({p.label}) is {p.data!r}; "
-                                 "only finite weights can be saved")
+                raise ValueError(
+                    f"MLP.save({shown!r}): parameter {i} ({p.label}) is {p.data!r}; only finite weights can be saved"
+                )
         text = json.dumps(self.to_dict(), allow_nan=False)
         return atomic_write(path, text)
 
@@ -292,8 +293,10 @@ def _parse_int(text):
     # Python refuses to convert integers of more than 4300 digits, with a message that
     # does not say which file; no model holds such a number anyway.
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise _BadNumber(f"the file contains an integer with {len(text.lstrip('-'))} digits "
-                         f"({text[:20]}...), too large to be a weight or a size")
+        raise _BadNumber(
+            f"the file contains an integer with {len(text.lstrip('-'))} digits "
+            f"({text[:20]}...), too large to be a weight or a size"
+        )
     return int(text)
 
 
@@ -306,8 +309,10 @@ def _read_model_file(path, where):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, a pipe or a socket)"
         raise ValueError(f"{where}: it is {kind}; expected a model file written by MLP.save")
     if info.st_size > MAX_MODEL_BYTES:
-        raise ValueError(f"{where}: the file has {info.st_size} bytes, more than the {MAX_MODEL_BYTES} a model "
-                         "file may have; it is not a model written by MLP.save")
+        raise ValueError(
+            f"{where}: the file has {info.st_size} bytes, more than the {MAX_MODEL_BYTES} a model "
+            "file may have; it is not a model written by MLP.save"
+        )
     # O_NONBLOCK: should the path be swapped for a named pipe after the check above,
     # opening it still returns at once (and the check on the open file refuses it).
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -356,7 +361,10 @@ def _validate_model_dict(data, source):
             fail(f"{where} must be an object, got {type(layer).__name__}")
         activation = layer.get("activation")
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            fail(f"{where} has unknown activation {short_repr(activation)}; expected one of {', '.join(map(repr, ACTIVATIONS))}")
+            fail(
+                f"{where} has unknown activation {short_repr(activation)}; "
+                f"expected one of {', '.join(map(repr, ACTIVATIONS))}"
+            )
         weights, biases = layer.get("weights"), layer.get("biases")
         if not isinstance(weights, list) or not weights:
             fail(f"{where}: 'weights' must be a non-empty list of lists, got {short_repr(weights)}")

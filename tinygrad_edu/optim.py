@@ -207,9 +207,7 @@ def newton(f, x0, steps):
         (slope,) = grad(y, [point], create_graph=True)
         (curvature,) = grad(slope, [point])
         if curvature == 0.0:
-            raise ZeroDivisionError(
-                f"newton: step {n + 1}: f''({x!r}) is 0, so the Newton step f'/f'' is undefined"
-            )
+            raise ZeroDivisionError(f"newton: step {n + 1}: f''({x!r}) is 0, so the Newton step f'/f'' is undefined")
         x = x - slope.data / curvature
         if not math.isfinite(x):
             raise ValueError(f"newton: step {n + 1} from x = {point.data!r} left the float range")
