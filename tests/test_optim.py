@@ -143,7 +143,7 @@ def test_a_step_that_overflows_is_refused(make):
     p = Value(1.0, label="w")
     p.grad = 1e10
     with pytest.raises(
-        ValueError, match=r"SGD.step: updating Value\(.*label='w'\) .* gives -inf; the step is too large"
+        OverflowError, match=r"SGD.step: updating Value\(.*label='w'\) .* gives -inf; the step is too large"
     ):
         make(p).step()
     assert p.data == 1.0

@@ -710,7 +710,7 @@ def test_a_step_that_overflows_half_way_is_undone():
     optimizer = SGD(model.parameters(), lr=1e308, momentum=0.5)
     before = _state(model, optimizer)
     with pytest.raises(
-        ValueError,
+        OverflowError,  # as the README promises for weights that leave the float range
         match=r"^fit: epoch 1 \(learning rate 1e\+308\): SGD.step: updating .* the step "
         r"is too large",
     ):

@@ -175,12 +175,18 @@ class Value(Operators):
 
     # ----- copy and pickle at any depth -------------------------------------------------------
 
+    def __copy__(self) -> Value:
+        """A shallow copy: a new node with the same number, operands and local derivatives."""
+        node = _new(type(self))
+        for slot in Value.__slots__:
+            setattr(node, slot, getattr(self, slot))
+        return node
+
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickle (and deepcopy) the graph as a flat list, so depth never meets the
-        recursion limit. Leaves stay objects of their own, so a model's parameters keep
-        their identity; the interior of the graph is rebuilt node by node."""
-        if self._rule is None:  # a leaf holds no other node: Python's own way is flat already
-            return object.__reduce_ex__(self, protocol)
+        """Pickle and deepcopy the graph as a flat list (no recursion, any depth); leaves stay
+        objects of their own, so parameters keep their identity, and the interior is rebuilt."""
+        if self._rule is None:  # a leaf holds no other node
+            return _restore_leaf, (self.data, self.grad, self._label)
         order = topological_order(self)
         index = {node: i for i, node in enumerate(order)}
         records = [node if node._rule is None else [index.get(getattr(node, slot)) if slot in _OPERANDS
@@ -210,11 +216,23 @@ def _grad_not_a_number(leaves: list[Value], earlier: list[Any]) -> Exception | N
 
 
 def _overflow_in_backward(leaf: Value) -> Exception:
+    where = f"backward: the gradient of Value(data={leaf.data!r}{f', label={leaf.label!r}' if leaf.label else ''})"
+    kept = "The leaves' gradients were left as they were before this call."
+    if leaf.grad != leaf.grad:  # NaN
+        return ValueError(
+            f"{where} came out as nan: a local derivative on the way is undefined there (such as d/dx of "
+            f"x ** 0.5 at 0, in a graph made by grad(..., create_graph=True)), or inf met 0. {kept}"
+        )
     return OverflowError(
-        f"backward: the gradient of {leaf!r} came out as {leaf.grad!r}; a product of local derivatives "
-        "overflowed the float range (scale your inputs down). The leaves' gradients were left as they "
-        "were before this call."
+        f"{where} came out as {leaf.grad!r}; a product of local derivatives overflowed the float range "
+        f"(scale your inputs down). {kept}"
     )
+
+
+def _restore_leaf(data: float, grad: Any, label: str) -> Value:
+    leaf = Value(data, label)
+    leaf.grad = grad
+    return leaf
 
 
 def _restore_graph(records: list[Any]) -> Value:

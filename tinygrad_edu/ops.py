@@ -41,6 +41,7 @@ and ``{b}`` stand for the operands and ``{out}`` for the result.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Union
@@ -127,12 +128,17 @@ def rule_local_grads(node: Value) -> tuple[Any, Any]:
     """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
     operands as Values (a number operand stays a number): the same rule that gave the
     stored floats, now building a graph. A number operand's slot gets 0.0."""
-    a, b, constant = node._a, node._b, node._constant
-    if b is None and constant is None:  # an op of one operand
-        return node._rule.local_grads(node, a)[0], 0.0
-    first = a if a is not None else constant
-    second = b if b is not None else constant
-    da, db = node._rule.local_grads(node, first, second)
+    a, b, constant, rule = node._a, node._b, node._constant, node._rule
+    try:
+        if b is None and constant is None:  # an op of one operand
+            return rule.local_grads(node, a)[0], 0.0
+        da, db = rule.local_grads(node, a if a is not None else constant, b if b is not None else constant)
+    except TypeError as error:
+        raise TypeError(
+            f"{rule.name}: its local_grads ran on Values, for grad(..., create_graph=True), and failed ({error}). "
+            "Write the rule with arithmetic and tinygrad_edu.ops.exp, log, tanh, ... (not math.exp), so that "
+            "it works on floats and on Values alike."
+        ) from None
     return (da if a is not None else 0.0), (db if b is not None else 0.0)
 
 
@@ -166,12 +172,9 @@ def _application(op: Op) -> Callable[..., Value]:
             db = 0.0
         else:
             node_class = type(a)
-            if node_class is type(b) and node_class is not float:  # two Values (the common case first)
-                try:
-                    x = a.data
-                    y = b.data
-                except AttributeError:  # two operands of one other type, such as two ints
-                    raise _no_value_operand(op, (a, b)) from None
+            if node_class is type(b) and isinstance(a, Operators):  # two Values (the common case first)
+                x = a.data
+                y = b.data
                 constant = None
             elif isinstance(a, Operators):
                 x = a.data
@@ -197,12 +200,12 @@ def _application(op: Op) -> Callable[..., Value]:
             except Exception as error:
                 da = db = _failed_rule(op, error, 2, (x, y))
         # The node stores the value and the local derivatives; `backward()` needs nothing else.
-        try:
-            finite = isfinite(out + da + db)  # False if one of them is inf or NaN (or the sum overflows)
+        try:  # False if one of them is inf or NaN (or the sum overflows), or forward gave no float
+            finite = isfinite(out + da + db) and type(out) is float
         except TypeError:  # a rule returned something that is not a number
             finite = False
         if not finite:
-            da, db = _check_node(op, out, a, da, b, db, constant)
+            out, da, db = _check_node(op, out, a, da, b, db, constant)
         node: Any = _new(node_class)
         node.data = out
         node.grad = 0.0
@@ -249,16 +252,17 @@ def _failed_rule(op: Op, error: Exception, count: int, numbers: tuple[float, ...
             f"{op.name}: local_grads must return a tuple of {count} local "
             f"derivative{'s' if count > 1 else ''}, one per operand ({error})"
         ) from None
-    if _gradient_graph_depth:
+    if _building_gradient_graph.get():
         return math.nan
     if isinstance(error, (OverflowError, ZeroDivisionError)):
         raise OverflowError(f"{op.name}: the local derivative at {shown} is too large for a float ({error})") from None
     raise error
 
 
-def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant: Any) -> tuple[Any, Any]:
-    """A value or a local derivative is not a finite float: say which (or put up with an infinite local
-    derivative while a gradient graph is built: it only matters if that graph is differentiated)."""
+def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant: Any) -> tuple[float, Any, Any]:
+    """The value or a local derivative is not a finite float: say which, or return them as floats (an
+    int is fine), putting up with an infinite local derivative while a graph of gradients is built:
+    it only matters if that graph is differentiated again."""
     operands = [x.data for x in (a, b) if x is not None]
     if constant is not None:
         operands.insert(0 if a is None else 1, constant)
@@ -272,15 +276,18 @@ def _check_node(rule: Op, data: Any, a: Any, da: Any, b: Any, db: Any, constant:
     for operand, local in ((a, da), (b, db)):
         if operand is not None and (not isinstance(local, (int, float)) or isinstance(local, bool)):
             raise TypeError(f"{rule.name}: local_grads must return numbers, got {describe(local)}")
-    if _gradient_graph_depth:
-        return float(da), float(db)
+    if _building_gradient_graph.get():
+        return float(data), float(da), float(db)
     for operand, local in ((a, da), (b, db)):
         if operand is not None and not math.isfinite(local):
             raise OverflowError(f"{rule.name}: the local derivative at {shown} is {local!r}, outside the float range")
-    return (float(da) if a is not None else 0.0), (float(db) if b is not None else 0.0)
+    return float(data), (float(da) if a is not None else 0.0), (float(db) if b is not None else 0.0)
 
 
-_gradient_graph_depth = 0  # > 0 while a graph of gradients is built (see building_gradient_graph)
+# True while this thread (or task) builds a graph of gradients; other threads are not affected.
+_building_gradient_graph: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "building_gradient_graph", default=False
+)
 
 
 @contextlib.contextmanager
@@ -288,12 +295,11 @@ def building_gradient_graph() -> Iterator[None]:
     """While a graph of gradients is built (``grad(..., create_graph=True)``), a local
     derivative that cannot be taken is stored as NaN instead of raising: it matters only
     if that graph is differentiated again, and backward() reports it then."""
-    global _gradient_graph_depth
-    _gradient_graph_depth += 1
+    token = _building_gradient_graph.set(True)
     try:
         yield
     finally:
-        _gradient_graph_depth -= 1
+        _building_gradient_graph.reset(token)
 
 
 # ----- the built-in operations: value and local derivatives side by side ------------------------

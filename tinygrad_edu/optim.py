@@ -56,7 +56,7 @@ class Optimizer:
     def _check_step(self, p, new_data):
         """Refuse to write a non-finite value into a parameter (the step overflowed)."""
         if not math.isfinite(new_data):
-            raise ValueError(
+            raise OverflowError(
                 f"{type(self).__name__}.step: updating {p!r} (grad {p.grad!r}) with learning rate {self.lr!r} "
                 f"gives {new_data!r}; the step is too large (try a smaller learning rate)"
             )
@@ -93,7 +93,7 @@ class SGD(Optimizer):
         for p in self.params:
             try:
                 self._check_step(p, p.data)
-            except ValueError:
+            except OverflowError:
                 for q, old in zip(self.params, data):
                     q.data = old
                 self.velocity[:] = velocity

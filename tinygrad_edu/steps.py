@@ -160,12 +160,14 @@ def formula(node: Value, position: int, name: Any) -> str:
     text = getattr(rule, "formula", None) if rule is not None else None
     if not text:
         return ""
-    if not isinstance(text, str):
+    if isinstance(text, (tuple, list)):
         text = text[position] if position < len(text) else ""
     names = {"out": name(node)}
     for key, operand in zip("ab", operands(node)):
         names[key] = name(operand) if isinstance(operand, Value) else f"{operand:g}"
+    if not isinstance(text, str):
+        return str(text)
     try:
         return text.format(**names)
-    except (KeyError, IndexError, ValueError):
-        return text  # a formula with other braces is shown as written
+    except Exception:  # a formula with other braces ({out.data}, {x}) is shown as written
+        return text

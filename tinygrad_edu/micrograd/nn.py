@@ -60,13 +60,11 @@ class Neuron(Module):
 
     def __init__(self, nin, nonlin=True):
         check_positive_int(nin, "Neuron: nin (the number of inputs)")
-        if not isinstance(nonlin, bool):
-            raise TypeError(f"Neuron: nonlin must be True (ReLU) or False (linear), got {short_repr(nonlin)}")
         # random.uniform is looked up on every call, so random.seed() before building
         # the network decides the weights, as it does in micrograd.
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
-        self.nonlin = nonlin
+        self.nonlin = nonlin  # any truth value, as in micrograd
 
     def __call__(self, x):
         x = _inputs(x, len(self.w), self)
