@@ -577,3 +577,7 @@ def test_an_odd_formula_is_shown_as_written(odd):
     y = Odd()(Value(1.0, label="x")).named("y")
     lines = [line["text"] for step in Player(y)._data()["modes"]["forward"]["steps"] for line in step["lines"]]
     assert lines == [f"d(y)/d(x) = {odd} = 2"]
+
+
+def test_values_methods_pickle_as_the_ops_they_are():
+    assert pickle.loads(pickle.dumps(Value.sigmoid)) is Value.sigmoid is ops.SIGMOID.apply

@@ -71,6 +71,8 @@ __all__ = [
     "tanh",
     "sigmoid",
     "relu",
+    "rule_local_grads",
+    "building_gradient_graph",
 ]
 
 Number = Union[float, "Value"]  # a rule's arithmetic runs on floats and on Values alike
@@ -538,6 +540,8 @@ ADD, SUB, MUL, DIV, NEG = Add(), Sub(), Mul(), Div(), Neg()
 POW, POW_BY_VALUE = Pow(), PowByValue()
 EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), Relu()
 _BUILT_IN = {name: value for name, value in globals().items() if isinstance(value, Op)}
+for _name, _op in _BUILT_IN.items():  # so that pickle finds Value.exp & co. as ops.EXP.apply
+    _op.apply.__qualname__ = f"{_name}.apply"
 
 
 # ----- the operators of Value: each one is its op ---------------------------------------------------
