@@ -25,9 +25,12 @@ Two parts:
   gets exactly the negatives of the two-neuron numbers.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 __all__ = [
     "sigmoid",
@@ -59,7 +62,7 @@ def _finite(x, name, where):
 # ----- the sigmoid ------------------------------------------------------------------------
 
 
-def sigmoid(x):
+def sigmoid(x: float) -> float:
     """s(x) = 1 / (1 + e^-x), computed without overflow for any finite x."""
     x = _finite(x, "x", "sigmoid")
     if x >= 0.0:
@@ -68,7 +71,7 @@ def sigmoid(x):
     return e / (1.0 + e)
 
 
-def sigmoid_derivative_from_output(y):
+def sigmoid_derivative_from_output(y: float) -> float:
     """ds/dx = y (1 - y), written with the OUTPUT y = s(x), not the input x.
 
     Its largest value is 0.25, at y = 1/2 (x = 0). Far from 0 the neuron
@@ -175,7 +178,7 @@ def two_neuron_ascent_step(i_l, w_l, w_r, d, rate):
 # ----- the delta rule for a whole MLP -------------------------------------------------------
 
 
-def gradients(mlp, x, target):
+def gradients(mlp: Any, x: Sequence[Any], target: Any) -> list[float]:
     # BEGIN CUT WITH LESSON 7
     """dE/dp for every parameter p of an all-sigmoid MLP, for one sample, by the delta rule.
 
@@ -213,7 +216,7 @@ def gradients(mlp, x, target):
 
     # Backward pass: the output layer's deltas first, then one layer down at a time.
     deltas = [o * (1.0 - o) * (o - t) for o, t in zip(a[-1], targets)]
-    grads = [None] * len(weights)
+    grads: list[Any] = [None] * len(weights)
     for n in reversed(range(len(weights))):
         layer_inputs = a[n]
         grads[n] = [[delta * a_i for a_i in layer_inputs] + [delta] for delta in deltas]

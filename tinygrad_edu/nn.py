@@ -10,11 +10,16 @@ written anywhere in this file: they emerge from the graph, and `backprop.py`
 checks that they are the same numbers.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
+import pathlib
 import random
 import stat
+from collections.abc import Sequence
+from typing import Any
 
 from .checks import short_repr
 from .engine import Value
@@ -53,7 +58,7 @@ def _check_count(n, what):
     return n
 
 
-def composed_sigmoid(x):
+def composed_sigmoid(x: Any) -> Value:
     """s(x) = 1 / (1 + e^-x) built from the operations neg, exp, + and / (no sigmoid op):
     four nodes whose local derivatives backward() multiplies into the sigmoid's slope."""
     x = _as_value(x, "composed_sigmoid")
@@ -65,11 +70,11 @@ def composed_sigmoid(x):
 class Module:
     """Anything with parameters: a neuron, a layer, a whole network."""
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """The trainable Values, in a fixed order."""
         return []
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set the gradient of every parameter to 0 (leaves accumulate otherwise)."""
         for p in self.parameters():
             p.grad = 0.0
@@ -199,7 +204,7 @@ class MLP(Module):
 
     # ----- saving and loading ---------------------------------------------------------
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The architecture, activations and weights as plain JSON-ready data."""
         return {
             "format": _FORMAT,
@@ -215,7 +220,7 @@ class MLP(Module):
             ],
         }
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the model as JSON, atomically (`files.atomic_write`): a crash, a full
         disk or Ctrl-C never leaves a half-written model, and an existing file keeps its
         permissions. A symlink is followed (its target is replaced); a hard-linked file
@@ -407,12 +412,12 @@ def _as_value(x, where):
         raise type(e)(f"{where}: {e}") from None
 
 
-def squared_error(output, target):
+def squared_error(output: Any, target: Any) -> Value:
     """E = 1/2 * sum_k (t_k - a_k)^2, the error of the seeds, for one output (a Value
     or a number) and its target, or for equal-length lists of them."""
     pairs = [(_as_value(a, "squared_error (output)"), t) for a, t in _pairs(output, target, "squared_error")]
     # BEGIN LESSON 11
-    total = None
+    total: Any = None
     for a, t in pairs:
         diff = t - a
         term = diff * diff
@@ -421,11 +426,11 @@ def squared_error(output, target):
     # END LESSON 11
 
 
-def mse(outputs, targets):
+def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Mean squared error: 1/N * sum_i (o_i - t_i)^2."""
     # BEGIN CUT WITH LESSON 11
     pairs = _pairs(outputs, targets, "mse")
-    total = None
+    total: Any = None
     for o, t in pairs:
         diff = _as_value(o, "mse (output)") - t
         term = diff * diff
@@ -434,7 +439,7 @@ def mse(outputs, targets):
     # END CUT WITH LESSON 11
 
 
-def binary_cross_entropy(outputs, targets):
+def binary_cross_entropy(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Mean of -[t log(o) + (1 - t) log(1 - o)], for outputs o in (0, 1) and targets t in [0, 1].
 
     When an output is a sigmoid node, o = s(z), the loss is computed from z as
@@ -442,7 +447,7 @@ def binary_cross_entropy(outputs, targets):
     Its derivative is s(z) - t.
     """
     pairs = _pairs(outputs, targets, "binary_cross_entropy")
-    total = None
+    total: Any = None
     for o, t in pairs:
         if isinstance(t, Value):
             t_value = t.data

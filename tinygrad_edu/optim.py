@@ -8,7 +8,10 @@ because, to first order, E changes by sum dE/dp * dp, and that sum is most
 negative when dp points along -dE/dp.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 
 from .engine import Value, grad
 
@@ -146,7 +149,7 @@ def _starting_point(x0, steps, where):
         raise type(error)(f"{where}: x0: {error}") from None
 
 
-def gradient_descent(f, x0, lr, steps):
+def gradient_descent(f: Callable[[Value], Value], x0: float, lr: float, steps: int) -> list[float]:
     """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
 
     `f` maps a Value to a Value. Returns the list [x_0, x_1, ..., x_steps] of floats.
@@ -188,7 +191,7 @@ def _returning_values(f, where):
     return checked
 
 
-def newton(f, x0, steps):
+def newton(f: Callable[[Value], Value], x0: float, steps: int) -> list[float]:
     """Newton's method for one variable: x_{n+1} = x_n - f'(x_n) / f''(x_n).
 
     It jumps to the minimum of the parabola that touches f at x_n (same value, slope

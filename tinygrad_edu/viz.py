@@ -28,8 +28,12 @@ passes one node at a time, as data, and `player` turns them into a page that ste
 through the graph (see `tinygrad_edu.player`).
 """
 
+from __future__ import annotations
+
 import os
 import pathlib
+from collections.abc import Callable
+from typing import Any
 
 import graphviz
 
@@ -43,6 +47,7 @@ from .dot import (
     find_renderer,
     render,
 )
+from .engine import Value
 from .files import atomic_write
 from .player import Player
 from .steps import BackwardStep, ForwardStep, Update, backward_steps, forward_steps
@@ -72,7 +77,14 @@ _SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 # ----- DOT source ----------------------------------------------------------------------------
 
 
-def to_dot(root, edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None, stacked=True):
+def to_dot(
+    root: Value,
+    edge_labels: bool = True,
+    rankdir: str = "LR",
+    number_format: str | Callable[[float], Any] = "{:.4g}",
+    highlight: Any = None,
+    stacked: bool = True,
+) -> str:
     """The DOT source (a str) of the computation graph that ends at `root`.
 
     One box per Value (label, data, grad), one oval per operation, and an arrow from
@@ -264,11 +276,11 @@ class Drawing(graphviz.Digraph):
 
     # -- our own shortcuts
 
-    def svg(self):
+    def svg(self) -> str:
         """The picture as SVG text."""
         return self._picture("svg").decode("utf-8", "replace")
 
-    def png(self):
+    def png(self) -> bytes:
         """The picture as PNG bytes."""
         return self._picture("png")
 
@@ -331,7 +343,7 @@ def draw_dot(
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3, make_graph=make_graph)
 
 
-def player(root, direction="backward", **options):
+def player(root: Value, direction: str = "backward", **options: Any) -> Player:
     """A page that plays the backward pass of `root` (or, with ``direction="forward"``,
     the forward pass) one node at a time: `tinygrad_edu.player.Player`, with
     ``.save(path)`` and inline display in Jupyter. The options are those of `Player`."""
