@@ -11,11 +11,8 @@
 error when the numbers leave the float range, a warning when the gradients vanish.
 """
 
-import contextlib
 import math
-import signal
 import sys
-import threading
 import warnings
 
 from tqdm import (
@@ -23,6 +20,7 @@ from tqdm import (
 )
 
 from .checks import check_positive_int
+from .interrupts import sigint_deferred
 from .nn import _check_count, squared_error
 from .optim import SGD
 
@@ -102,7 +100,7 @@ def fit(
                 if not math.isfinite(p.grad):
                     raise _diverged(epoch, rate, f"the gradient of parameter {i} ({p.label or p!r}) is {p.grad!r}")
                 largest = max(largest, abs(p.grad))
-            with _sigint_deferred():  # a step is whole or not at all
+            with sigint_deferred():  # a step is whole or not at all
                 before = _Snapshot(optimizer)
                 try:
                     optimizer.step()
@@ -163,30 +161,3 @@ class _Snapshot:
 
 def _number(x):
     return f"{x:g}" if isinstance(x, (int, float)) else repr(x)
-
-
-@contextlib.contextmanager
-def _sigint_deferred():
-    """Hold Ctrl-C (SIGINT) back while the block runs, then deliver it.
-
-    A handler that only records the signal replaces the current one for the block;
-    afterwards the old handler is put back and, if Ctrl-C came meanwhile, the signal is
-    raised again, so the old handler acts on it (Python's default raises
-    KeyboardInterrupt) once the block is complete. Signal handlers belong to the main
-    thread, so anywhere else the block simply runs.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is None:  # a handler set outside Python: it could not be put back
-        yield
-        return
-    received = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
-        signal.raise_signal(signal.SIGINT)

@@ -18,13 +18,12 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import stat
 import textwrap
-import threading
 from pathlib import Path
 
 from ..files import atomic_write
+from ..interrupts import sigint_deferred
 from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import (
     RegionError,
@@ -431,28 +430,12 @@ def _rewrite_lesson(workbook, number, body_for, wanted=None):
             if not region.cut:
                 written.append((name, region.function))
         texts[name] = text
-    with _ctrl_c_after():  # a lesson spread over two files is written whole or not at all
+    with sigint_deferred():  # a lesson spread over two files is written whole or not at all
         for name, text in texts.items():
             target = workbook / PACKAGE / name
             if target.read_text(encoding="utf-8") != text:
                 atomic_write(target, text)
     return written
-
-
-@contextlib.contextmanager
-def _ctrl_c_after():
-    """Hold Ctrl-C (SIGINT) until the block is done, then raise KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
 
 
 def copy_solution(workbook, number):
