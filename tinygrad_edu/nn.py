@@ -21,7 +21,7 @@ import stat
 from collections.abc import Sequence
 from typing import Any
 
-from .checks import short_repr
+from .checks import check_positive_int, short_repr
 from .engine import Value
 from .files import atomic_write
 
@@ -52,12 +52,6 @@ def _check_activation(name, where):
     return name
 
 
-def _check_count(n, what):
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive whole number, got {n!r}")
-    return n
-
-
 def composed_sigmoid(x: Any) -> Value:
     """s(x) = 1 / (1 + e^-x) built from the operations neg, exp, + and / (no sigmoid op):
     four nodes whose local derivatives backward() multiplies into the sigmoid's slope."""
@@ -84,7 +78,7 @@ class Neuron(Module):
     """a = activation(w . x + b), with weights drawn uniformly from [-limit, limit] and b = 0."""
 
     def __init__(self, nin, activation="sigmoid", rng=None, limit=1.0, name="n"):
-        _check_count(nin, "Neuron: nin")
+        check_positive_int(nin, "Neuron: nin")
         self.activation = _check_activation(activation, "Neuron")
         rng = rng if rng is not None else random.Random(0)
         self.w = [Value(rng.uniform(-limit, limit), label=f"{name}.w{i}") for i in range(nin)]
@@ -116,8 +110,8 @@ class Layer(Module):
     """`nout` neurons that all read the same inputs."""
 
     def __init__(self, nin, nout, activation="sigmoid", rng=None, name="L"):
-        _check_count(nin, "Layer: nin")
-        _check_count(nout, "Layer: nout")
+        check_positive_int(nin, "Layer: nin")
+        check_positive_int(nout, "Layer: nout")
         self.activation = _check_activation(activation, "Layer")
         rng = rng if rng is not None else random.Random(0)
         # Glorot/Xavier uniform: keeps the spread of z about the same from layer to
@@ -152,14 +146,14 @@ class MLP(Module):
     """
 
     def __init__(self, nin, nouts, activation="sigmoid", output_activation=None, seed=0):
-        _check_count(nin, "MLP: nin")
+        check_positive_int(nin, "MLP: nin")
         if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__"):
             raise ValueError(f"MLP: nouts must be a list of layer widths such as [4, 1], got {nouts!r}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer width, got []")
         for width in nouts:
-            _check_count(width, "MLP: every layer width in nouts")
+            check_positive_int(width, "MLP: every layer width in nouts")
         _check_activation(activation, "MLP")
         if output_activation is not None:
             _check_activation(output_activation, "MLP (output_activation)")

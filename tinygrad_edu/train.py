@@ -21,7 +21,7 @@ from tqdm import (
 
 from .checks import check_positive_int
 from .interrupts import sigint_deferred
-from .nn import _check_count, squared_error
+from .nn import squared_error
 from .optim import SGD
 
 __all__ = ["fit", "VANISHING_GRAD", "VANISHING_EPOCHS", "STILL_HIGH"]
@@ -66,7 +66,7 @@ def fit(
         raise ValueError(f"fit: got {len(xs)} inputs but {len(ys)} targets; they must have equal length")
     if not xs:
         raise ValueError("fit: got no training samples")
-    _check_count(epochs, "fit: epochs")
+    check_positive_int(epochs, "fit: epochs")
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr)
     if print_every is None:
