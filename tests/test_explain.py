@@ -303,7 +303,7 @@ def test_the_module_docstring_example_runs():
     import doctest
     import importlib
 
-    module = importlib.import_module("tinygrad_edu.explain")
+    module = importlib.import_module("tinygrad_edu.viz.explain")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
 

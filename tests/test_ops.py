@@ -19,9 +19,9 @@ from tinygrad_edu.engine import grad, topological_order
 from tinygrad_edu.explain import explain, paths
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.ops import Op
-from tinygrad_edu.player import Player
-from tinygrad_edu.steps import backward_steps
 from tinygrad_edu.viz import to_dot
+from tinygrad_edu.viz.player import Player
+from tinygrad_edu.viz.steps import backward_steps
 
 
 class Softplus(Op):

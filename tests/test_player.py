@@ -17,8 +17,9 @@ from test_engine_properties import inputs_in_range, programs, run
 from tinygrad_edu import MLP, Value, backprop, viz
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.nn import squared_error
-from tinygrad_edu.player import Player, two_neuron_net, write_two_neuron_player
+from tinygrad_edu.two_neuron import two_neuron_net, write_two_neuron_player
 from tinygrad_edu.viz import BackwardStep, Update, backward_steps, forward_steps
+from tinygrad_edu.viz.player import Player
 
 # ----- graphs ------------------------------------------------------------------------------------
 
@@ -343,7 +344,7 @@ def test_two_neuron_labels_are_in_the_picture(renderer, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "module_name", ["tinygrad_edu.steps", "tinygrad_edu.player", "tinygrad_edu.ops", "tinygrad_edu.engine"]
+    "module_name", ["tinygrad_edu.viz.steps", "tinygrad_edu.viz.player", "tinygrad_edu.ops", "tinygrad_edu.engine"]
 )
 def test_the_docstring_examples_run(module_name):
     import doctest

@@ -24,7 +24,7 @@ from conftest import skip_or_fail_in_ci
 from tinygrad_edu import MLP, Value, viz
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.nn import squared_error
-from tinygrad_edu.player import two_neuron_net, write_two_neuron_player
+from tinygrad_edu.two_neuron import two_neuron_net, write_two_neuron_player
 
 INSTALL = "apt-get install chromium chromium-driver, and pip install selenium (or pip install -e '.[dev]')"
 

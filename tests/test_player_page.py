@@ -14,7 +14,8 @@ from test_player import mlp_loss
 
 from tinygrad_edu import Value, viz
 from tinygrad_edu.engine import topological_order
-from tinygrad_edu.player import Player, two_neuron_net
+from tinygrad_edu.two_neuron import two_neuron_net
+from tinygrad_edu.viz.player import Player
 
 
 def box_texts(fragment):

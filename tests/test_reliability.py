@@ -29,10 +29,11 @@ from tinygrad_edu.files import atomic_write
 from tinygrad_edu.learn.workbook import STATE_FILE, save_state
 from tinygrad_edu.nn import MAX_MODEL_BYTES
 from tinygrad_edu.optim import SGD
-from tinygrad_edu.player import Player, two_neuron_net
-from tinygrad_edu.steps import visible as _visible
 from tinygrad_edu.train import fit
+from tinygrad_edu.two_neuron import two_neuron_net
 from tinygrad_edu.viz import Drawing, RenderError, draw_dot, player, to_dot
+from tinygrad_edu.viz.player import Player
+from tinygrad_edu.viz.steps import visible as _visible
 
 REPO = Path(__file__).resolve().parent.parent
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import skip_or_fail_in_ci
 
-from tinygrad_edu import Value, dot, viz
+from tinygrad_edu import Value, viz
 from tinygrad_edu.explain import paths
 from tinygrad_edu.viz import (
     DOT_ENV_VAR,
@@ -21,6 +21,7 @@ from tinygrad_edu.viz import (
     LargeGraphWarning,
     RendererNotFound,
     RenderError,
+    dot,
     draw_dot,
     find_renderer,
     to_dot,

@@ -90,7 +90,7 @@ class _CannotWrite(Exception):
 def _write_pictures(loss, folder, say):
     """The graph of `loss` with every local derivative, and the two-neuron backward player,
     each written atomically (an existing file is replaced whole or left as it was)."""
-    from .player import write_two_neuron_player
+    from .two_neuron import write_two_neuron_player
     from .viz import RenderError, draw_dot
 
     folder = pathlib.Path(folder)

@@ -14,6 +14,7 @@ __all__ = [
     "short_repr",
     "describe",
     "is_real",
+    "is_finite_number",
     "as_finite_float",
     "check_finite",
     "check_positive_int",
@@ -43,6 +44,16 @@ def is_real(x: Any) -> bool:
     """True for int, float and real scalars such as numpy.float64; False for bool
     (True + True == 2 would hide a bug) and for everything else."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_finite_number(x: Any) -> bool:
+    """True for a finite int or float (not a bool, not an int too large for a float)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int with hundreds of digits
+        return False
 
 
 def as_finite_float(x: Any, where: str, expected: str = "a real number (int or float)") -> float:

@@ -220,13 +220,13 @@ LESSONS = (
             "found by the chain rule alone."
         ),
         seed="002, 004",
-        regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("nn.py", "composed_sigmoid")),
+        regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("nn/models.py", "composed_sigmoid")),
         hints=(
             "The slope of e^x at x is e^x itself, the value forward just computed. For the "
             "sigmoid, write the formula 1 / (1 + e^-x) with the operations you have: every "
             "operator on a Value builds a node, and a plain number on either side is fine.",
             "tinygrad_edu/ops.py, class Exp (the math module is imported there), and "
-            "composed_sigmoid in tinygrad_edu/nn.py, where x is already a Value. A Value has an "
+            "composed_sigmoid in tinygrad_edu/nn/models.py, where x is already a Value. A Value has an "
             "exp() method and supports unary minus.",
             "    return math.____(a)          # Exp.forward\n"
             "    return (____,)               # Exp.local_grads: which of out and a?\n"
@@ -323,11 +323,11 @@ LESSONS = (
             "for a sigmoid neuron dOut/dw_j = o(1 - o) x_j, the local factors of lessons 1 and 6."
         ),
         seed="004",
-        regions=(("nn.py", "Neuron.__call__"),),
+        regions=(("nn/models.py", "Neuron.__call__"),),
         hints=(
             "Multiply each input by its weight, add the products and the bias, then apply the "
             "neuron's activation. A 'linear' neuron applies nothing.",
-            "tinygrad_edu/nn.py, Neuron.__call__: the weights are self.w (a list of Values), the "
+            "tinygrad_edu/nn/models.py, Neuron.__call__: the weights are self.w (a list of Values), the "
             "bias self.b, the activation's name self.activation. ACTIVATIONS, at the top of the "
             "file, maps each name to the Value method to call. Add left to right, starting with "
             "w[0] * x[0]: the tests compare to the last bit.",
@@ -353,16 +353,16 @@ LESSONS = (
         ),
         seed="001",
         regions=(
-            ("nn.py", "Layer.__call__"),
-            ("nn.py", "Layer.parameters"),
-            ("nn.py", "MLP.__call__"),
-            ("nn.py", "MLP.parameters"),
+            ("nn/models.py", "Layer.__call__"),
+            ("nn/models.py", "Layer.parameters"),
+            ("nn/models.py", "MLP.__call__"),
+            ("nn/models.py", "MLP.parameters"),
         ),
         hints=(
             "A layer's output is a list: one value per neuron, each neuron reading the whole "
             "input. An MLP passes its input through its layers in turn. parameters() gathers "
             "what the parts below already list.",
-            "tinygrad_edu/nn.py: self.neurons in Layer, self.layers in MLP; Neuron.parameters() "
+            "tinygrad_edu/nn/models.py: self.neurons in Layer, self.layers in MLP; Neuron.parameters() "
             "is given. MLP.__call__ returns a single Value when the last layer has one neuron, "
             "not a list of one; plain numbers in x may become labelled Values (x0, x1, ...) "
             "so they show up in pictures.",
@@ -385,12 +385,12 @@ LESSONS = (
             "running sum of gradients). A 2-2-1 sigmoid MLP then learns XOR."
         ),
         seed="001, 004",
-        regions=(("nn.py", "squared_error"), ("optim.py", "SGD.step")),
+        regions=(("nn/losses.py", "squared_error"), ("optim.py", "SGD.step")),
         hints=(
             "squared_error adds up (t - a)^2 over the output/target pairs and halves the sum; "
             "build it from Value arithmetic and backward() gives you every dE/dp. SGD.step "
             "changes each parameter's .data by a small step against its .grad.",
-            "tinygrad_edu/nn.py, squared_error: `pairs` holds (output, target) pairs, the "
+            "tinygrad_edu/nn/losses.py, squared_error: `pairs` holds (output, target) pairs, the "
             "outputs already Values. tinygrad_edu/optim.py, SGD.step: self.params, self.lr, "
             "self.momentum and self.velocity (one number per parameter, starting at 0). With "
             "momentum m: v = m * v + grad, then p -= lr * v (v is just the gradient when m = 0).",

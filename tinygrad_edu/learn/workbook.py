@@ -77,19 +77,23 @@ def reference_package():
 
 
 def package_modules(package_dir=None):
-    """The package's own modules (file names), without the learn/ subpackage."""
-    package_dir = Path(package_dir) if package_dir is not None else reference_package()
-    return sorted(p.name for p in package_dir.glob("*.py"))
+    """The package's own modules, as paths relative to the package ("engine.py",
+    "nn/models.py"), without the learn/ subpackage."""
+    return [name for name in package_files(package_dir) if name.endswith(".py")]
 
 
 def package_files(package_dir=None):
-    """Every file a workbook copies: the modules and their data files (no subfolders)."""
+    """Every file a workbook copies, as paths relative to the package: the modules of the
+    package and of its subpackages (nn/, viz/, micrograd/; not learn/), and their data files."""
     package_dir = Path(package_dir) if package_dir is not None else reference_package()
-    return sorted(
-        p.name
-        for p in package_dir.iterdir()
-        if p.is_file() and p.suffix not in (".pyc", ".pyo") and not p.name.startswith(".")
-    )
+    found = []
+    for path in package_dir.rglob("*"):
+        parts = path.relative_to(package_dir).parts
+        if parts[0] == "learn" or "__pycache__" in parts or any(part.startswith(".") for part in parts):
+            continue
+        if path.is_file() and path.suffix not in (".pyc", ".pyo"):
+            found.append("/".join(parts))
+    return sorted(found)
 
 
 def _message_for(number):
@@ -158,6 +162,7 @@ def write_package(root, stubbed):
     if not callable(stubbed):
         stubbed = set(stubbed)
     for name in package_files(source):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         if not name.endswith(".py"):
             shutil.copyfile(source / name, target / name)
             continue
@@ -165,9 +170,6 @@ def write_package(root, stubbed):
         if stubbed and "LESSON" in text:
             text = hide_rule_text(stub_source(text, name, stubbed, _message_for), name, stubbed)
         (target / name).write_text(text, encoding="utf-8")
-    for folder in sorted(p for p in source.iterdir() if p.is_dir()):  # subpackages such as micrograd/
-        if folder.name != "learn" and (folder / "__init__.py").is_file():
-            shutil.copytree(folder, target / folder.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return target
 
 

@@ -2,7 +2,7 @@
 those nodes finds y(1 - y) by the chain rule alone.
 
 You write forward and local_grads of Exp in tinygrad_edu/ops.py and composed_sigmoid
-in tinygrad_edu/nn.py.
+in tinygrad_edu/nn/models.py.
 """
 
 import math

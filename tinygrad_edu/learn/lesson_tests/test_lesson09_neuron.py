@@ -1,7 +1,7 @@
 """Lesson 9: a neuron computes net = w . x + b, then its activation; backward() through
 it gives every weight its gradient.
 
-You write Neuron.__call__ in tinygrad_edu/nn.py.
+You write Neuron.__call__ in tinygrad_edu/nn/models.py.
 """
 
 import math

@@ -2,7 +2,7 @@
 outputs to the next; parameters() lists every weight and bias in a fixed order.
 
 You write Layer.__call__, Layer.parameters, MLP.__call__ and MLP.parameters in
-tinygrad_edu/nn.py.
+tinygrad_edu/nn/models.py.
 """
 
 import random

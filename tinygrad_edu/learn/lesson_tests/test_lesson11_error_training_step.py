@@ -1,7 +1,7 @@
 """Lesson 11: the error E = 1/2 sum (t - a)^2, one SGD step, and the loop that makes
 an MLP learn XOR.
 
-You write squared_error in tinygrad_edu/nn.py and SGD.step in tinygrad_edu/optim.py.
+You write squared_error in tinygrad_edu/nn/losses.py and SGD.step in tinygrad_edu/optim.py.
 """
 
 import pytest

@@ -13,7 +13,7 @@ How to read a picture from `draw_dot` (or the DOT text from `to_dot`):
 * A Value used twice by one operation (``a * a``) has two arrows, one per use.
 
 `to_dot` only builds text. Turning the text into a picture needs a
-Graphviz-compatible program: `tinygrad_edu.dot` finds one (``TINYGRAD_EDU_DOT``,
+Graphviz-compatible program: `tinygrad_edu.viz.dot` finds one (``TINYGRAD_EDU_DOT``,
 then a system ``dot``, then the ``graphviz-pure`` that pip installs with this
 package). If none can be run, `RendererNotFound` says how to get one; in Jupyter
 the drawing then shows its DOT source as text instead of failing.
@@ -25,7 +25,7 @@ renderers above instead of graphviz's call to a system ``dot``.
 
 A picture shows the result of a pass; `backward_steps` and `forward_steps` give the
 passes one node at a time, as data, and `player` turns them into a page that steps
-through the graph (see `tinygrad_edu.player`).
+through the graph (see `tinygrad_edu.viz.player`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from typing import Any
 
 import graphviz
 
+from ..engine import Value
+from ..files import atomic_write
 from .dot import (
     DOT_ENV_VAR,
     LARGE_GRAPH,
@@ -47,8 +49,6 @@ from .dot import (
     find_renderer,
     render,
 )
-from .engine import Value
-from .files import atomic_write
 from .player import Player
 from .steps import BackwardStep, ForwardStep, Update, backward_steps, forward_steps
 
@@ -166,7 +166,7 @@ class Drawing(graphviz.Digraph):
         kept = self._rendered.get(key)
         if kept is not None and kept[0] == source:
             return kept[1]
-        # `render` is tinygrad_edu.dot's renderer chain (module-level, not this class's method).
+        # `render` is tinygrad_edu.viz.dot's renderer chain (module-level, not this class's method).
         picture = render(source, spec, self.timeout, extra)
         self._rendered[key] = (source, picture)
         return picture
@@ -345,6 +345,6 @@ def draw_dot(
 
 def player(root: Value, direction: str = "backward", **options: Any) -> Player:
     """A page that plays the backward pass of `root` (or, with ``direction="forward"``,
-    the forward pass) one node at a time: `tinygrad_edu.player.Player`, with
+    the forward pass) one node at a time: `tinygrad_edu.viz.player.Player`, with
     ``.save(path)`` and inline display in Jupyter. The options are those of `Player`."""
     return Player(root, direction=direction, **options)

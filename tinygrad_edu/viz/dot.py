@@ -28,7 +28,7 @@ from typing import Any
 
 import graphviz
 
-from .engine import Value, topological_order
+from ..engine import Value, topological_order
 from .steps import operands, visible
 
 DOT_ENV_VAR = "TINYGRAD_EDU_DOT"

@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from .checks import describe
-from .engine import Value, gradients, topological_order
+from ..checks import describe
+from ..engine import Value, gradients, topological_order
 
 __all__ = [
     "Update",
