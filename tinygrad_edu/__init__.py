@@ -11,6 +11,6 @@
 from .engine import Value
 from .nn import MLP
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
 
 __all__ = ["Value", "MLP", "__version__"]
