@@ -685,8 +685,8 @@ def test_the_torch_extra_brings_numpy():
     assert names == ["torch", "numpy"]
 
 
-def test_the_readme_installs_the_torch_extra_from_a_checkout_first():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_pytorch_guide_installs_the_torch_extra_from_a_checkout_first():
+    text = (REPO / "docs" / "guide" / "pytorch.md").read_text(encoding="utf-8")
     assert "pip install '.[torch]'" in text
     for match in re.finditer(re.escape("pip install 'tinygrad-edu[torch]'"), text):
         before = text[max(0, match.start() - 80) : match.start()]

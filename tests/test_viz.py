@@ -428,7 +428,7 @@ def test_highlighted_path_is_coloured_in_the_svg(renderer):
 def test_render_is_done_once_per_format(renderer, monkeypatch):
     drawing = draw_dot(small_graph()[-1])
     first = drawing.svg()
-    monkeypatch.setattr(viz, "render", lambda *args: pytest.fail("rendered twice"))
+    monkeypatch.setattr(viz.drawing, "render", lambda *args: pytest.fail("rendered twice"))
     assert drawing.svg() == first
     assert drawing._repr_mimebundle_()["image/svg+xml"] == first
 
@@ -549,13 +549,13 @@ def test_additions_made_with_graphviz_methods_are_drawn(renderer):
 
 def test_save_and_render_write_through_atomic_write(renderer, monkeypatch, tmp_path):
     written = []
-    real_atomic_write = viz.atomic_write
+    real_atomic_write = viz.drawing.atomic_write
 
     def recording(path, data, **kwargs):
         written.append(os.path.basename(path))
         return real_atomic_write(path, data, **kwargs)
 
-    monkeypatch.setattr(viz, "atomic_write", recording)
+    monkeypatch.setattr(viz.drawing, "atomic_write", recording)
     drawing = draw_dot(lecture_graph())
     drawing.save(tmp_path / "g.svg")
     drawing.save(tmp_path / "g.dot")
