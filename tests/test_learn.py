@@ -678,7 +678,8 @@ def _learner(*args, cwd=None, stdin=subprocess.DEVNULL):
 
 
 def _package_texts(folder):
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "tinygrad_edu").glob("*.py"))}
+    package = folder / "tinygrad_edu"
+    return {p.relative_to(package).as_posix(): p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))}
 
 
 def _copies(folder):
@@ -752,7 +753,7 @@ def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
 
 
 def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
-    """Lesson 11 spans nn.py and optim.py: a real SIGINT while the first file is written
+    """Lesson 11 spans nn/losses.py and optim.py: a real SIGINT while the first file is written
     waits until both are, then stops the command."""
     import tinygrad_edu.learn.lesson_code as lesson_code_module
     from tinygrad_edu.learn.lesson_code import copy_solution
@@ -768,9 +769,9 @@ def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
     monkeypatch.setattr(lesson_code_module, "atomic_write", write_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         copy_solution(workbook, 11)
-    assert sorted(calls) == ["nn.py", "optim.py"]
+    assert sorted(calls) == ["losses.py", "optim.py"]
     texts = _package_texts(workbook)
-    assert stub_message(LESSONS[10]) not in texts["nn.py"] + texts["optim.py"]
+    assert stub_message(LESSONS[10]) not in texts["nn/losses.py"] + texts["optim.py"]
 
 
 def test_skip_over_a_passing_lesson_asks_at_the_terminal(workbook):
@@ -798,16 +799,16 @@ def test_skip_over_a_passing_lesson_asks_at_the_terminal(workbook):
 def test_status_warns_when_finished_code_outside_the_regions_changed(workbook, capsys):
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert "outside the lesson regions" not in out
-    path = workbook / "tinygrad_edu" / "nn.py"
+    path = workbook / "tinygrad_edu" / "nn" / "models.py"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    marked = {i for r in find_regions("".join(lines), "nn.py") for i in range(r.begin - 1, r.end)}
+    marked = {i for r in find_regions("".join(lines), "nn/models.py") for i in range(r.begin - 1, r.end)}
     outside = [i for i, line in enumerate(lines) if i not in marked and line.strip() and i > 5]
     lines[outside[3]] = lines[outside[3]].rstrip("\n") + "  # changed\n"
     lines.insert(outside[10] + 1, "EXTRA = 1\n")
     path.write_text("".join(lines), encoding="utf-8")
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert "! Finished code outside the lesson regions was changed" in out
-    assert f"tinygrad_edu/nn.py: lines {outside[3] + 1}, {outside[10] + 2}" in out
+    assert f"tinygrad_edu/nn/models.py: lines {outside[3] + 1}, {outside[10] + 2}" in out
 
 
 # ----- safety: only the workbook the learner made, one state writer at a time ------------------

@@ -1,4 +1,4 @@
-"""Lesson regions in the source: find them, stub them, copy them.
+"""Lesson regions in the source: find them, stub them, rewrite them.
 
 A region is a block of whole statements inside one function, between two comment
 lines at the block's indentation::
@@ -15,6 +15,9 @@ Finished code that would answer a lesson if a learner read it beside the stub (a
 second copy of the same sweep, say) is marked the same way with
 ``# BEGIN CUT WITH LESSON 3`` ... ``# END CUT WITH LESSON 3``: the workbook cuts it
 while lesson 3 is to do, and puts it back once lesson 3 passes.
+
+Everything here works on the text of one file; lesson_code.py applies it to a
+workbook's files.
 """
 
 import ast
