@@ -515,7 +515,7 @@ def test_learn_status_stops_quietly_on_ctrl_c(tmp_path):
     # A real SIGINT, sent while status runs the lessons.
     code = textwrap.dedent(f"""
         import os, signal, sys
-        import tinygrad_edu.learn.cli as cli
+        import tinygrad_edu.learn.status as cli  # status runs the lessons
         def interrupted(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGINT)
             raise AssertionError("SIGINT did not arrive")
