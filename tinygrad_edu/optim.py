@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from .checks import check_fraction, check_positive_finite, check_value, check_whole_number, describe
 from .engine import Value, grad
@@ -64,7 +64,7 @@ class StepRollback:
     def __enter__(self) -> StepRollback:
         return self
 
-    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> Literal[False]:
         if kind is not None:
             self.restore()
         return False  # the error goes on
