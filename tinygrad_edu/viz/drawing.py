@@ -13,7 +13,7 @@ How to read a picture from `draw_dot` (or the DOT text from `to_dot`):
 * A Value used twice by one operation (``a * a``) has two arrows, one per use.
 
 `to_dot` only builds text. Turning the text into a picture needs a
-Graphviz-compatible program: `tinygrad_edu.viz.dot` finds one (``TINYGRAD_EDU_DOT``,
+Graphviz-compatible program: `tinygrad_edu.viz.renderer` finds one (``TINYGRAD_EDU_DOT``,
 then a system ``dot``, then the ``graphviz-pure`` that pip installs with this
 package). If none can be run, `RendererNotFound` says how to get one; in Jupyter
 the drawing then shows its DOT source as text instead of failing.
@@ -39,17 +39,9 @@ import graphviz
 
 from ..engine import Value
 from ..files import atomic_write
-from .dot import (
-    DOT_ENV_VAR,
-    LARGE_GRAPH,
-    LargeGraphWarning,
-    RendererNotFound,
-    RenderError,
-    build_dot,
-    find_renderer,
-    render,
-)
+from .dot import LARGE_GRAPH, LargeGraphWarning, build_dot
 from .player import Player
+from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
 from .steps import BackwardStep, ForwardStep, Update, backward_steps, forward_steps
 
 __all__ = [
@@ -166,7 +158,7 @@ class Drawing(graphviz.Digraph):
         kept = self._rendered.get(key)
         if kept is not None and kept[0] == source:
             return kept[1]
-        # `render` is tinygrad_edu.viz.dot's renderer chain (module-level, not this class's method).
+        # `render` is tinygrad_edu.viz.renderer's chain (module-level, not this class's method).
         picture = render(source, spec, self.timeout, extra)
         self._rendered[key] = (source, picture)
         return picture

@@ -39,7 +39,8 @@ from importlib import resources
 
 from ..engine import Value, topological_order
 from ..files import atomic_write
-from .dot import RenderError, build_dot, number_formatter, render
+from .dot import build_dot, number_formatter
+from .renderer import RenderError, render
 from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "DIRECTIONS"]
