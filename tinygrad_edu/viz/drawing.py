@@ -150,7 +150,7 @@ class Drawing(graphviz.Digraph):
         engine = self.engine if engine is None else engine
         if engine not in graphviz.ENGINES:
             raise ValueError(f"unknown layout engine {engine!r}; expected one of {sorted(graphviz.ENGINES)}")
-        extra = () if engine == "dot" else (f"-K{engine}",)
+        extra: tuple[str, ...] = () if engine == "dot" else (f"-K{engine}",)
         if neato_no_op:
             extra += (f"-n{int(neato_no_op)}",)
         source = self.source
