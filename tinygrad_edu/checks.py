@@ -42,11 +42,12 @@ def short_repr(x: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def describe(x: Any) -> str:
-    """'float 1.5', 'str 'a'', 'the bool True': what a message says it received."""
+def describe(x: Any, limit: int = 60) -> str:
+    """'float 1.5', 'str 'a'', 'the bool True': what a message says it received (the
+    repr cut to `limit` characters)."""
     if isinstance(x, bool):
         return f"the bool {x!r}"
-    return f"{type(x).__name__} {short_repr(x)}"
+    return f"{type(x).__name__} {short_repr(x, limit)}"
 
 
 def is_real(x: Any) -> bool:
