@@ -15,7 +15,7 @@ from typing import Any
 
 import graphviz
 
-from ..checks import check_choice, check_value
+from ..checks import check_choice
 from ..engine import Value, topological_order
 from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
 from .steps import operands, visible
@@ -66,8 +66,8 @@ def build_dot(
     order, node) -> the list of texts in that node's box, used instead of label, data
     and grad (the player draws boxes wide enough for every number it will write in them).
     `make_graph`, when given, makes the graph object from graphviz.Digraph's arguments,
-    and that object is returned instead of its source (draw_dot's `viz.Drawing`)."""
-    check_value(root, "to_dot")
+    and that object is returned instead of its source (draw_dot's `viz.Drawing`).
+    The callers have checked that `root` is a Value (each names itself in the error)."""
     check_choice(rankdir, _RANKDIRS, "to_dot: rankdir")
     fmt = number_formatter(number_format)
     order = topological_order(root) if order is None else order

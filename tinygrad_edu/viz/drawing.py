@@ -37,6 +37,7 @@ from typing import Any
 
 import graphviz
 
+from ..checks import check_choice, check_value
 from ..engine import Value
 from ..files import atomic_write
 from .dot import LARGE_GRAPH, LargeGraphWarning, build_dot
@@ -95,6 +96,7 @@ def to_dot(
     always gives the same text. Graphs of more than LARGE_GRAPH Values give a
     `LargeGraphWarning`.
     """
+    check_value(root, "to_dot")
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
 
 
@@ -315,8 +317,15 @@ class Drawing(graphviz.Digraph):
 
 
 def draw_dot(
-    root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None, stacked=True, timeout=60
-):
+    root: Value,
+    format: str = "svg",
+    edge_labels: bool = True,
+    rankdir: str = "LR",
+    number_format: str | Callable[[float], Any] = "{:.4g}",
+    highlight: Any = None,
+    stacked: bool = True,
+    timeout: float = 60,
+) -> Drawing:
     """A `Drawing` (a `graphviz.Digraph`) of the graph that ends at `root`: the last
     expression of a Jupyter cell shows it; ``.svg()``, ``.png()``, ``.save(path)`` and
     graphviz's ``.render()``, ``.pipe()`` and ``.view()`` draw it.
@@ -326,10 +335,10 @@ def draw_dot(
     renderer, in seconds. Nothing is rendered until the picture is asked for, so
     building a Drawing never fails for want of a renderer.
     """
-    if format not in _FORMATS:
-        raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
+    check_value(root, "draw_dot")
+    check_choice(format, _FORMATS, "draw_dot: format")
 
-    def make_graph(name, **graph_options):
+    def make_graph(name: str, **graph_options: Any) -> Drawing:
         return Drawing(name=name, format=format, timeout=timeout, **graph_options)
 
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3, make_graph=make_graph)
