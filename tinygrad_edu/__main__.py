@@ -8,6 +8,7 @@ import os
 import pathlib
 import sys
 import time
+from typing import TextIO
 
 from . import __version__, backprop, data
 from .nn import MLP, squared_error
@@ -22,7 +23,13 @@ except ModuleNotFoundError as error:  # a learner's workbook copy of the package
     learn_cli = None  # type: ignore[assignment]
 
 
-def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygrad_edu_demo"):
+def xor_demo(
+    epochs: int = 2000,
+    seed: int = 0,
+    out: TextIO | None = None,
+    progress: bool = True,
+    pictures_dir: str | os.PathLike[str] | None = "tinygrad_edu_demo",
+) -> float:
     """Train a sigmoid MLP on XOR, check its gradients against the delta rule, and write
     the loss's graph picture and the step-by-step backward player into `pictures_dir`
     (None: write nothing).
@@ -30,7 +37,7 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
     Returns the largest |backprop.py - backward()| gradient difference."""
     out = out if out is not None else sys.stdout
 
-    def say(text=""):
+    def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
     xs, ys = data.xor()
@@ -115,7 +122,7 @@ def _write_pictures(loss, folder, say):
     say()
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu",
         description="See and learn how backpropagation works.",

@@ -27,12 +27,12 @@ class BadNumber(ValueError):
     pass
 
 
-def reject_constant(name):
+def reject_constant(name: str) -> NoReturn:
     # json.loads accepts NaN, Infinity and -Infinity by default; a model never holds them.
     raise BadNumber(f"the file contains {name}, but every weight must be a finite number")
 
 
-def parse_int(text):
+def parse_int(text: str) -> int:
     # Python refuses to convert integers of more than 4300 digits, with a message that
     # does not say which file; no model holds such a number anyway.
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
@@ -43,7 +43,7 @@ def parse_int(text):
     return int(text)
 
 
-def read_model_file(path, where):
+def read_model_file(path: str | os.PathLike[str], where: str) -> bytes:
     """The bytes of the regular file `path`, refusing anything else before reading it:
     reading a device such as /dev/zero never ends, and opening a named pipe waits for
     a writer."""

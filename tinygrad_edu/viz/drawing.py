@@ -119,13 +119,17 @@ class Drawing(graphviz.Digraph):
     and saving run the renderer once per format.
     """
 
-    def __init__(self, source=None, format="svg", timeout=60, **graph_options):
+    def __init__(
+        self, source: str | None = None, format: str = "svg", timeout: float = 60, **graph_options: Any
+    ) -> None:
         if source is not None and not isinstance(source, str):
             raise TypeError(f"Drawing: source must be DOT text (a str) or None, got {type(source).__name__}")
         super().__init__(format=format, **graph_options)
         self.timeout = timeout
         self._text = source  # DOT text given whole, or None
-        self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
+        self._rendered: dict[
+            tuple[str, tuple[str, ...]], tuple[str, bytes]
+        ] = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
 
     def __iter__(self, subgraph=False):
         """The DOT source line by line (graphviz's `.source` joins these)."""
@@ -278,7 +282,9 @@ class Drawing(graphviz.Digraph):
         """The picture as PNG bytes."""
         return self._picture("png")
 
-    def save(self, path=None, directory=None):
+    def save(
+        self, path: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
+    ) -> pathlib.Path:
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
         (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
 

@@ -34,7 +34,7 @@ the paths first and raises `TooManyPaths` above `limit`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from ..checks import check_positive_int, check_value
@@ -77,7 +77,7 @@ class Path:
 
     __slots__ = ("steps", "leaf", "root", "product")
 
-    def __init__(self, leaf, root, steps):
+    def __init__(self, leaf: Value, root: Value, steps: Iterable[Step]) -> None:
         self.leaf = leaf
         self.root = root
         self.steps = tuple(steps)
@@ -94,7 +94,7 @@ class Path:
         self.product = product
 
     @property
-    def nodes(self):
+    def nodes(self) -> tuple[Value, ...]:
         return (self.leaf,) + tuple(step.parent for step in self.steps)
 
     def __iter__(self):

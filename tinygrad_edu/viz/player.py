@@ -35,6 +35,7 @@ import os
 import pathlib
 import re
 import uuid
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -66,14 +67,14 @@ class Player:
 
     def __init__(
         self,
-        root,
-        direction="backward",
-        rankdir="LR",
-        number_format="{:.4g}",
-        edge_labels=True,
-        stacked=True,
-        timeout=60,
-    ):
+        root: Value,
+        direction: str = "backward",
+        rankdir: str = "LR",
+        number_format: str | Callable[[float], Any] = "{:.4g}",
+        edge_labels: bool = True,
+        stacked: bool = True,
+        timeout: float = 60,
+    ) -> None:
         check_value(root, "player")
         check_choice(direction, DIRECTIONS, "player: direction")
         self.root = root
@@ -117,7 +118,7 @@ class Player:
         # players in one notebook, or one player shown twice, do not clash.
         self.id = "tge-player-" + uuid.uuid4().hex[:12]
         self._shown = 0
-        self._svg = None
+        self._svg: str | None = None
 
     # ----- the steps as data for the page --------------------------------------------------
 
@@ -475,11 +476,11 @@ class _Contributions:
         return self.sums[j], len(self.received[j]), self.uses[j]
 
 
-def _fill_in_numbers(svg, texts):
+def _fill_in_numbers(svg: str, texts: dict[str, tuple[str, str]]) -> str:
     """`svg` with the data and grad fields of every Value's box (its last two texts)
     set to `texts[title]`; the boxes were drawn wide enough for them."""
 
-    def fill(box):
+    def fill(box: re.Match[str]) -> str:
         found = re.search(r"<title>([^<]*)</title>", box.group(0))
         title = found.group(1).strip() if found else ""
         if title not in texts:
