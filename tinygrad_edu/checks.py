@@ -153,8 +153,10 @@ def check_finite_floats(xs: Any, where: str, what: str = "xs") -> list[float]:
     ValueError naming the first entry that is NaN or infinite."""
     try:
         values = [float(x) for x in xs]
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError):
         raise TypeError(f"{where}: {what} must be a list of real numbers, got {short_repr(xs)}") from None
+    except OverflowError:  # float() of an int with hundreds of digits
+        raise ValueError(f"{where}: {what} must hold finite numbers, got one too large for a float") from None
     for i, x in enumerate(values):
         if not math.isfinite(x):
             raise ValueError(f"{where}: {what}[{i}] must be finite, got {x!r}")
