@@ -8,9 +8,11 @@ import os
 import pathlib
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from . import __version__, backprop, data
+from .engine import Value
 from .nn import MLP, squared_error
 from .optim import SGD
 from .train import fit
@@ -64,9 +66,21 @@ def xor_demo(
         say(f"    {x[0]:3.0f}  {x[1]:3.0f}   {t:6.0f}   {model(x).data:6.3f}")
     say()
 
-    # The same gradient two ways, for one sample. (1, 1) rather than (0, 0): with a zero
-    # input every weight gradient is 0, since dE/dw = delta * input.
-    x, t = xs[3], ys[3]
+    loss, worst = _gradients_two_ways(model, xs[3], ys[3], say)
+    if pictures_dir is not None:
+        _write_pictures(loss, pictures_dir, say)
+    say("Where next:")
+    say("  * README.md: a five-line training example and the engine's table of derivatives")
+    say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
+    say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
+    return worst
+
+
+def _gradients_two_ways(model: MLP, x: list[float], t: float, say: Callable[..., None]) -> tuple[Value, float]:
+    """dE/dw for one sample by the delta rule (backprop.py) and by backward(), side by side;
+    returns the sample's loss E and the largest difference."""
+    # (1, 1) rather than (0, 0): with a zero input every weight gradient is 0, since
+    # dE/dw = delta * input.
     model.zero_grad()
     loss = squared_error(model(x), t).named("E")
     loss.backward()
@@ -81,13 +95,7 @@ def xor_demo(
     worst = max(abs(hand - engine) for hand, engine in zip(by_hand, from_engine))
     say(f"  largest difference: {worst:.1e} (the chain rule rediscovers the delta rule)")
     say()
-    if pictures_dir is not None:
-        _write_pictures(loss, pictures_dir, say)
-    say("Where next:")
-    say("  * README.md: a five-line training example and the engine's table of derivatives")
-    say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
-    say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
-    return worst
+    return loss, worst
 
 
 class _CannotWrite(Exception):
