@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the engine imports this module, so Value is imported when a check runs
+if TYPE_CHECKING:  # the engine imports this module: Value is only named for the type checker
     from .engine import Value
 
 __all__ = [
@@ -166,8 +167,11 @@ def check_finite_floats(xs: Any, where: str, what: str = "xs") -> list[float]:
 def check_value(x: Any, where: str, what: str = "root") -> Value:
     """`x` when it is a `Value` (a node of a graph), else TypeError naming `where`, `what`
     (the root of a picture, a parameter...) and what was received."""
-    from .engine import Value  # here, not at the top: the engine imports this module
-
-    if not isinstance(x, Value):
+    # Looked up, not imported: the engine imports this module, so importing it here, even
+    # inside the function, would be an import cycle. Before the engine is loaded no Value
+    # exists, and every `x` is rightly refused.
+    engine = sys.modules.get(f"{__package__}.engine")
+    value_type = getattr(engine, "Value", None)
+    if value_type is None or not isinstance(x, value_type):
         raise TypeError(f"{where}: {what} must be a Value, got {describe(x)}")
     return x
