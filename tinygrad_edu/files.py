@@ -29,7 +29,7 @@ import os
 import pathlib
 import stat
 import tempfile
-from typing import Union
+from typing import Any, Union
 
 __all__ = ["atomic_write"]
 
@@ -44,6 +44,78 @@ def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def _as_bytes(data: Any, encoding: str, given: pathlib.Path) -> bytes | bytearray | memoryview:
+    """`data` as bytes: a str encoded with `encoding`, checked before any file is touched."""
+    if isinstance(data, str):
+        try:
+            return data.encode(encoding)
+        except UnicodeEncodeError as error:
+            # Before any file is touched: an unencodable text never leaves an empty file.
+            raise ValueError(
+                f"cannot save {str(given)!r}: the text cannot be encoded as {encoding} "
+                f"({error.reason} at position {error.start}: {error.object[error.start : error.end]!r})"
+            ) from None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"cannot save {str(given)!r}: expected bytes or str, got {type(data).__name__}")
+    return data
+
+
+def _mode_and_owner(target: pathlib.Path, given: pathlib.Path) -> tuple[int, tuple[int, int] | None]:
+    """The permissions and the owner the new file gets: those of the file it replaces,
+    or the umask's default (and no owner to keep) for a new file. Refuses a folder and
+    anything else that is not a regular file."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return 0o666 & ~_current_umask(), None
+    except OSError as error:
+        raise _failure(error, given) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, f"cannot save {str(given)!r}: it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(
+            f"cannot save {str(given)!r}: it is {_kind(info.st_mode)}, not a regular file; "
+            "give the path of a file to create or replace"
+        )
+    return stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
+
+
+def _replace(
+    target: pathlib.Path,
+    data: bytes | bytearray | memoryview,
+    mode: int,
+    owner: tuple[int, int] | None,
+    given: pathlib.Path,
+) -> None:
+    """Write `data` to a temporary file beside `target`, give it `mode` and `owner`, and
+    rename it over `target` (one step: a reader sees the old file or the new one)."""
+    temp_name = None
+    try:
+        # mkstemp opens with O_CREAT | O_EXCL: it never follows a symlink planted at
+        # the temporary name, and the name is unique even with other writers at work.
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name[:_TEMP_NAME_KEEP]}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if owner is not None and hasattr(os, "chown"):
+            try:
+                os.chown(temp_name, *owner)  # keeps the owner when root saves over a user's file
+            except OSError:
+                pass  # an ordinary user cannot give a file away; the new file is then theirs
+        os.chmod(temp_name, mode)  # after chown, which may clear the set-id bits
+        os.replace(temp_name, target)
+        temp_name = None
+    except OSError as error:
+        raise _failure(error, given) from None
+    finally:
+        if temp_name is not None:
+            try:
+                os.unlink(temp_name)
+            except OSError:
+                pass
 
 
 def _failure(error: OSError, given: pathlib.Path) -> OSError:
@@ -89,59 +161,9 @@ def atomic_write(path: PathLike, data: bytes | str, encoding: str = "utf-8") -> 
     (e.g. errno ENOSPC for a full disk).
     """
     given = pathlib.Path(path)
-    if isinstance(data, str):
-        try:
-            data = data.encode(encoding)
-        except UnicodeEncodeError as error:
-            # Before any file is touched: an unencodable text never leaves an empty file.
-            raise ValueError(
-                f"cannot save {str(given)!r}: the text cannot be encoded as {encoding} "
-                f"({error.reason} at position {error.start}: {error.object[error.start : error.end]!r})"
-            ) from None
-    elif not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"cannot save {str(given)!r}: expected bytes or str, got {type(data).__name__}")
+    raw = _as_bytes(data, encoding, given)
     target = pathlib.Path(os.path.realpath(given))  # follow a symlink to the file it names
-    owner = None
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        mode = 0o666 & ~_current_umask()
-    except OSError as error:
-        raise _failure(error, given) from None
-    else:
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, f"cannot save {str(given)!r}: it is a folder")
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(
-                f"cannot save {str(given)!r}: it is {_kind(info.st_mode)}, not a regular file; "
-                "give the path of a file to create or replace"
-            )
-        mode = stat.S_IMODE(info.st_mode)
-        owner = (info.st_uid, info.st_gid)
-    temp_name = None
-    try:
-        # mkstemp opens with O_CREAT | O_EXCL: it never follows a symlink planted at
-        # the temporary name, and the name is unique even with other writers at work.
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name[:_TEMP_NAME_KEEP]}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if owner is not None and hasattr(os, "chown"):
-            try:
-                os.chown(temp_name, *owner)  # keeps the owner when root saves over a user's file
-            except OSError:
-                pass  # an ordinary user cannot give a file away; the new file is then theirs
-        os.chmod(temp_name, mode)  # after chown, which may clear the set-id bits
-        os.replace(temp_name, target)
-        temp_name = None
-    except OSError as error:
-        raise _failure(error, given) from None
-    finally:
-        if temp_name is not None:
-            try:
-                os.unlink(temp_name)
-            except OSError:
-                pass
+    mode, owner = _mode_and_owner(target, given)
+    _replace(target, raw, mode, owner, given)
     _sync_folder(target.parent)
     return given
