@@ -23,10 +23,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import MLP, Value, checks, files
+from tinygrad_edu import MLP, Value, checks
 from tinygrad_edu.__main__ import main
+from tinygrad_edu.atomic import files
+from tinygrad_edu.atomic.files import atomic_write
 from tinygrad_edu.explain import explain
-from tinygrad_edu.files import atomic_write
 from tinygrad_edu.learn.workbook import STATE_FILE, save_state
 from tinygrad_edu.nn import MAX_MODEL_BYTES
 from tinygrad_edu.optim import SGD

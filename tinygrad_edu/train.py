@@ -23,9 +23,9 @@ from tqdm import (
     tqdm,  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 )
 
+from .atomic.interrupts import sigint_deferred
 from .checks import check_positive_int
 from .engine import Value
-from .interrupts import sigint_deferred
 from .nn import squared_error
 from .optim import SGD, StepRollback
 

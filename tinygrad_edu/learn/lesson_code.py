@@ -13,8 +13,8 @@ import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..files import atomic_write
-from ..interrupts import sigint_deferred
+from ..atomic.files import atomic_write
+from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
 from .lessons import lesson_by_number, stub_message
 from .regions import Region, RegionError, cut_message, find_regions, is_stub, replace_region, stub_line

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write
+from ..atomic.files import atomic_write
 from .errors import WorkbookError
 
 try:

@@ -20,9 +20,9 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from ..atomic.files import atomic_write
 from ..checks import check_positive_int
 from ..engine import Value
-from ..files import atomic_write
 from . import model_file
 from .losses import _as_value
 
@@ -223,7 +223,7 @@ class MLP(Module):
         }
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
-        """Write the model as JSON, atomically (`files.atomic_write`): a crash, a full
+        """Write the model as JSON, atomically (`atomic.files.atomic_write`): a crash, a full
         disk or Ctrl-C never leaves a half-written model, and an existing file keeps its
         permissions. A symlink is followed (its target is replaced); a hard-linked file
         gets a new file under `path`. Returns `path` as a pathlib.Path."""

@@ -37,9 +37,9 @@ from typing import Any
 
 import graphviz
 
+from ..atomic.files import atomic_write
 from ..checks import check_choice, check_value
 from ..engine import Value
-from ..files import atomic_write
 from .dot import LARGE_GRAPH, LargeGraphWarning, build_dot
 from .player import Player
 from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
@@ -288,7 +288,7 @@ class Drawing(graphviz.Digraph):
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
         (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
 
-        The picture is drawn first and written atomically (`files.atomic_write`): a failed
+        The picture is drawn first and written atomically (`atomic.files.atomic_write`): a failed
         drawing or a full disk leaves an existing file as it was, with its permissions. A
         symlink is followed (its target is replaced); a hard-linked file gets a new file
         under `path`. Without `path`, the DOT source goes where graphviz's

@@ -39,9 +39,9 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+from ..atomic.files import atomic_write
 from ..checks import check_choice, check_value
 from ..engine import Value, topological_order
-from ..files import atomic_write
 from .dot import build_dot, number_formatter
 from .renderer import RenderError, render
 from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
@@ -436,7 +436,7 @@ class Player:
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
 
-        The page is built first and written atomically (`files.atomic_write`): a failed
+        The page is built first and written atomically (`atomic.files.atomic_write`): a failed
         drawing or a full disk leaves an existing file as it was, with its permissions. A
         symlink is followed (its target is replaced); a hard-linked file gets a new file
         under `path`."""
