@@ -778,6 +778,9 @@ def test_check_finite_floats_names_the_first_bad_entry():
         checks.check_finite_floats([0.0, 1.0, float("inf")], "gradcheck", "direction")
     with pytest.raises(TypeError, match="^gradcheck: xs must be a list of real numbers, got 'ab'$"):
         checks.check_finite_floats("ab", "gradcheck")
+    for not_numbers in (["1.5"], [True, 2.0], "12"):  # float() would take the str "1.5" and the bool True
+        with pytest.raises(TypeError, match="must be a list of real numbers"):
+            checks.check_finite_floats(not_numbers, "gradcheck")
     with pytest.raises(ValueError, match="xs must hold finite numbers, got one too large for a float"):
         checks.check_finite_floats([10**400], "gradcheck")
 

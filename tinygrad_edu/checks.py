@@ -59,8 +59,11 @@ def is_real(x: Any) -> bool:
 
 def is_finite_number(x: Any) -> bool:
     """True for a finite int or float (not a bool, not an int too large for a float)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return False
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and _fits_a_finite_float(x)
+
+
+def _fits_a_finite_float(x: Any) -> bool:
+    """A real number that is neither NaN nor infinite, and not an int too large for a float."""
     try:
         return math.isfinite(x)
     except OverflowError:  # an int with hundreds of digits
@@ -113,20 +116,10 @@ def check_nonnegative(x: Any, what: str) -> float:
     return float(x)
 
 
-def _is_finite_real(x: Any) -> bool:
-    """True for a real number (see `is_real`) that is neither NaN nor infinite, and fits a float."""
-    if not is_real(x):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int with hundreds of digits
-        return False
-
-
 def check_positive_finite(x: Any, what: str) -> float:
     """`x` as a float when it is a real number with 0 < x < inf (a learning rate, a step
     h, an epsilon), else ValueError naming `what`."""
-    if not _is_finite_real(x) or x <= 0:
+    if not is_real(x) or not _fits_a_finite_float(x) or x <= 0:
         raise ValueError(f"{what} must be a positive finite number, got {short_repr(x)}")
     return float(x)
 
@@ -153,6 +146,8 @@ def check_finite_floats(xs: Any, where: str, what: str = "xs") -> list[float]:
     """`xs` as a list of finite floats: TypeError when it is not a list of real numbers,
     ValueError naming the first entry that is NaN or infinite."""
     try:
+        if isinstance(xs, (str, bytes)) or not all(is_real(x) for x in xs):  # float("1") would pass a str
+            raise TypeError
         values = [float(x) for x in xs]
     except (TypeError, ValueError):
         raise TypeError(f"{where}: {what} must be a list of real numbers, got {short_repr(xs)}") from None
