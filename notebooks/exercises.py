@@ -187,9 +187,9 @@ def self_test():
         with contextlib.redirect_stdout(io.StringIO()):
             if callable(expected):
                 cases = entry[3]
-                results = [[check_function(key, f, expected, cases, why, rel) for f in group] for group in (rights, wrongs)]
+                results = [[check_function(key, f, expected, cases, why, rel) for f in g] for g in (rights, wrongs)]
             else:
-                results = [[check(key, a, expected, why, rel) for a in group] for group in (rights, wrongs)]
+                results = [[check(key, a, expected, why, rel) for a in g] for g in (rights, wrongs)]
         ANSWERS[key] = entry
         report[key] = {"right": results[0], "wrong": results[1]}
     return report

@@ -42,8 +42,8 @@ PROBE = "import sys\nprint(sys.executable)\nprint(sys.prefix)"
 # Run after the notebook (in the copy only): every check seen, on right, rounded and wrong answers,
 # and the answers themselves, to look for them in the outputs above each check.
 CHECK_PROBE = """import json, exercises
-print(json.dumps({key: {**result, "answer": exercises.ANSWERS[key][0] if not callable(exercises.ANSWERS[key][0]) else None}
-                  for key, result in exercises.self_test().items()}))"""
+answers = {key: entry[0] for key, entry in exercises.ANSWERS.items() if not callable(entry[0])}
+print(json.dumps({key: {**result, "answer": answers.get(key)} for key, result in exercises.self_test().items()}))"""
 _ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 by_name = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
