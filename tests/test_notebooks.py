@@ -147,7 +147,10 @@ LESSONS = {
     "09": [(10, "A layer and an MLP")],
     "10": [(8, "Gradient descent")],
     "11": [(10, "A layer and an MLP")],
+    "12": [(9, "A neuron"), (10, "A layer and an MLP"), (11, "The error and one training step")],
 }
+# What a notebook needs beyond the dev extras: without it, its run is skipped (and fails in CI).
+EXTRA_MODULES = {"12": ("sklearn", "scikit-learn")}
 LESSON_PHRASE = "Rebuild it yourself: `tinygrad-edu learn` lesson "
 
 
@@ -371,6 +374,12 @@ def jupyter():
 @by_name
 def test_notebook_runs_top_to_bottom(path, jupyter, tmp_path, monkeypatch):
     nbformat, nbclient = jupyter
+    if path.name[:2] in EXTRA_MODULES:
+        module, package = EXTRA_MODULES[path.name[:2]]
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            skip_or_fail_in_ci(f"{path.name} needs {package} (pip install {package}), which is not installed")
     # A backend chosen in the environment (e.g. MPLBACKEND=Agg) would make the plots vanish;
     # the kernel should use the inline backend, as it does for a reader.
     monkeypatch.delenv("MPLBACKEND", raising=False)
