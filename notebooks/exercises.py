@@ -5,9 +5,10 @@ number, a list of numbers or a word) or ``check_function`` (for code the learner
 The check says right or not yet, and never prints the answer: ``reveal(key)`` does that,
 on request. So a notebook saved with its answers left at ``None`` shows no solution.
 
-A number is right when it is within a relative tolerance of the answer (2 % by default,
-so an answer rounded to two or three significant figures passes), with a tiny absolute
-floor for answers that are exactly zero. A tolerance of the form ``tol * max(1, |answer|)``
+A number is right when it is within a relative tolerance of the answer (2 % by default:
+an answer rounded to three significant figures always passes, one rounded to two passes
+when that rounding stays within 2 %, as 9.3 for 9.313 does), with a tiny absolute floor for
+answers that are exactly zero. Whole-number answers (counts) must be exact. A tolerance of the form ``tol * max(1, |answer|)``
 would accept 0 for an answer of 1e-6; this one does not.
 """
 
