@@ -20,6 +20,11 @@ __all__ = [
     "check_positive_int",
     "check_whole_number",
     "check_nonnegative",
+    "check_value",
+    "not_a_value_operand",
+    "bad_operand",
+    "failed_rule",
+    "checked_rule_result",
 ]
 
 
@@ -100,3 +105,74 @@ def check_nonnegative(x: Any, what: str) -> float:
     if not is_real(x) or not math.isfinite(x) or x < 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {short_repr(x)}")
     return float(x)
+
+
+# ----- the checks of making a node (engine.binary_node, engine.unary_node) ------------------------
+
+
+def check_value(data: Any, where: str) -> float:
+    """`data` as the finite float a Value holds; a Value itself is refused (it is not wrapped
+    in another)."""
+    if hasattr(data, "backward") and hasattr(data, "data"):  # a Value (engine is not imported here)
+        raise TypeError(
+            f"{where}: expected a real number, got the Value {data!r} (a Value is not wrapped in another; use it as it is)"
+        )
+    return as_finite_float(data, where, "a real number (int, float or a real scalar such as numpy.float64)")
+
+
+def not_a_value_operand(name: str, class_name: str, operands: tuple[Any, ...]) -> TypeError:
+    """The error for an op called on plain numbers only."""
+    shown = ", ".join(describe(x) for x in operands)
+    return TypeError(
+        f"{name}: expected at least one Value operand, got {shown}; an op builds a node "
+        f"of the graph (for the plain number, call {class_name}().forward(...))"
+    )
+
+
+def bad_operand(name: str, error: TypeError, *operands: Any) -> Exception:
+    """forward failed with a TypeError: most likely a .data set by hand to a non-number."""
+    for operand in operands:
+        if operand is not None and not isinstance(operand.data, (int, float)):
+            return TypeError(
+                f"{name}: the operand {short_repr(operand)} has .data = "
+                f"{short_repr(operand.data)}, not a number (was .data set by hand?)"
+            )
+    return error
+
+
+def failed_rule(name: str, error: Exception, count: int, numbers: tuple[float, ...], building: bool) -> float:
+    """local_grads raised. While a graph of gradients is built (`building`), a derivative that
+    cannot be taken here is NaN (it only matters if that graph is differentiated again, and
+    backward reports it then). Otherwise: an error that names the op and the numbers."""
+    if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
+        raise TypeError(
+            f"{name}: local_grads must return a tuple of {count} local "
+            f"derivative{'s' if count > 1 else ''}, one per operand ({error})"
+        ) from None
+    if building:
+        return math.nan
+    if isinstance(error, (OverflowError, ZeroDivisionError)):
+        shown = ", ".join(map(repr, numbers))
+        raise OverflowError(f"{name}: the local derivative at {shown} is too large for a float ({error})") from None
+    raise error
+
+
+def checked_rule_result(
+    name: str, out: Any, numbers: tuple[Any, ...], local_grads: tuple[Any, ...], building: bool
+) -> tuple[Any, ...]:
+    """``(out, *local_grads)`` as floats when an int or an infinite local derivative was the only
+    trouble (infinite is put up with while a graph of gradients is built, `building`); else the
+    error that says which of the operands, the value or a local derivative is wrong."""
+    shown = ", ".join(map(repr, numbers))
+    if not all(is_finite_number(x) for x in numbers):
+        raise ValueError(f"{name}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
+    if not isinstance(out, (int, float)) or isinstance(out, bool):
+        raise TypeError(f"{name}: forward must return a number, got {describe(out)}")
+    if not math.isfinite(out):
+        raise OverflowError(f"{name}: the result of {name} on {shown} is {out!r}, outside the float range")
+    for local in local_grads:
+        if not isinstance(local, (int, float)) or isinstance(local, bool):
+            raise TypeError(f"{name}: local_grads must return numbers, got {describe(local)}")
+        if not building and not math.isfinite(local):
+            raise OverflowError(f"{name}: the local derivative at {shown} is {local!r}, outside the float range")
+    return (float(out), *map(float, local_grads))
