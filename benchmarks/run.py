@@ -976,7 +976,9 @@ def measure_against_limit(library, settings):
             forward, backward = time_sum_of_products_once(each, numbers)
             runs[each.name]["forward_ns"].append(forward / nodes)
             runs[each.name]["backward_ns"].append(backward / nodes)
-    results = {name: {key: statistics.median(values) for key, values in timings.items()} for name, timings in runs.items()}
+    results = {
+        name: {key: statistics.median(values) for key, values in timings.items()} for name, timings in runs.items()
+    }
     for each in (library, limit):
         results[each.name]["bytes_per_node"] = traced_bytes_of_sum_of_products(each, numbers) / nodes
     progress(f"  tinygrad_edu and the limit: {1 + settings.mlp_steps} sigmoid MLP steps each ...")

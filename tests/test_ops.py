@@ -582,3 +582,51 @@ def test_an_odd_formula_is_shown_as_written(odd):
 def test_values_methods_and_the_built_in_ops_pickle_as_themselves():
     assert pickle.loads(pickle.dumps(Value.sigmoid)) is Value.sigmoid
     assert all(pickle.loads(pickle.dumps(op)) is op for op in ops.BUILT_IN_OPS)
+
+
+# ----- every built-in formula is its rule's local_grads, as text ------------------------------------
+
+FORMULA_POINTS = {
+    "ADD": [(1.5, -2.0), (0.3, 4.0)],
+    "SUB": [(1.5, -2.0), (0.3, 4.0)],
+    "MUL": [(1.5, -2.0), (-0.3, 4.0)],
+    "DIV": [(1.5, -2.0), (-0.3, 4.0)],
+    "POW": [(1.5, 3.0), (-2.0, 2.0), (0.7, 0.5)],
+    "POW_BY_VALUE": [(1.5, 3.0), (0.7, -0.5)],
+    "NEG": [(1.5,), (-0.2,)],
+    "EXP": [(1.5,), (-0.2,)],
+    "LOG": [(1.5,), (0.2,)],
+    "TANH": [(1.5,), (-0.2,)],
+    "SIGMOID": [(1.5,), (-0.2,)],
+    "RELU": [(1.5,), (-0.2,)],
+}
+
+
+def evaluate_formula(text, out, xs):
+    """The number a formula's text stands for: operands and result substituted in brackets,
+    ^ as a power, ln as math.log, a factor beside a bracket multiplying it."""
+    import re
+
+    names = {"out": f"({out!r})", **{key: f"({x!r})" for key, x in zip("ab", xs)}}
+    python = text.format(**names).replace("^", "**")
+    python = re.sub(r"([)\d])\s*(?=[(a-z])(?!if\b|else\b)", r"\1*", python)  # "s(1 - s)", "b a^(b-1)"
+    return eval(python, {"__builtins__": {}, "ln": math.log})
+
+
+@pytest.mark.parametrize("name", sorted(FORMULA_POINTS))
+def test_every_built_in_formula_is_its_local_grads(name):
+    op = getattr(ops, name)
+    texts = (op.formula,) if isinstance(op.formula, str) else op.formula
+    for xs in FORMULA_POINTS[name]:
+        out = op.forward(*xs)
+        local_grads = op.local_grads(out, *xs)
+        assert len(texts) == len(local_grads) == len(xs)
+        for text, local in zip(texts, local_grads):
+            if text:  # "" for the number exponent of x ** c, which has no gradient
+                assert evaluate_formula(text, out, xs) == pytest.approx(local, rel=1e-12)
+
+
+def test_every_built_in_op_has_a_formula_and_a_docstring_without_its_derivative():
+    assert {name for name in dir(ops) if isinstance(getattr(ops, name), Op)} == set(FORMULA_POINTS)
+    for op in ops.BUILT_IN_OPS:
+        assert op.formula and type(op).__doc__ and "d/d" not in type(op).__doc__

@@ -39,6 +39,7 @@ from importlib import resources
 
 from ..engine import Value, topological_order
 from ..files import atomic_write
+from ..ops import MUL, NEG
 from .dot import RenderError, build_dot, number_formatter, render
 from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
 
@@ -314,7 +315,7 @@ class Player:
         symbol = infix_symbol(node.op)
         if symbol is not None and len(names) == 2:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
-        if node.op == "neg":
+        if node.origin.op is NEG:
             return f"-{names[0]}", f"-{values[0]}"
         op = visible(node.op)
         return f"{op}({', '.join(names)})", f"{op}({', '.join(values)})"
@@ -326,7 +327,7 @@ class Player:
         text = formula(node, self._operand_position(node, position), self._name_or_number)
         if text == self._fmt(local_grad) or text in ("1", "-1"):
             return ""
-        if node.op == "*" and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
+        if node.origin.op is MUL and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
             return f"the other operand, {text} itself (one arrow per use)"
         return text
 
