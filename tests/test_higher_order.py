@@ -10,9 +10,8 @@ from op_catalog import CASE_IDS, CASES
 from test_engine_properties import _TorchAdapter, inputs_in_range, programs, run, run_backward
 
 from tinygrad_edu import Value
-from tinygrad_edu.engine import grad, topological_order
+from tinygrad_edu.engine import grad, rule_local_grads, topological_order
 from tinygrad_edu.gradcheck import numerical_gradient
-from tinygrad_edu.engine import rule_local_grads
 from tinygrad_edu.optim import gradient_descent, newton
 
 

@@ -25,6 +25,10 @@ __all__ = [
     "bad_operand",
     "failed_rule",
     "checked_rule_result",
+    "check_label",
+    "grad_not_a_number",
+    "gradient_overflow",
+    "not_a_number_message",
 ]
 
 
@@ -115,7 +119,8 @@ def check_value(data: Any, where: str) -> float:
     in another)."""
     if hasattr(data, "backward") and hasattr(data, "data"):  # a Value (engine is not imported here)
         raise TypeError(
-            f"{where}: expected a real number, got the Value {data!r} (a Value is not wrapped in another; use it as it is)"
+            f"{where}: expected a real number, got the Value {data!r} "
+            "(a Value is not wrapped in another; use it as it is)"
         )
     return as_finite_float(data, where, "a real number (int, float or a real scalar such as numpy.float64)")
 
@@ -176,3 +181,49 @@ def checked_rule_result(
         if not building and not math.isfinite(local):
             raise OverflowError(f"{name}: the local derivative at {shown} is {local!r}, outside the float range")
     return (float(out), *map(float, local_grads))
+
+
+# ----- the checks of a Value and of backward() ----------------------------------------------------
+
+
+def check_label(label: Any, where: str) -> str:
+    """`label` when it is a str (a node's name), else TypeError naming `where`."""
+    if not isinstance(label, str):
+        raise TypeError(f"{where}: label must be a str, got {describe(label)}")
+    return label
+
+
+def grad_not_a_number(leaves: list[Any], earlier: list[Any]) -> Exception | None:
+    """backward() met a TypeError: the error for a .grad set by hand to something not a number."""
+    for leaf, before in zip(leaves, earlier):
+        if not isinstance(before, (int, float)):
+            return TypeError(
+                f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
+                "set it to a number (e.g. 0.0, or call zero_grad()) before backward()"
+            )
+    return None
+
+
+def gradient_overflow(leaf: Any, gradient: Any = None) -> Exception:
+    """The error for a leaf whose gradient came out as inf or NaN (`gradient`, default its .grad)."""
+    gradient = leaf.grad if gradient is None else gradient
+    number = getattr(gradient, "data", gradient)  # a Value under grad(..., create_graph=True)
+    where = f"backward: the gradient of Value(data={leaf.data!r}{f', label={leaf.label!r}' if leaf.label else ''})"
+    kept = "The leaves' gradients were left as they were before this call."
+    if number != number:  # NaN
+        return ValueError(
+            f"{where} came out as nan: a local derivative on the way is undefined there (such as d/dx of "
+            f"x ** 0.5 at 0, in a graph made by grad(..., create_graph=True)), or inf met 0. {kept}"
+        )
+    return OverflowError(
+        f"{where} came out as {number!r}; a product of local derivatives overflowed the float range "
+        f"(scale your inputs down). {kept}"
+    )
+
+
+def not_a_number_message(what: str, number: str, graph: str) -> str:
+    """Why a Value cannot become `what`: use .data (`number`) for the number, or `graph`."""
+    return (
+        f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
+        f"for its number use .data (e.g. {number}); {graph}"
+    )

@@ -21,8 +21,8 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Union
 
-from .checks import as_finite_float, bad_operand, check_value, checked_rule_result, describe, failed_rule
-from .checks import is_real, not_a_value_operand, short_repr
+from . import checks
+from .graph_copy import graph_records, restore_graph, restore_leaf
 from .ops import ADD, DIV, EXP, LOG, MUL, NEG, POW, POW_BY_VALUE, RELU, SIGMOID, SUB, TANH, Op, Operators
 
 __all__ = [
@@ -73,10 +73,10 @@ class Value(Operators):
     def __init__(self, data: Any, label: str = "") -> None:
         """A leaf: a number not computed from other Values (an input or a parameter)."""
         if type(data) is not float or data - data != 0.0:  # not a finite float (checked fast)
-            data = check_value(data, "Value()")
+            data = checks.check_value(data, "Value()")
         self.data = data
         self.grad = 0.0
-        self._label = label if type(label) is str else _checked_label(label, "Value()")
+        self._label = label if type(label) is str else checks.check_label(label, "Value()")
         self._rule = self._a = self._da = self._b = self._db = None
 
     # ----- the operators: each one is an op of tinygrad_edu.ops ------------------------------
@@ -173,12 +173,12 @@ class Value(Operators):
             for leaf, before in zip(leaves, earlier):
                 leaf.grad += before
                 if not -_INF < leaf.grad < _INF:  # inf or NaN
-                    raise _overflow_in_backward(leaf)
+                    raise checks.gradient_overflow(leaf)
         except BaseException as error:
             for leaf, before in zip(leaves, earlier):
                 leaf.grad = before
             if isinstance(error, TypeError):
-                raise (_grad_not_a_number(leaves, earlier) or error) from None
+                raise (checks.grad_not_a_number(leaves, earlier) or error) from None
             raise
 
     def zero_grad(self) -> None:
@@ -225,11 +225,11 @@ class Value(Operators):
 
     @label.setter
     def label(self, label: str) -> None:
-        self._label = _checked_label(label, "label")
+        self._label = checks.check_label(label, "label")
 
     def named(self, label: str) -> Value:
         """Give this node a label and return it: ``e = (a * b).named("e")``."""
-        self._label = _checked_label(label, "named()")
+        self._label = checks.check_label(label, "named()")
         return self
 
     def __repr__(self) -> str:
@@ -271,45 +271,46 @@ class Value(Operators):
         return self.data >= _compared(other, ">=")
 
     def __bool__(self) -> bool:
-        raise TypeError(_not_a_number("True or False", "if v.data > 0:", "compare Values: if a > b:"))
+        raise TypeError(checks.not_a_number_message("True or False", "if v.data > 0:", "compare Values: if a > b:"))
 
     def __float__(self) -> float:
         graph = "use v.exp(), v.log(), v.tanh() to stay in the graph"
-        raise TypeError(_not_a_number("a float (math.exp(v) and friends ask for one)", "float(v.data)", graph))
+        raise TypeError(
+            checks.not_a_number_message("a float (math.exp(v) and friends ask for one)", "float(v.data)", graph)
+        )
 
     def __int__(self) -> int:
-        raise TypeError(_not_a_number("an int", "int(v.data)", "the graph has no integer operations"))
+        raise TypeError(checks.not_a_number_message("an int", "int(v.data)", "the graph has no integer operations"))
 
     def __index__(self) -> int:
-        raise TypeError(_not_a_number("an index", "int(v.data)", "the graph has no integer operations"))
+        raise TypeError(checks.not_a_number_message("an index", "int(v.data)", "the graph has no integer operations"))
 
     def __round__(self, ndigits: Any = None) -> float:
-        raise TypeError(_not_a_number("a rounded number", "round(v.data, 3)", "rounding has no derivative"))
+        raise TypeError(
+            checks.not_a_number_message("a rounded number", "round(v.data, 3)", "rounding has no derivative")
+        )
 
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __copy__(self) -> Value:
         """A shallow copy: a new node with the same number, operands and local derivatives."""
-        node = _node(self._rule, self.data, self._a, self._da, self._b, self._db)
+        node = Value.from_origin(self.origin, self.data) if self._rule is not None else Value(self.data)
         node.grad, node._label = self.grad, self._label
         return node
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickle and deepcopy the graph as a flat list (no recursion, any depth); leaves stay
-        objects of their own, so parameters keep their identity, and the interior is rebuilt."""
+        """Pickle and deepcopy at any depth, as a flat list (see graph_copy)."""
         if self._rule is None:  # a leaf holds no other node
-            return _restore_leaf, (self.data, self.grad, self._label)
-        order = topological_order(self)
-        index = {node: i for i, node in enumerate(order)}
-        records: list[Any] = []
-        for node in order:
-            rule, operands, local_grads = node.origin
-            if rule is None:
-                records.append(node)
-            else:  # the operands that are nodes are given by their position in `records`
-                shown = [index[x] if isinstance(x, Value) else x for x in operands]
-                records.append((rule, node.data, node.grad, node._label, shown, local_grads))
-        return _restore_graph, (records,)
+            return restore_leaf, (Value, self.data, self.grad, self._label)
+        return restore_graph, (Value, graph_records(topological_order(self)))
+
+    @staticmethod
+    def from_origin(origin: Origin | tuple[Any, ...], data: float) -> Value:
+        """The node with this `origin` (op, operands, local_grads) and number: for copies."""
+        op, operands, local_grads = origin
+        slots = [(None, x) if d is None else (x, d) for x, d in zip(operands, local_grads)]
+        (a, da), (b, db) = (*slots, (None, None))[:2]
+        return _node(op, data, a, da, b, db)
 
 
 class Origin(NamedTuple):
@@ -339,17 +340,17 @@ def binary_node(op: Op, a: Any, b: Any) -> Value:
     try:
         out = op.forward(x, y)
     except TypeError as error:
-        raise bad_operand(op.name, error, a, b) from None
+        raise checks.bad_operand(op.name, error, a, b) from None
     try:
         da, db = op.local_grads(out, x, y)
     except Exception as error:
-        da = db = failed_rule(op.name, error, 2, (x, y), _building_gradient_graph.get())
+        da = db = checks.failed_rule(op.name, error, 2, (x, y), _building_gradient_graph.get())
     try:
         finite = type(out) is float and -_INF < out + da + db < _INF  # False for inf and NaN
     except TypeError:  # a rule returned something that is not a number
         finite = False
     if not finite:
-        out, da, db = checked_rule_result(op.name, out, (x, y), (da, db), _building_gradient_graph.get())
+        out, da, db = checks.checked_rule_result(op.name, out, (x, y), (da, db), _building_gradient_graph.get())
     # The node, its slots written here rather than by _node(): the extra call costs about
     # a tenth of the forward pass. A number operand is no node: its first slot is None and
     # the second keeps the number.
@@ -368,22 +369,22 @@ def binary_node(op: Op, a: Any, b: Any) -> Value:
 def unary_node(op: Op, a: Any) -> Value:
     """The node ``op(a)``, as `binary_node` makes ``op(a, b)``."""
     if not isinstance(a, Value):
-        raise not_a_value_operand(op.name, type(op).__name__, (a,))
+        raise checks.not_a_value_operand(op.name, type(op).__name__, (a,))
     x = a.data
     try:
         out = op.forward(x)
     except TypeError as error:
-        raise bad_operand(op.name, error, a) from None
+        raise checks.bad_operand(op.name, error, a) from None
     try:
         (da,) = op.local_grads(out, x)
     except Exception as error:
-        da = failed_rule(op.name, error, 1, (x,), _building_gradient_graph.get())
+        da = checks.failed_rule(op.name, error, 1, (x,), _building_gradient_graph.get())
     try:
         finite = type(out) is float and -_INF < out + da < _INF
     except TypeError:
         finite = False
     if not finite:
-        out, da = checked_rule_result(op.name, out, (x,), (da,), _building_gradient_graph.get())
+        out, da = checks.checked_rule_result(op.name, out, (x,), (da,), _building_gradient_graph.get())
     return _node(op, out, a, da, None, None)
 
 
@@ -406,10 +407,10 @@ def _with_a_number(op: Op, a: Any, b: Any) -> tuple[Value | None, float, Value |
     if isinstance(a, Value):
         if isinstance(b, Value):
             return a, a.data, b, b.data
-        return a, a.data, None, (b if type(b) is float and b - b == 0.0 else as_finite_float(b, op.name))
+        return a, a.data, None, (b if type(b) is float and b - b == 0.0 else checks.as_finite_float(b, op.name))
     if isinstance(b, Value):
-        return None, (a if type(a) is float and a - a == 0.0 else as_finite_float(a, op.name)), b, b.data
-    raise not_a_value_operand(op.name, type(op).__name__, (a, b))
+        return None, (a if type(a) is float and a - a == 0.0 else checks.as_finite_float(a, op.name)), b, b.data
+    raise checks.not_a_value_operand(op.name, type(op).__name__, (a, b))
 
 
 # ----- the order of a walk: every node after its operands ----------------------------------------
@@ -481,7 +482,7 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
             _building_gradient_graph.reset(token)
     for node in order:  # as backward() does, refuse a leaf's gradient that overflowed
         if node._rule is None and not -_INF < sums[node] < _INF:  # (a Value compares by its .data)
-            raise _overflow_in_backward(node, sums[node])
+            raise checks.gradient_overflow(node, sums[node])
     if create_graph:  # a gradient no rule made a Value of is a constant (the 1 of d(x + 2)/dx)
         return {node: g if isinstance(g, Value) else Value(g) for node, g in sums.items()}
     return sums
@@ -495,12 +496,12 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     create_graph=True)[0], [x])`` is d2y/dx2. An input `output` does not depend on gets 0.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {describe(output)}")
+        raise TypeError(f"grad: output must be a Value, got {checks.describe(output)}")
     if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"grad: inputs must be a list of Values, got {describe(inputs)}")
+        raise TypeError(f"grad: inputs must be a list of Values, got {checks.describe(inputs)}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {describe(x)}")
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {checks.describe(x)}")
     sums = gradients(output, create_graph=create_graph)
     result = [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
     for i, value in enumerate(result):
@@ -553,74 +554,10 @@ def building_gradient_graph() -> Iterator[None]:
 # ----- helpers: messages, labels, comparisons, unpickling ---------------------------------------
 
 
-def _checked_label(label: Any, where: str) -> str:
-    if not isinstance(label, str):
-        raise TypeError(f"{where}: label must be a str, got {describe(label)}")
-    return label
-
-
-def _grad_not_a_number(leaves: list[Value], earlier: list[Any]) -> Exception | None:
-    """backward() met a TypeError: a .grad set by hand to something not a number?"""
-    for leaf, before in zip(leaves, earlier):
-        if not isinstance(before, (int, float)):
-            return TypeError(
-                f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
-                "set it to a number (e.g. 0.0, or call zero_grad()) before backward()"
-            )
-    return None
-
-
-def _overflow_in_backward(leaf: Value, gradient: Any = None) -> Exception:
-    gradient = leaf.grad if gradient is None else gradient
-    number = gradient.data if isinstance(gradient, Value) else gradient
-    where = f"backward: the gradient of Value(data={leaf.data!r}{f', label={leaf.label!r}' if leaf.label else ''})"
-    kept = "The leaves' gradients were left as they were before this call."
-    if number != number:  # NaN
-        return ValueError(
-            f"{where} came out as nan: a local derivative on the way is undefined there (such as d/dx of "
-            f"x ** 0.5 at 0, in a graph made by grad(..., create_graph=True)), or inf met 0. {kept}"
-        )
-    return OverflowError(
-        f"{where} came out as {number!r}; a product of local derivatives overflowed the float range "
-        f"(scale your inputs down). {kept}"
-    )
-
-
 def _compared(other: Any, where: str) -> float:
     """The number a comparison looks at: a Value's .data, or the number itself."""
     if isinstance(other, Value):
         return other.data
-    if not is_real(other):
-        raise TypeError(f"{where}: cannot compare a Value with {describe(other)}")
+    if not checks.is_real(other):
+        raise TypeError(f"{where}: cannot compare a Value with {checks.describe(other)}")
     return float(other)
-
-
-def _not_a_number(what: str, number: str, graph: str) -> str:
-    return (
-        f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
-        f"for its number use .data (e.g. {number}); {graph}"
-    )
-
-
-def _restore_leaf(data: float, grad: Any, label: str) -> Value:
-    leaf = Value(data, label)
-    leaf.grad = grad
-    return leaf
-
-
-def _restore_graph(records: list[Any]) -> Value:
-    """The graph `Value.__reduce_ex__` wrote: leaves as they are, the other nodes as their
-    origin, with operand nodes given by position in `records`."""
-    nodes: list[Value] = []
-    for record in records:
-        if not isinstance(record, Value):
-            rule, data, grad_, label, operands, local_grads = record
-            slots = [
-                (None, x) if local is None else (nodes[x], local)  # a number operand, or a node's position
-                for x, local in zip(operands, local_grads)
-            ]
-            (a, da), (b, db) = (*slots, (None, None))[:2]
-            record = _node(rule, data, a, da, b, db)
-            record.grad, record._label = grad_, label
-        nodes.append(record)
-    return nodes[-1]

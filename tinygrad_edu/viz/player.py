@@ -327,7 +327,7 @@ class Player:
         text = formula(node, self._operand_position(node, position), self._name_or_number)
         if text == self._fmt(local_grad) or text in ("1", "-1"):
             return ""
-        if node.origin.op is MUL and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
+        if node.origin.op is MUL and len(node.children) == 2 and node.children[0] is node.children[1]:
             return f"the other operand, {text} itself (one arrow per use)"
         return text
 
