@@ -464,7 +464,7 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
         order = topological_order(root)
     sums: dict[Value, Any] = dict.fromkeys(order, 0.0)
     sums[root] = 1.0
-    token = _building_gradient_graph.set(create_graph) if create_graph else None
+    token = _building_gradient_graph.set(create_graph)
     try:
         # BEGIN CUT WITH LESSON 4
         for node in reversed(order):
@@ -478,8 +478,7 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
                 sums[b] = sums[b] + sums[node] * db
         # END CUT WITH LESSON 4
     finally:
-        if token is not None:
-            _building_gradient_graph.reset(token)
+        _building_gradient_graph.reset(token)
     for node in order:  # as backward() does, refuse a leaf's gradient that overflowed
         if node._rule is None and not -_INF < sums[node] < _INF:  # (a Value compares by its .data)
             raise checks.gradient_overflow(node, sums[node])

@@ -1,18 +1,13 @@
 """Every operation is one rule: what it computes, and its local derivatives.
 
-An `Op` says, in one place, what an operation computes and how it differentiates:
-
-* `forward(*xs)`: the value, from the operands' numbers;
-* `local_grads(out, *xs)`: d(out)/d(x_i) for each operand, written in plain
-  arithmetic (and the helpers `exp`, `log`, ... below), so that the same rule
-  gives floats in the forward pass and Values when a graph of the gradient is
-  wanted (`engine.grad(..., create_graph=True)`);
-* `formula`: the same local derivatives as text, for pictures and the step player.
-
-Calling an op on Values (or numbers) makes a node (`engine.binary_node`) that keeps
-the value and the local derivatives; `backward()` then only multiplies and adds. The
-operators of `Value` (``+ - * / **``, unary ``-``, ``exp()``, ...) are the ops
-defined here, and an op of your own works the same way everywhere:
+An `Op` subclass has `forward(*xs)`, the value from the operands' numbers, and
+`local_grads(out, *xs)`, d(out)/d(x_i) for each operand, written in plain arithmetic
+(and the helpers `exp`, `log`, ... below) so that the same rule gives floats in the
+forward pass and Values under ``grad(..., create_graph=True)``; `formula` is the same
+derivatives as text, for pictures and the step player. Calling an op makes a node
+that keeps the value and the local derivatives; `backward()` then only multiplies and
+adds. The operators of `Value` are the ops below, and an op of your own works the
+same way everywhere:
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.ops import Op
@@ -30,15 +25,11 @@ defined here, and an op of your own works the same way everywhere:
 >>> y.data, x.grad
 (8.0, 12.0)
 
-It resembles PyTorch's ``torch.autograd.Function`` (forward and backward side by
-side), except that the rule returns local derivatives rather than multiplying an
-incoming gradient: the engine does the multiplying, which is the chain rule.
-
-An op takes one or two operands, like Python's operators. A formula is arithmetic
-as a textbook writes it: ``{a}`` and ``{b}`` stand for the operands and ``{out}`` for
-the result, ``^`` is a power, ``ln`` the natural logarithm, and a factor written
-beside a bracket multiplies it (``{out}(1 - {out})``). tests/test_ops.py evaluates
-every built-in formula against `local_grads`.
+Like PyTorch's ``torch.autograd.Function``, but the rule returns local derivatives
+instead of multiplying an incoming gradient: the engine does that (the chain rule).
+An op takes one or two operands. A formula is written as a textbook would: ``{a}``,
+``{b}`` stand for the operands, ``{out}`` for the result, ``^`` is a power, ``ln``
+the natural logarithm, a factor beside a bracket multiplies it (``{out}(1 - {out})``).
 """
 
 from __future__ import annotations
@@ -51,28 +42,8 @@ from .checks import is_real, not_a_value_operand
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = [
-    "Op",
-    "Operators",
-    "ADD",
-    "SUB",
-    "MUL",
-    "DIV",
-    "POW",
-    "POW_BY_VALUE",
-    "NEG",
-    "EXP",
-    "LOG",
-    "TANH",
-    "SIGMOID",
-    "RELU",
-    "BUILT_IN_OPS",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-]
+__all__ = ["Op", "Operators", "BUILT_IN_OPS", "LARGEST_EXP_INPUT", "exp", "log", "tanh", "sigmoid", "relu"]
+__all__ += ["ADD", "SUB", "MUL", "DIV", "POW", "POW_BY_VALUE", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU"]
 
 Number = Union[float, "Value"]  # a rule's arithmetic runs on floats and on Values alike
 LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78: e^x beyond it is no float
@@ -88,11 +59,11 @@ class Op:
     #: The local derivatives as text, one per operand (a str for an op of one operand).
     formula: str | tuple[str, ...] | None = None
 
-    def forward(self, *xs: float) -> float:
+    def forward(self, *xs: Any) -> Any:
         """The value of the operation at the operands' numbers."""
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs) to compute the value")
 
-    def local_grads(self, out: Any, *xs: Any) -> tuple[Any, ...]:
+    def local_grads(self, out: Any, *xs: Any) -> Any:
         """d(out)/d(x_i) for each operand, as a tuple. `out` is the result (reuse it
         when the maths allows: e^x's derivative is `out` itself)."""
         raise NotImplementedError(
