@@ -351,9 +351,8 @@ def binary_node(op: Op, a: Any, b: Any) -> Value:
         finite = False
     if not finite:
         out, da, db = checks.checked_rule_result(op.name, out, (x, y), (da, db), _building_gradient_graph.get())
-    # The node, its slots written here rather than by _node(): the extra call costs about
-    # a tenth of the forward pass. A number operand is no node: its first slot is None and
-    # the second keeps the number.
+    # The slots are written here, not by _node(): one call less per node is about a tenth
+    # of the forward pass. A number operand's first slot is None, the second its number.
     node: Any = _new(Value)
     node.data = out
     node.grad = 0.0
@@ -531,9 +530,8 @@ def rule_local_grads(node: Value) -> tuple[Any, Any]:
     return (da if node._a is not None else 0.0), (db if node._b is not None else 0.0)
 
 
-# True while this thread (or task) builds a graph of gradients: a local derivative that
-# cannot be taken is then stored as NaN instead of raising (it matters only if that graph
-# is differentiated again, and backward() reports it then). Other threads are not affected.
+# True while this thread (or task) builds a graph of gradients: a local derivative that cannot
+# be taken is then NaN, not an error (it matters only if that graph is differentiated again).
 _building_gradient_graph: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "building_gradient_graph", default=False
 )
