@@ -424,24 +424,28 @@ def test_a_value_is_not_silently_a_plain_number(convert):
 # ----- structure -------------------------------------------------------------------------------------
 
 
-def test_the_package_has_no_import_cycle():
-    """Module-level and function-level imports between the package's modules form no cycle."""
+def package_imports():
+    """module -> the package's modules it imports (at module or function level; imports for
+    the type checker only run no code and are left out)."""
     package = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu"
+    modules = {p.stem for p in package.glob("*.py")} | {"learn", "micrograd"}
     edges = {}
     for path in package.glob("*.py"):
-        module = path.stem
-        targets = set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for block in ast.walk(tree):  # imports for the type checker only run no code
+        for block in ast.walk(tree):
             if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING":
                 block.body = []
+        targets = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    targets.add(node.module.split(".")[0])
-                else:
-                    targets.update(alias.name for alias in node.names)
-        edges[module] = targets & {p.stem for p in package.glob("*.py")} | (targets & {"learn", "micrograd"})
+                targets |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+        edges[path.stem] = targets & modules
+    return edges
+
+
+def test_the_package_has_no_import_cycle():
+    """Module-level and function-level imports between the package's modules form no cycle."""
+    edges = package_imports()
     state = {}
 
     def visit(start):

@@ -114,10 +114,10 @@ def check_nonnegative(x: Any, what: str) -> float:
 # ----- the checks of making a node (engine.binary_node, engine.unary_node) ------------------------
 
 
-def check_value(data: Any, where: str) -> float:
-    """`data` as the finite float a Value holds; a Value itself is refused (it is not wrapped
-    in another)."""
-    if hasattr(data, "backward") and hasattr(data, "data"):  # a Value (engine is not imported here)
+def check_value(data: Any, where: str, node_class: type) -> float:
+    """`data` as the finite float a Value holds; a node (of `node_class`, engine.Value) is
+    refused: a Value is not wrapped in another."""
+    if isinstance(data, node_class):
         raise TypeError(
             f"{where}: expected a real number, got the Value {data!r} "
             "(a Value is not wrapped in another; use it as it is)"

@@ -73,7 +73,7 @@ class Value(Operators):
     def __init__(self, data: Any, label: str = "") -> None:
         """A leaf: a number not computed from other Values (an input or a parameter)."""
         if type(data) is not float or data - data != 0.0:  # not a finite float (checked fast)
-            data = checks.check_value(data, "Value()")
+            data = checks.check_value(data, "Value()", Value)
         self.data = data
         self.grad = 0.0
         self._label = label if type(label) is str else checks.check_label(label, "Value()")
