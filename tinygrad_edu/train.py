@@ -8,7 +8,8 @@
 
 `fit` is that loop with a progress bar, printed loss lines, a clean stop on Ctrl-C
 (between two updates, never inside one), and a word when training goes wrong: an
-error when the numbers leave the float range, a warning when the gradients vanish.
+error when the numbers leave the float range, a warning and an early stop when the
+gradients vanish.
 """
 
 from __future__ import annotations
@@ -67,11 +68,16 @@ def fit(
     undone (`optim.StepRollback`) before its error, with the epoch and the learning rate
     added, is raised: the model keeps the weights of the last whole step.
 
-    Stalled training gives a warning, once per call (training goes on): when every
-    parameter's |grad| stays below VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10)
-    epochs in a row while the loss is above STILL_HIGH (1e-3) times the first epoch's, a
-    `RuntimeWarning` names saturation (sigmoid or tanh units stuck at their flat ends,
-    or ReLUs that output 0 for every sample) and the learning rate.
+    Stalled training stops early: when every parameter's |grad| stays below
+    VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10) epochs in a row while the loss is
+    above STILL_HIGH (1e-3) times the first epoch's, the weights no longer move, so every
+    further epoch would give the same loss. A `RuntimeWarning` names saturation (sigmoid
+    or tanh units stuck at their flat ends, or ReLUs that output 0 for every sample) and
+    the learning rate, a line says where training stopped, and the losses so far are
+    returned (fewer than `epochs`).
+
+    The loss lines use ``{:.6g}`` (six significant digits), so a loss that explodes
+    stays a short line such as ``loss 2.61776e+19``.
     """
     inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
@@ -90,10 +96,18 @@ def fit(
             with sigint_deferred():  # a step is whole or not at all
                 _whole_step(optimizer, epoch, rate)
                 history.append(loss.data)
-            stalled.record(epoch, largest, loss.data, history[0])
-            bar.set_postfix(loss=f"{loss.data:.5f}", refresh=False)
-            if epoch % every == 0 or epoch == epochs:
-                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss.data:.6f}", file=out)
+            saturated = stalled.record(epoch, largest, loss.data, history[0])
+            bar.set_postfix(loss=f"{loss.data:.5g}", refresh=False)
+            if epoch % every == 0 or epoch == epochs or saturated:
+                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss.data:.6g}", file=out)
+            if saturated:
+                bar.write(
+                    f"stopped after epoch {epoch} of {epochs}: the gradients have vanished (saturated units), "
+                    "so the weights no longer move and every further epoch would give this loss again; "
+                    f"start again with a smaller learning rate than {_number(rate)}",
+                    file=out,
+                )
+                break
     except KeyboardInterrupt:
         bar.write(f"stopped by Ctrl-C after {len(history)} epochs; the model keeps what it learned", file=out)
     finally:
@@ -164,29 +178,31 @@ def _whole_step(optimizer: Any, epoch: int, rate: Any) -> None:
 
 
 class _StallWatch:
-    """Counts the epochs in a row with every |grad| below VANISHING_GRAD, and warns once
-    when they reach VANISHING_EPOCHS while the loss is still high."""
+    """Counts the epochs in a row with every |grad| below VANISHING_GRAD, and warns
+    when they reach VANISHING_EPOCHS while the loss is still high (then fit stops)."""
 
     def __init__(self, rate: Any) -> None:
         self.rate = rate
         self.flat_epochs = 0
         self.warned = False
 
-    def record(self, epoch: int, largest: float, loss: float, first_loss: float) -> None:
+    def record(self, epoch: int, largest: float, loss: float, first_loss: float) -> bool:
+        """Count this epoch; True (after the warning) when training is stalled."""
         self.flat_epochs = self.flat_epochs + 1 if largest < VANISHING_GRAD else 0
         if self.flat_epochs < VANISHING_EPOCHS or self.warned or loss <= STILL_HIGH * first_loss:
-            return
+            return False
         self.warned = True
         warnings.warn(
             f"fit: every parameter's gradient has been below {VANISHING_GRAD:g} for {self.flat_epochs} epochs "
             f"in a row (up to epoch {epoch}) while the loss is still {loss:.6g} (first epoch: "
             f"{first_loss:.6g}): the units are saturated (sigmoid or tanh outputs stuck at their flat "
-            "ends, or ReLUs that output 0 for every sample), so the weights no longer move. The learning "
-            f"rate {_number(self.rate)} may be too large (big steps throw the units there): start again with "
-            "a smaller one (e.g. 0.1 to 2)",
+            "ends, or ReLUs that output 0 for every sample), so the weights no longer move and fit stops "
+            f"here. The learning rate {_number(self.rate)} may be too large (big steps throw the units "
+            "there): start again with a smaller one (e.g. 0.1 to 2)",
             RuntimeWarning,
             stacklevel=3,  # the line that called fit
         )
+        return True
 
 
 def _diverged(epoch: int, rate: Any, what: str) -> OverflowError:
