@@ -1018,7 +1018,11 @@ def test_hint_outside_a_workbook_suggests_commands_that_work(tmp_path, capsys, m
     code, _, err = learn("hint", capsys=capsys)
     assert code == 2
     suggested = re.findall(r"`(tinygrad-edu learn [^`]*)`", err)
-    assert suggested == ["tinygrad-edu learn hint -w mywork", "tinygrad-edu learn hint 1", "tinygrad-edu learn init mywork"]
+    assert suggested == [
+        "tinygrad-edu learn hint -w mywork",
+        "tinygrad-edu learn hint 1",
+        "tinygrad-edu learn init mywork",
+    ]
     # Follow them: make the workbook, then ask for a hint the suggested way.
     assert learn("init", "mywork", capsys=capsys)[0] == 0
     code, out, err = learn("hint", "-w", "mywork", capsys=capsys)

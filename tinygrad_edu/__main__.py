@@ -186,7 +186,10 @@ class CommandParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         wrong = re.search(r"invalid choice: '([^']*)'", message)
         commands = [
-            name for action in self._actions if isinstance(action, argparse._SubParsersAction) for name in action.choices
+            name
+            for action in self._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices
         ]
         if wrong and commands:
             close = difflib.get_close_matches(wrong.group(1), commands, n=1, cutoff=0.5)

@@ -56,11 +56,11 @@ def fit(
     epoch: the mean of ``loss_fn(model(x), y)`` over the samples, before that epoch's update.
 
     The optimizer defaults to ``SGD(model.parameters(), lr)``. A tqdm progress bar shows the
-    loss while it runs in a terminal; a line with the loss is also printed every
-    `print_every` epochs (default: ten lines in all), so logs and notebooks see it too.
+    loss while it runs in a terminal; a line with the loss (``{:.6g}``: short even when it
+    explodes) is also printed every `print_every` epochs (default: ten lines in all).
 
-    Ctrl-C stops training between two updates and returns the losses so far: a step,
-    once begun, is finished first, so every weight and momentum is from the same epoch.
+    Ctrl-C stops training between two updates and returns the losses so far (a step,
+    once begun, is finished: every weight and momentum is from the same epoch).
 
     Runaway training stops with an error: when the loss or a gradient leaves the float
     range (a learning rate far too large makes the weights explode), `OverflowError`
@@ -70,14 +70,10 @@ def fit(
 
     Stalled training stops early: when every parameter's |grad| stays below
     VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10) epochs in a row while the loss is
-    above STILL_HIGH (1e-3) times the first epoch's, the weights no longer move, so every
+    above STILL_HIGH (1e-3) times the first epoch's, the weights no longer move and every
     further epoch would give the same loss. A `RuntimeWarning` names saturation (sigmoid
     or tanh units stuck at their flat ends, or ReLUs that output 0 for every sample) and
-    the learning rate, a line says where training stopped, and the losses so far are
-    returned (fewer than `epochs`).
-
-    The loss lines use ``{:.6g}`` (six significant digits), so a loss that explodes
-    stays a short line such as ``loss 2.61776e+19``.
+    the learning rate, a line says where it stopped, and the losses so far are returned.
     """
     inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
@@ -91,28 +87,40 @@ def fit(
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in bar:
-            loss = _loss_and_gradients(model, inputs, targets, loss_fn, optimizer, epoch, rate)
-            largest = _largest_gradient(params, epoch, rate)
-            with sigint_deferred():  # a step is whole or not at all
-                _whole_step(optimizer, epoch, rate)
-                history.append(loss.data)
-            saturated = stalled.record(epoch, largest, loss.data, history[0])
-            bar.set_postfix(loss=f"{loss.data:.5g}", refresh=False)
+            loss, largest = _one_epoch(model, inputs, targets, loss_fn, optimizer, params, epoch, rate, history)
+            saturated = stalled.record(epoch, largest, loss, history[0])
+            bar.set_postfix(loss=f"{loss:.5g}", refresh=False)
             if epoch % every == 0 or epoch == epochs or saturated:
-                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss.data:.6g}", file=out)
+                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss:.6g}", file=out)
             if saturated:
-                bar.write(
-                    f"stopped after epoch {epoch} of {epochs}: the gradients have vanished (saturated units), "
-                    "so the weights no longer move and every further epoch would give this loss again; "
-                    f"start again with a smaller learning rate than {_number(rate)}",
-                    file=out,
-                )
+                bar.write(stalled.stop_line(epoch, epochs), file=out)
                 break
     except KeyboardInterrupt:
         bar.write(f"stopped by Ctrl-C after {len(history)} epochs; the model keeps what it learned", file=out)
     finally:
         bar.close()
     return history
+
+
+def _one_epoch(
+    model: Any,
+    inputs: Sequence[Any],
+    targets: Sequence[Any],
+    loss_fn: Callable[[Any, Any], Value],
+    optimizer: Any,
+    params: Sequence[Value],
+    epoch: int,
+    rate: Any,
+    history: list[float],
+) -> tuple[float, float]:
+    """One update: the loss E and every dE/dp, then the step (whole or not at all), with E
+    appended to `history`; returns E and max |dE/dp|."""
+    loss = _loss_and_gradients(model, inputs, targets, loss_fn, optimizer, epoch, rate)
+    largest = _largest_gradient(params, epoch, rate)
+    with sigint_deferred():  # a step is whole or not at all
+        _whole_step(optimizer, epoch, rate)
+        history.append(loss.data)
+    return loss.data, largest
 
 
 def _progress_bar(epochs: int, progress: bool) -> Any:
@@ -203,6 +211,14 @@ class _StallWatch:
             stacklevel=3,  # the line that called fit
         )
         return True
+
+    def stop_line(self, epoch: int, epochs: int) -> str:
+        """What fit prints when it stops a stalled run."""
+        return (
+            f"stopped after epoch {epoch} of {epochs}: the gradients have vanished (saturated units), so the "
+            "weights no longer move and every further epoch would give this loss again; start again with a "
+            f"smaller learning rate than {_number(self.rate)}"
+        )
 
 
 def _diverged(epoch: int, rate: Any, what: str) -> OverflowError:

@@ -84,7 +84,9 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         "show the next hint for a lesson, from gentle to explicit",
         "Each call shows one more hint of the lesson (the current one, or lesson N).",
     )
-    p.add_argument("number", metavar="N", nargs="?", type=_lesson_number("hint"), help="the lesson (default: the current one)")
+    p.add_argument(
+        "number", metavar="N", nargs="?", type=_lesson_number("hint"), help="the lesson (default: the current one)"
+    )
     p.add_argument("--level", type=int, help="show the hints up to this level, whatever you have seen")
     _workbook_option(p)
 
@@ -93,6 +95,12 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     _workbook_option(p)
 
+    _add_later_commands(sub)
+    return learn
+
+
+def _add_later_commands(sub: Any) -> None:
+    """watch, solution, skip, reset, list and verify (in the order `learn --help` lists them)."""
     p = _subcommand(sub, "watch", "re-run the lessons each time you save a file of the workbook (Ctrl-C stops)")
     p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the current folder)")
     p.add_argument(
@@ -121,7 +129,6 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
     p = _subcommand(sub, "verify", "maintainers: check that every solution passes and every stub fails")
     p.add_argument("--quick", action="store_true", help="skip the check that every single region is tested")
-    return learn
 
 
 def _subcommand(sub: Any, name: str, summary: str, details: str = "") -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .errors import WorkbookError
 from .lesson_code import copy_solution, reset_lesson
 from .lessons import LESSONS, Lesson, lesson_by_number
 from .regions import region_function_source
@@ -18,7 +19,6 @@ from .runner import run_lessons
 from .screens import collect_error_lines, failure_lines, hint_level_name, lesson_title, notebook_line, status_screen
 from .state import State, load_state, update_state
 from .status import current_lesson, places, regions_in_workbook, run_and_record, status_of
-from .errors import WorkbookError
 from .terminal import COMMAND, Marks, wrap
 from .watch import watch as watch_workbook
 from .workbook import (
