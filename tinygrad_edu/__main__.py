@@ -153,11 +153,11 @@ def _write_pictures(folder, say, xor_graph=None):
     pictures = [
         (
             lambda: _compact_drawing(net["E"]).save(folder / "two_neuron_graph.svg"),
-            "the two-neuron net's graph, a local derivative on every arrow, each grad from backward()",
+            "the two-neuron net's graph, every grad filled in by backward()",
         ),
         (
             lambda: write_two_neuron_player(folder / "two_neuron_backward.html"),
-            "open it in a browser and press Next to watch backward() step by step",
+            "open it in a browser, press Next: backward() step by step",
         ),
     ]
     if xor_graph is not None:
