@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .errors import WorkbookError
 from .lesson_code import copy_solution, reset_lesson
 from .lessons import LESSONS, Lesson, lesson_by_number
 from .regions import region_function_source
@@ -24,6 +25,7 @@ from .workbook import (
     BACKUP_DIR,
     PACKAGE,
     STATE_FILE,
+    enclosing_workbook,
     find_workbook,
     init_workbook,
     locate_workbook,
@@ -81,7 +83,7 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
     number = args.number
     if number is None:
         if workbook is None:
-            workbook = locate_workbook(None)  # says why this folder is not a workbook
+            workbook = _workbook_for_hint()
         result = run_lessons(workbook, stop=True)
         current = current_lesson(result) if result.state == "finished" else LESSONS[0]
         if current is None:
@@ -112,6 +114,18 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
     if workbook is None:
         print(wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"), file=out)
     return 0
+
+
+def _workbook_for_hint() -> Path:
+    """The current folder's workbook, for `hint` without N. Outside every workbook, the
+    error's examples are hint commands, so that following one works."""
+    if enclosing_workbook(Path.cwd()) is None:
+        raise WorkbookError(
+            "this folder is not a workbook, so it has no current lesson to give a hint for. Name the "
+            f"workbook (`{COMMAND} hint -w mywork`) or a lesson (`{COMMAND} hint 1`); "
+            f"`{COMMAND} init mywork` makes a workbook"
+        )
+    return locate_workbook(None)  # inside a workbook's subfolder: says where the workbook is
 
 
 def _hint_levels(workbook: Path | None, lesson: Lesson, asked: int | None) -> tuple[int, int]:
