@@ -120,15 +120,13 @@ def _xor_graph(model: MLP, x: list[float], t: float) -> Any:
 
 def _compact_drawing(root: Value) -> Any:
     """The graph of `root` drawn top to bottom, small enough to read at its natural size
-    on a laptop screen: the local derivatives sit beside the arrows (xlabel) instead of
-    in ranks of their own, and the ranks are closer than draw_dot's."""
+    on a laptop screen: the local derivatives sit beside the arrows instead of in ranks
+    of their own, and the ranks are closer than draw_dot's."""
     from .viz import draw_dot
 
-    drawing = draw_dot(root, rankdir="TB", stacked=False)
+    drawing = draw_dot(root, rankdir="TB", stacked=False, edge_labels="beside")
     drawing.graph_attr.update(ranksep="0.2", nodesep="0.3")
     drawing.node_attr.update(height="0.3")  # inches; dot's default 0.5 leaves air around one line of text
-    # An edge label makes dot add a rank for it, which doubles the height of a chain.
-    drawing.body[:] = [re.sub(r"^(\t\S+ -> \S+ \[)label=", r"\1xlabel=", line) for line in drawing.body]
     return drawing
 
 

@@ -72,7 +72,7 @@ class Player:
         direction: str = "backward",
         rankdir: str = "LR",
         number_format: str | Callable[[float], Any] = "{:.4g}",
-        edge_labels: bool = True,
+        edge_labels: bool | str = True,
         stacked: bool = True,
         timeout: float = 60,
     ) -> None:
