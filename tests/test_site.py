@@ -1,0 +1,250 @@
+"""The documentation site, built with mkdocs and opened in Debian's chromium.
+
+The site is built once into a temporary folder (mkdocs.yml's hooks build the wheel of
+this checkout and copy Pyodide and Graphviz's WebAssembly build from web/node_modules,
+running `npm ci` when it is missing), served by a `http.server` thread on 127.0.0.1,
+and read in the browser the player tests use (tests/test_player_browser.py). Every page
+must load without a console error and with every image; every link within the site must
+lead to a file of it; nothing may come from another host. The API page must show
+`Value.backward`'s docstring, and the playground must run a program through
+`window.playground.run` with backward()'s gradients and the graph's SVG.
+
+Screenshots of the home page, a notebook, the API page and the playground at 1200 x 900
+go to pytest's temporary directory (TINYGRAD_EDU_SCREENSHOTS=DIR keeps them in DIR).
+Without mkdocs (pip install -e '.[docs]'), npm or chromium the tests are skipped with
+the reason, except in CI (CI=true), where that is a failure.
+"""
+
+import functools
+import os
+import http.server
+import importlib.util
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from conftest import skip_or_fail_in_ci
+from test_player_browser import browser, shots  # noqa: F401 (the fixtures: one way to start chromium)
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.two_neuron import two_neuron_net
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "web" / "examples"
+PAGE_LOAD_SECONDS = 20
+FIRST_RUN_SECONDS = 60  # loading Python and the wheels; measured at a few seconds
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """The site, built from this checkout into a temporary folder."""
+    if importlib.util.find_spec("mkdocs") is None:
+        skip_or_fail_in_ci("mkdocs is not installed (pip install -e '.[docs]')")
+    if shutil.which("npm") is None and not (ROOT / "web" / "node_modules").is_dir():
+        skip_or_fail_in_ci("npm is not installed: the playground's files come from the npm registry")
+    folder = tmp_path_factory.mktemp("site")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    print(f"\nsite built in {time.perf_counter() - started:.1f} s")
+    return folder
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".py": "text/plain",
+    }
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """The address of the site, served on 127.0.0.1 on a free port."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def open_page(browser, url):
+    """Open `url`, wait for it to finish loading; return the console's errors since the last page."""
+    browser.get("about:blank")
+    browser.get_log("browser")  # drop what came before
+    browser.get(url)
+    deadline = time.monotonic() + PAGE_LOAD_SECONDS
+    while browser.execute_script("return document.readyState") != "complete":
+        assert time.monotonic() < deadline, f"{url} did not finish loading"
+        time.sleep(0.05)
+    return [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
+
+
+def page_facts(browser):
+    """What the page loaded and links to: resources, broken images, same-site links."""
+    return browser.execute_script(
+        "return {"
+        "  resources: performance.getEntriesByType('resource').map(e => e.name),"
+        "  broken: Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+        "    .map(i => i.currentSrc || i.src),"
+        "  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),"
+        "};"
+    )
+
+
+def without_fragment(url):
+    return urllib.parse.urldefrag(url)[0]
+
+
+def resolves(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_every_page_loads_everything_from_the_site_alone(browser, built_site, site_url):
+    pages = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html"))
+    pages = [page for page in pages if page != "404.html" and not page.startswith("assets/")]
+    assert {"index.html", "playground.html", "player.html", "api/engine.html", "learning-path.html"} <= set(pages)
+    assert len([page for page in pages if page.startswith("notebooks/")]) == 1 + len(
+        list((ROOT / "notebooks").glob("*.ipynb"))
+    ), "every notebook has its page, and the notebooks' list too"
+    started = time.perf_counter()
+    links = set()
+    for page in pages:
+        url = site_url + page
+        errors = open_page(browser, url)
+        assert errors == [], f"{page}: console errors {errors}"
+        facts = page_facts(browser)
+        outside = [r for r in facts["resources"] if not r.startswith(site_url) and not r.startswith("data:")]
+        assert outside == [], f"{page} loaded from another host: {outside}"
+        assert facts["broken"] == [], f"{page}: images that did not load: {facts['broken']}"
+        links |= {without_fragment(link) for link in facts["links"] if link.startswith(site_url)}
+    broken_links = sorted(link for link in links if not resolves(link))
+    assert broken_links == [], f"links within the site that lead nowhere: {broken_links}"
+    print(f"\n{len(pages)} pages and {len(links)} links checked in {time.perf_counter() - started:.1f} s")
+
+
+def test_the_api_page_shows_the_docstring_of_value_backward(browser, site_url, shots):
+    browser.set_window_size(1200, 900)
+    open_page(browser, site_url + "api/engine.html")
+    section = browser.find_element("id", "tinygrad_edu.engine.Value.backward")
+    text = browser.execute_script(
+        "return arguments[0].closest('.doc-object').innerText;",
+        section,
+    )
+    first_line = " ".join(Value.backward.__doc__.split("\n\n")[0].split())
+    assert " ".join(first_line.replace("`", "").split()) in " ".join(text.split())
+    browser.save_screenshot(str(shots / "site_api.png"))
+
+
+def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
+    browser.set_window_size(1200, 900)
+    for page, picture in (("index.html", "site_home.png"), ("notebooks/05_two_neuron_net.html", "site_notebook.png")):
+        assert open_page(browser, site_url + page) == []
+        browser.save_screenshot(str(shots / picture))
+        assert (shots / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The notebook page shows the notebook's saved pictures, not only its text.
+    open_page(browser, site_url + "notebooks/05_two_neuron_net.html")
+    pictures = browser.execute_script("return document.querySelectorAll('.jp-OutputArea-output img, svg').length;")
+    assert pictures > 0
+    print(f"\nscreenshots in {shots}")
+
+
+def run_in_playground(browser, source, timeout=FIRST_RUN_SECONDS):
+    browser.set_script_timeout(timeout)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.playground.run(arguments[0]).then("
+        "  r => done({stdout: r.stdout, svg: r.svg, player: r.player, ok: r.ok}),"
+        "  e => done({error: String(e)}));",
+        source,
+    )
+
+
+def test_the_playground_runs_the_two_neuron_net(browser, site_url, shots):
+    browser.set_window_size(1200, 900)
+    assert open_page(browser, site_url + "playground.html") == []
+    started = time.perf_counter()
+    result = run_in_playground(browser, (EXAMPLES / "two_neuron.py").read_text(encoding="utf-8"))
+    first_run = time.perf_counter() - started
+    assert "error" not in result, result.get("error")
+    assert result["ok"], result["stdout"]
+
+    net = two_neuron_net()
+    net["E"].backward()
+    printed = dict(line.split(" = ") for line in result["stdout"].strip().splitlines())
+    assert float(printed["E"]) == pytest.approx(net["E"].data, abs=1e-6)
+    assert float(printed["dE/dw_l"]) == pytest.approx(net["w_l"].grad, abs=1e-6)
+    assert float(printed["dE/dw_r"]) == pytest.approx(net["w_r"].grad, abs=1e-6)
+    svg = result["svg"]
+    assert svg.lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE")) and "</svg>" in svg
+    for label in ("i_l", "w_l", "o_r", "E"):
+        assert f">{label}<" in svg, f"the graph has a box for {label}"
+    assert f"grad {net['w_l'].grad:.4g}" in svg, "the boxes show the gradients"
+    assert 'class="tge-player' in result["player"]
+    print(f"\nplayground's first run (Python, wheels and Graphviz loaded): {first_run:.1f} s")
+
+    # A second run reuses the loaded Python; a program that shows nothing has no graph.
+    started = time.perf_counter()
+    again = run_in_playground(browser, "print(2 + 3)")
+    assert again == {"stdout": "5\n", "svg": "", "player": "", "ok": True}
+    print(f"second run: {time.perf_counter() - started:.2f} s")
+
+    # An error is printed as a traceback of the program's own lines, and the page goes on.
+    failed = run_in_playground(browser, "from tinygrad_edu import Value\nValue(1.0).log() / 0")
+    assert not failed["ok"] and "ZeroDivisionError" in failed["stdout"] and "<playground>" in failed["stdout"]
+
+
+def test_the_playground_page_shows_output_graph_and_player(browser, site_url, shots):
+    browser.set_window_size(1200, 900)
+    assert open_page(browser, site_url + "playground.html") == []
+    deadline = time.monotonic() + PAGE_LOAD_SECONDS
+    while len(browser.find_elements("css selector", ".tge-pg-examples option")) < 3:
+        assert time.monotonic() < deadline, "the examples did not load"
+        time.sleep(0.05)
+    browser.find_element("css selector", ".tge-pg-run").click()
+    deadline = time.monotonic() + FIRST_RUN_SECONDS
+    while not browser.find_elements("css selector", ".tge-pg-graph svg"):
+        assert time.monotonic() < deadline, "no graph after Run"
+        time.sleep(0.1)
+    frame = browser.find_element("css selector", ".tge-pg-player")
+    assert frame.is_displayed()
+    output = browser.find_element("css selector", ".tge-pg-output").text
+    assert "dE/dw_l" in output
+    edge_labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.tge-pg-graph g.edge text')).map(t => t.textContent.trim());"
+    )
+    assert len([label for label in edge_labels if label]) >= 8, "a local derivative on the edges into the ops"
+    browser.switch_to.frame(frame)
+    try:
+        player = browser.find_element("css selector", ".tge-player")
+        assert player.get_attribute("data-ready") == "1", "the player's script ran"
+    finally:
+        browser.switch_to.default_content()
+    browser.execute_script("document.querySelector('.tge-pg-output').scrollIntoView();")
+    browser.save_screenshot(str(shots / "site_playground.png"))
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
+    assert errors == []
