@@ -76,11 +76,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the browser left a page mid-download
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="module")
 def site_url(built_site):
     """The address of the site, served on 127.0.0.1 on a free port."""
     handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -164,12 +170,17 @@ def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
     browser.set_window_size(1200, 900)
     for page, picture in (("index.html", "site_home.png"), ("notebooks/05_two_neuron_net.html", "site_notebook.png")):
         assert open_page(browser, site_url + page) == []
+        time.sleep(0.5)  # MathJax typesets after the load event
         browser.save_screenshot(str(shots / picture))
         assert (shots / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # The notebook page shows the notebook's saved pictures, not only its text.
-    open_page(browser, site_url + "notebooks/05_two_neuron_net.html")
-    pictures = browser.execute_script("return document.querySelectorAll('.jp-OutputArea-output img, svg').length;")
+    # The notebook page shows the notebook's saved pictures, and its formulas typeset by MathJax.
+    pictures = browser.execute_script("return document.querySelectorAll('.jp-OutputArea-output img').length;")
     assert pictures > 0
+    deadline = time.monotonic() + PAGE_LOAD_SECONDS
+    while not browser.find_elements("css selector", "mjx-container"):
+        assert time.monotonic() < deadline, "MathJax typeset no formula"
+        time.sleep(0.1)
+    assert "\\frac" not in browser.find_element("css selector", ".jp-Notebook").text
     print(f"\nscreenshots in {shots}")
 
 
@@ -244,7 +255,7 @@ def test_the_playground_page_shows_output_graph_and_player(browser, site_url, sh
         assert player.get_attribute("data-ready") == "1", "the player's script ran"
     finally:
         browser.switch_to.default_content()
-    browser.execute_script("document.querySelector('.tge-pg-output').scrollIntoView();")
+    browser.execute_script("window.scrollTo(0, document.querySelector('.tge-pg-bar').offsetTop - 60);")
     browser.save_screenshot(str(shots / "site_playground.png"))
     errors = [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
     assert errors == []

@@ -47,6 +47,17 @@ NPM_FILES = [
     ("pyodide/pyodide-lock.json", "pyodide/pyodide-lock.json"),
     ("@viz-js/viz/dist/viz.js", "viz/viz.js"),
 ]
+# MathJax for the notebooks' formulas: its TeX-to-HTML build, the fonts it loads, and the
+# TeX extensions it loads when a formula needs one. (package glob, folder under assets/).
+MATHJAX_FILES = [
+    ("mathjax/es5/tex-chtml.js", "mathjax"),
+    ("mathjax/es5/output/chtml/fonts/woff-v2/*.woff", "mathjax/output/chtml/fonts/woff-v2"),
+    ("mathjax/es5/input/tex/extensions/*.js", "mathjax/input/tex/extensions"),
+]
+MATHJAX_CONFIG = (
+    "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},"
+    " options: {enableMenu: false}};</script>\n"
+)
 WEB_FILES = ("playground.js", "playground.css", "bootstrap.py")
 
 # The playground's examples: (file in web/examples/, title in its menu).
@@ -133,6 +144,18 @@ def playground_files(staging: pathlib.Path) -> dict[str, pathlib.Path]:
     return files
 
 
+def mathjax_files() -> dict[str, pathlib.Path]:
+    """MathJax's files: site path -> file in web/node_modules."""
+    modules = npm_packages()
+    files = {}
+    for pattern, folder in MATHJAX_FILES:
+        matches = sorted(modules.glob(pattern))
+        if not matches:
+            raise PluginError(f"MathJax's {pattern} is missing from {modules}: run npm ci in web/")
+        files.update({f"assets/{folder}/{path.name}": path for path in matches})
+    return files
+
+
 def player_page(staging: pathlib.Path) -> pathlib.Path:
     """The step player of the two-neuron net's backward pass, written by tinygrad_edu."""
     from tinygrad_edu.two_neuron import write_two_neuron_player
@@ -160,7 +183,11 @@ def on_files(files, config):
     staging_dir = tempfile.TemporaryDirectory(prefix="tge-site-")
     _staging.append(staging_dir)
     staging = pathlib.Path(staging_dir.name)
-    generated = {"assets/two_neuron_player.html": player_page(staging), **playground_files(staging)}
+    generated = {
+        "assets/two_neuron_player.html": player_page(staging),
+        **playground_files(staging),
+        **mathjax_files(),
+    }
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         # A plain File with the repository as its folder: mkdocs-jupyter's wrapper reads
         # the path from src_dir and src_uri, which a generated File does not have.
@@ -224,3 +251,17 @@ def on_page_markdown(markdown, page, config, files):
 
     return _LINK.sub(replace, markdown)
 
+
+
+_EMPTY_MATHJAX = re.compile(r'<script src="">\s*</script>')
+
+
+def on_page_content(html, page, config, files):
+    """On a notebook's page, MathJax from the site for the formulas (mkdocs-jupyter leaves
+    the script's address empty unless given one, and its configuration is MathJax 2's)."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    script = posixpath.relpath("assets/mathjax/tex-chtml.js", posixpath.dirname(page.file.src_uri))
+    loader = f'{MATHJAX_CONFIG}<script src="{script}" defer></script>'
+    html, count = _EMPTY_MATHJAX.subn(lambda _: loader, html, count=1)
+    return html if count else loader + html

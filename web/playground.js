@@ -67,7 +67,7 @@ function build(root) {
     examples: element("select", { class: "tge-pg-examples", "aria-label": "Example programs" }),
     run: element("button", { class: "tge-pg-run md-button md-button--primary", type: "button" }, "Run"),
     status: element("span", { class: "tge-pg-status", role: "status" }, "Python loads on the first run."),
-    source: element("textarea", { class: "tge-pg-source", spellcheck: "false", "aria-label": "Program", rows: "22" }),
+    source: element("textarea", { class: "tge-pg-source", spellcheck: "false", "aria-label": "Program", rows: "16" }),
     output: element("pre", { class: "tge-pg-output", "aria-label": "Printed output" }),
     graph: element("div", { class: "tge-pg-graph", "aria-label": "Graph of the shown Value" }),
     player: element("iframe", { class: "tge-pg-player", title: "Backward pass, step by step", hidden: "" }),
