@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """The documentation site, built with mkdocs and opened in Debian's chromium.
 
 The site is built once into a temporary folder (mkdocs.yml's hooks build the wheel of
@@ -15,10 +16,12 @@ Without mkdocs (pip install -e '.[docs]'), npm or chromium the tests are skipped
 the reason, except in CI (CI=true), where that is a failure.
 """
 
+import contextlib
 import functools
-import os
 import http.server
 import importlib.util
+import io
+import os
 import pathlib
 import shutil
 import subprocess
@@ -30,7 +33,10 @@ import urllib.request
 
 import pytest
 from conftest import skip_or_fail_in_ci
-from test_player_browser import browser, shots  # noqa: F401 (the fixtures: one way to start chromium)
+
+# The player tests' fixtures: chromium started their way, and where screenshots go. The tests
+# below take them as parameters, which ruff reads as redefinitions (F811, off for this file).
+from test_player_browser import browser, shots  # noqa: F401
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.two_neuron import two_neuron_net
@@ -96,13 +102,9 @@ def site_url(built_site):
 
 def open_page(browser, url):
     """Open `url`, wait for it to finish loading; return the console's errors since the last page."""
-    browser.get("about:blank")
     browser.get_log("browser")  # drop what came before
-    browser.get(url)
-    deadline = time.monotonic() + PAGE_LOAD_SECONDS
-    while browser.execute_script("return document.readyState") != "complete":
-        assert time.monotonic() < deadline, f"{url} did not finish loading"
-        time.sleep(0.05)
+    browser.get(url)  # returns once the page has loaded (selenium's normal page load strategy)
+    assert browser.execute_script("return document.readyState") == "complete", f"{url} did not finish loading"
     return [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
@@ -227,6 +229,27 @@ def test_the_playground_runs_the_two_neuron_net(browser, site_url, shots):
     # An error is printed as a traceback of the program's own lines, and the page goes on.
     failed = run_in_playground(browser, "from tinygrad_edu import Value\nValue(1.0).log() / 0")
     assert not failed["ok"] and "ZeroDivisionError" in failed["stdout"] and "<playground>" in failed["stdout"]
+
+
+def run_here(source):
+    """What `source` prints when run by this Python (draw_dot only makes the picture's source here)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(source, "<example>", "exec"), {"__name__": "__main__"})
+    return printed.getvalue()
+
+
+@pytest.mark.parametrize("example", ["micrograd_readme.py", "xor_neuron.py"])
+def test_every_example_prints_in_the_browser_what_it_prints_here(browser, site_url, example):
+    if not browser.current_url.endswith("playground.html"):
+        assert open_page(browser, site_url + "playground.html") == []
+    source = (EXAMPLES / example).read_text(encoding="utf-8")
+    result = run_in_playground(browser, source)
+    assert result.get("ok"), result
+    assert result["stdout"] == run_here(source)
+    assert "</svg>" in result["svg"] and 'class="tge-player' in result["player"]
+    if example == "micrograd_readme.py":  # the numbers micrograd's README gives
+        assert result["stdout"].split() == ["24.7041", "138.8338", "645.5773"]
 
 
 def test_the_playground_page_shows_output_graph_and_player(browser, site_url, shots):

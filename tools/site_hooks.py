@@ -158,6 +158,8 @@ def mathjax_files() -> dict[str, pathlib.Path]:
 
 def player_page(staging: pathlib.Path) -> pathlib.Path:
     """The step player of the two-neuron net's backward pass, written by tinygrad_edu."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # this checkout's package, even when another one is installed
     from tinygrad_edu.two_neuron import write_two_neuron_player
 
     return write_two_neuron_player(staging / "two_neuron_player.html")
@@ -250,7 +252,6 @@ def on_page_markdown(markdown, page, config, files):
         return f"{text}({link}{anchor})"
 
     return _LINK.sub(replace, markdown)
-
 
 
 _EMPTY_MATHJAX = re.compile(r'<script src="">\s*</script>')

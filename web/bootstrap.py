@@ -38,6 +38,9 @@ for _name in ("tinygrad_edu.viz.dot", "tinygrad_edu.viz.drawing", "tinygrad_edu.
     importlib.import_module(_name).render = render_in_browser
 
 
+_draw_dot = viz.draw_dot  # the picture-maker itself, before the playground wraps it
+
+
 class _Shown:
     """The last Value a program passed to show() or draw_dot()."""
 
@@ -50,11 +53,17 @@ class _Shown:
             raise TypeError(f"show: expected a Value, got {type(value).__name__} {value!r:.60}")
         self.value = value
 
-    def draw_dot(self, value, **options):
-        """viz.draw_dot, and the picture of `value` is shown below the output."""
-        drawing = viz.draw_dot(value, **options)
-        self.value = value
+    def draw_dot(self, root, *args, **options):
+        """viz.draw_dot, and the graph of `root` is shown below the output."""
+        drawing = _draw_dot(root, *args, **options)
+        self.value = root
         return drawing
+
+
+_shown = _Shown()
+# `from tinygrad_edu.viz import draw_dot` in a program gets the wrapper, so a program
+# written for Jupyter or a terminal shows its graph here unchanged.
+viz.draw_dot = importlib.import_module("tinygrad_edu.viz.drawing").draw_dot = _shown.draw_dot
 
 
 def _print_error(error):
@@ -68,14 +77,15 @@ def _print_error(error):
 
 def _pictures(value):
     """The SVG of `value`'s graph and the page of its step player (the passes one node at a time)."""
-    svg = viz.draw_dot(value).svg()
+    svg = _draw_dot(value).svg()
     page = viz.player(value).html()
     return svg, page
 
 
 def run_program(source):
     """Run `source` in a fresh namespace; return {stdout, svg, player, ok}."""
-    shown = _Shown()
+    shown = _shown
+    shown.value = None
     namespace = {"__name__": "__main__", "show": shown.show, "draw_dot": shown.draw_dot}
     printed = io.StringIO()
     ok = True

@@ -66,7 +66,7 @@ function build(root) {
   const parts = {
     examples: element("select", { class: "tge-pg-examples", "aria-label": "Example programs" }),
     run: element("button", { class: "tge-pg-run md-button md-button--primary", type: "button" }, "Run"),
-    status: element("span", { class: "tge-pg-status", role: "status" }, "Python loads on the first run."),
+    status: element("span", { class: "tge-pg-status", role: "status" }, "Loading Python…"),
     source: element("textarea", { class: "tge-pg-source", spellcheck: "false", "aria-label": "Program", rows: "16" }),
     output: element("pre", { class: "tge-pg-output", "aria-label": "Printed output" }),
     graph: element("div", { class: "tge-pg-graph", "aria-label": "Graph of the shown Value" }),
@@ -113,11 +113,13 @@ function showResult(parts, result) {
   }
 }
 
+let loaded = false; // Python, the wheels and Graphviz are ready
+
 async function runFromPage(parts) {
   parts.run.disabled = true;
-  const first = booting === null;
+  const first = !loaded;
   const started = performance.now();
-  parts.status.textContent = first ? "Loading Python and Graphviz (first run only)…" : "Running…";
+  parts.status.textContent = first ? "Loading Python and Graphviz (the first run only)…" : "Running…";
   try {
     const result = await run(parts.source.value);
     showResult(parts, result);
@@ -161,6 +163,17 @@ function start() {
     console.error(error);
   });
   root.dataset.ready = "1";
+  // Load Python as soon as the page is shown, so the first Run does not wait as long.
+  ready().then(
+    ({ seconds }) => {
+      loaded = true;
+      if (!parts.run.disabled) parts.status.textContent = `Python is ready (loaded in ${seconds.toFixed(1)} s).`;
+    },
+    (error) => {
+      parts.status.textContent = `Python could not be loaded: ${error.message || error}`;
+      console.error(error);
+    },
+  );
 }
 
 window.playground = { run, ready: () => ready().then(({ seconds }) => ({ seconds })) };

@@ -1,6 +1,7 @@
 # The two-neuron net of the classic derivation: i_l -> w_l -> sigmoid -> w_r -> sigmoid,
 # with the error E = 1/2 (d - o_r)^2. Change a weight and run again.
 from tinygrad_edu import Value
+from tinygrad_edu.viz import draw_dot
 
 i_l = Value(1.5, label="i_l")
 w_l = Value(0.8, label="w_l")
@@ -18,4 +19,4 @@ E.backward()
 print(f"E = {E.data:.6f}")
 print(f"dE/dw_l = {w_l.grad:.6f}")
 print(f"dE/dw_r = {w_r.grad:.6f}")
-show(E)
+draw_dot(E)  # in the playground: its graph and its backward pass, below

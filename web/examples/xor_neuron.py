@@ -4,6 +4,7 @@
 from tinygrad_edu import MLP
 from tinygrad_edu.data import xor
 from tinygrad_edu.nn import squared_error
+from tinygrad_edu.viz import draw_dot
 
 xs, ys = xor()
 model = MLP(2, [1], seed=0)
@@ -23,4 +24,4 @@ for x, y in zip(xs, ys):
 x, y = xs[1], ys[1]
 sample = squared_error(model(x), y)
 sample.backward()
-show(sample)
+draw_dot(sample)  # in the playground: its graph and its backward pass, below
