@@ -31,6 +31,11 @@ import time
 import urllib.parse
 import urllib.request
 
+try:
+    import fcntl
+except ImportError:  # Windows: each test worker builds its own copy of the site
+    fcntl = None
+
 import pytest
 from conftest import skip_or_fail_in_ci
 
@@ -47,14 +52,20 @@ PAGE_LOAD_SECONDS = 20
 FIRST_RUN_SECONDS = 60  # loading Python and the wheels; measured at a few seconds
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory):
-    """The site, built from this checkout into a temporary folder."""
-    if importlib.util.find_spec("mkdocs") is None:
-        skip_or_fail_in_ci("mkdocs is not installed (pip install -e '.[docs]')")
-    if shutil.which("npm") is None and not (ROOT / "web" / "node_modules").is_dir():
-        skip_or_fail_in_ci("npm is not installed: the playground's files come from the npm registry")
-    folder = tmp_path_factory.mktemp("site")
+@contextlib.contextmanager
+def _exclusive(lock_path):
+    """Parallel test workers (pytest -n) take turns: the first builds the site, the others reuse it."""
+    with open(lock_path, "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build_site(folder):
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
@@ -65,7 +76,25 @@ def built_site(tmp_path_factory):
         check=False,
     )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    print(f"\nsite built in {time.perf_counter() - started:.1f} s")
+    (folder / ".built").write_text(f"{time.perf_counter() - started:.1f}", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built_site(request, tmp_path_factory):
+    """The site, built from this checkout into a temporary folder shared by the test workers."""
+    if importlib.util.find_spec("mkdocs") is None:
+        skip_or_fail_in_ci("mkdocs is not installed (pip install -e '.[docs]')")
+    if shutil.which("npm") is None and not (ROOT / "web" / "node_modules").is_dir():
+        skip_or_fail_in_ci("npm is not installed: the playground's files come from the npm registry")
+    shared = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput") and fcntl is not None:  # pytest -n: the workers' common folder
+        shared = shared.parent
+    folder = shared / "site"
+    with _exclusive(shared / "site.lock"):
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build_site(folder)
+            print(f"\nsite built in {(folder / '.built').read_text(encoding='utf-8')} s")
     return folder
 
 

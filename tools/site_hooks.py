@@ -17,6 +17,7 @@ the repository's host (repo_url in mkdocs.yml), or into plain text when there is
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import pathlib
@@ -26,6 +27,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+try:
+    import fcntl  # POSIX: parallel builds take turns at npm and at the download cache
+except ImportError:  # Windows: one build at a time, please
+    fcntl = None  # type: ignore[assignment]
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -83,24 +89,45 @@ def _run(command, cwd, what):
 # ----- the files the playground loads --------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _exclusive(lock_path: pathlib.Path):
+    """One build at a time does the work below (parallel test workers build the site too)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def npm_packages() -> pathlib.Path:
     """web/node_modules, installed from the lock file first when it is missing or stale."""
     modules = WEB / "node_modules"
     installed = modules / ".package-lock.json"
     lock = WEB / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        npm = shutil.which("npm")
-        if npm is None:
-            raise PluginError("npm is not installed: the playground's files (Pyodide, @viz-js/viz) come from npm")
-        _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], WEB, "npm ci in web/")
+    with _exclusive(CACHE / "npm.lock"):
+        if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+            npm = shutil.which("npm")
+            if npm is None:
+                raise PluginError("npm is not installed: the playground's files (Pyodide, @viz-js/viz) come from npm")
+            _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], WEB, "npm ci in web/")
     return modules
 
 
 def project_wheel(folder: pathlib.Path) -> pathlib.Path:
-    """The wheel of this checkout, built into `folder` (without the network: the build
-    backend, setuptools, comes from the `docs` extra)."""
+    """The wheel of this checkout, built into `folder` from a copy of the files it needs (so
+    the checkout gets no build/ or egg-info folder), without the network: the build backend,
+    setuptools, comes from the `docs` extra."""
+    source = folder / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    shutil.copytree(ROOT / "tinygrad_edu", source / "tinygrad_edu", ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder)]
-    _run([*command, str(ROOT)], ROOT, "building the wheel of tinygrad_edu")
+    _run([*command, str(source)], source, "building the wheel of tinygrad_edu")
     wheels = sorted(folder.glob("tinygrad_edu-*.whl"))
     if len(wheels) != 1:
         raise PluginError(f"expected one tinygrad_edu wheel in {folder}, found {[w.name for w in wheels]}")
@@ -109,18 +136,18 @@ def project_wheel(folder: pathlib.Path) -> pathlib.Path:
 
 def dependency_wheels() -> list[pathlib.Path]:
     """The wheels of BROWSER_DEPENDENCIES at the versions installed here, downloaded once."""
-    CACHE.mkdir(parents=True, exist_ok=True)
     found = []
-    for name in BROWSER_DEPENDENCIES:
-        version = importlib.metadata.version(name)
-        pattern = f"{name}-{version}-py3-none-any.whl"
-        if not list(CACHE.glob(pattern)):
-            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
-            _run([*command, "-d", str(CACHE), f"{name}=={version}"], ROOT, f"downloading the wheel of {name}")
-        wheels = list(CACHE.glob(pattern))
-        if not wheels:
-            raise PluginError(f"no pure-Python wheel of {name} {version} (wanted {pattern}) in {CACHE}")
-        found.append(wheels[0])
+    with _exclusive(CACHE / "wheels.lock"):
+        for name in BROWSER_DEPENDENCIES:
+            version = importlib.metadata.version(name)
+            pattern = f"{name}-{version}-py3-none-any.whl"
+            if not list(CACHE.glob(pattern)):
+                command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q"]
+                _run([*command, "-d", str(CACHE), f"{name}=={version}"], ROOT, f"downloading the wheel of {name}")
+            wheels = list(CACHE.glob(pattern))
+            if not wheels:
+                raise PluginError(f"no pure-Python wheel of {name} {version} (wanted {pattern}) in {CACHE}")
+            found.append(wheels[0])
     return found
 
 
