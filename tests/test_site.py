@@ -149,6 +149,22 @@ def page_facts(browser):
     )
 
 
+def screenshot(browser, path, scroll_to=None):
+    """A PNG of the page's first 1200 x 900 pixels (or from the element `scroll_to` down)."""
+    metrics = {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        if scroll_to is not None:
+            browser.execute_script(
+                "window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY - 70);", scroll_to
+            )
+        time.sleep(0.6)  # the header's title animation, MathJax's typesetting
+        browser.save_screenshot(str(path))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def without_fragment(url):
     return urllib.parse.urldefrag(url)[0]
 
@@ -173,6 +189,10 @@ def test_every_page_loads_everything_from_the_site_alone(browser, built_site, si
     for page in pages:
         url = site_url + page
         errors = open_page(browser, url)
+        if page == "playground.html":  # it loads Python when it opens: wait, and count that load's errors too
+            booted = wait_for_python(browser)
+            errors += [e["message"] for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+            print(f"\nthe playground loaded Python, the wheels and Graphviz in {booted:.1f} s")
         assert errors == [], f"{page}: console errors {errors}"
         facts = page_facts(browser)
         outside = [r for r in facts["resources"] if not r.startswith(site_url) and not r.startswith("data:")]
@@ -185,7 +205,6 @@ def test_every_page_loads_everything_from_the_site_alone(browser, built_site, si
 
 
 def test_the_api_page_shows_the_docstring_of_value_backward(browser, site_url, shots):
-    browser.set_window_size(1200, 900)
     open_page(browser, site_url + "api/engine.html")
     section = browser.find_element("id", "tinygrad_edu.engine.Value.backward")
     text = browser.execute_script(
@@ -194,16 +213,13 @@ def test_the_api_page_shows_the_docstring_of_value_backward(browser, site_url, s
     )
     first_line = " ".join(Value.backward.__doc__.split("\n\n")[0].split())
     assert " ".join(first_line.replace("`", "").split()) in " ".join(text.split())
-    browser.save_screenshot(str(shots / "site_api.png"))
+    screenshot(browser, shots / "site_api.png", scroll_to=section)
 
 
 def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
-    browser.set_window_size(1200, 900)
     for page, picture in (("index.html", "site_home.png"), ("notebooks/05_two_neuron_net.html", "site_notebook.png")):
         assert open_page(browser, site_url + page) == []
-        time.sleep(0.5)  # MathJax typesets after the load event
-        browser.save_screenshot(str(shots / picture))
-        assert (shots / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        screenshot(browser, shots / picture)
     # The notebook page shows the notebook's saved pictures, and its formulas typeset by MathJax.
     pictures = browser.execute_script("return document.querySelectorAll('.jp-OutputArea-output img').length;")
     assert pictures > 0
@@ -213,6 +229,15 @@ def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
         time.sleep(0.1)
     assert "\\frac" not in browser.find_element("css selector", ".jp-Notebook").text
     print(f"\nscreenshots in {shots}")
+
+
+def wait_for_python(browser):
+    """Wait until the playground has loaded Python; the seconds it took, measured by the page."""
+    browser.set_script_timeout(FIRST_RUN_SECONDS)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.playground.ready().then(r => done(r.seconds), e => done(String(e)));"
+    )
 
 
 def run_in_playground(browser, source, timeout=FIRST_RUN_SECONDS):
@@ -227,9 +252,8 @@ def run_in_playground(browser, source, timeout=FIRST_RUN_SECONDS):
 
 
 def test_the_playground_runs_the_two_neuron_net(browser, site_url, shots):
-    browser.set_window_size(1200, 900)
-    assert open_page(browser, site_url + "playground.html") == []
     started = time.perf_counter()
+    assert open_page(browser, site_url + "playground.html") == []
     result = run_in_playground(browser, (EXAMPLES / "two_neuron.py").read_text(encoding="utf-8"))
     first_run = time.perf_counter() - started
     assert "error" not in result, result.get("error")
@@ -247,7 +271,7 @@ def test_the_playground_runs_the_two_neuron_net(browser, site_url, shots):
         assert f">{label}<" in svg, f"the graph has a box for {label}"
     assert f"grad {net['w_l'].grad:.4g}" in svg, "the boxes show the gradients"
     assert 'class="tge-player' in result["player"]
-    print(f"\nplayground's first run (Python, wheels and Graphviz loaded): {first_run:.1f} s")
+    print(f"\nplayground opened and first program run (Python, wheels and Graphviz loaded) in {first_run:.1f} s")
 
     # A second run reuses the loaded Python; a program that shows nothing has no graph.
     started = time.perf_counter()
@@ -282,7 +306,6 @@ def test_every_example_prints_in_the_browser_what_it_prints_here(browser, site_u
 
 
 def test_the_playground_page_shows_output_graph_and_player(browser, site_url, shots):
-    browser.set_window_size(1200, 900)
     assert open_page(browser, site_url + "playground.html") == []
     deadline = time.monotonic() + PAGE_LOAD_SECONDS
     while len(browser.find_elements("css selector", ".tge-pg-examples option")) < 3:
@@ -307,7 +330,6 @@ def test_the_playground_page_shows_output_graph_and_player(browser, site_url, sh
         assert player.get_attribute("data-ready") == "1", "the player's script ran"
     finally:
         browser.switch_to.default_content()
-    browser.execute_script("window.scrollTo(0, document.querySelector('.tge-pg-bar').offsetTop - 60);")
-    browser.save_screenshot(str(shots / "site_playground.png"))
+    screenshot(browser, shots / "site_playground.png", browser.find_element("css selector", ".tge-pg-bar"))
     errors = [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
     assert errors == []
