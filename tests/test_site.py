@@ -231,6 +231,25 @@ def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
     print(f"\nscreenshots in {shots}")
 
 
+def test_the_player_page_embeds_the_two_neuron_player(browser, site_url):
+    assert open_page(browser, site_url + "player.html") == []
+    frame = browser.find_element("css selector", "iframe.tge-player-frame")
+    browser.execute_script("arguments[0].scrollIntoView();", frame)  # it loads lazily
+    browser.switch_to.frame(frame)
+    try:
+        deadline = time.monotonic() + PAGE_LOAD_SECONDS
+        while not browser.find_elements("css selector", '.tge-player[data-ready="1"]'):
+            assert time.monotonic() < deadline, "the player's script did not run"
+            time.sleep(0.05)
+        player = browser.find_element("css selector", ".tge-player")
+        player.find_element("css selector", ".tge-next").click()
+        writeup = player.find_element("css selector", ".tge-writeup")
+        assert writeup.get_attribute("data-step") == "1"
+        assert float(writeup.get_attribute("data-value")) == 1.0, "the first step is the root's dE/dE = 1"
+    finally:
+        browser.switch_to.default_content()
+
+
 def wait_for_python(browser):
     """Wait until the playground has loaded Python; the seconds it took, measured by the page."""
     browser.set_script_timeout(FIRST_RUN_SECONDS)
