@@ -181,9 +181,9 @@ def test_every_page_loads_everything_from_the_site_alone(browser, built_site, si
     pages = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html"))
     pages = [page for page in pages if page != "404.html" and not page.startswith("assets/")]
     assert {"index.html", "playground.html", "player.html", "api/engine.html", "learning-path.html"} <= set(pages)
-    assert len([page for page in pages if page.startswith("notebooks/")]) == 1 + len(
+    assert len([page for page in pages if page.startswith("notebooks/")]) == 2 + len(
         list((ROOT / "notebooks").glob("*.ipynb"))
-    ), "every notebook has its page, and the notebooks' list too"
+    ), "every notebook has its page, and so do the notebooks' list and their notation"
     started = time.perf_counter()
     links = set()
     for page in pages:

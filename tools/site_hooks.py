@@ -74,9 +74,14 @@ EXAMPLES = [
 ]
 
 # Pages made from files outside docs/: (site path, repository path).
-OUTSIDE_PAGES = {"learning-path.md": "LEARN.md"}
+OUTSIDE_PAGES = {"learning-path.md": "LEARN.md", "notebooks/NOTATION.md": "notebooks/NOTATION.md"}
 # Repository paths that are pages of the site.
-SITE_PATHS = {"README.md": "index.md", "LEARN.md": "learning-path.md", "notebooks/README.md": "notebooks/index.md"}
+SITE_PATHS = {
+    "README.md": "index.md",
+    "LEARN.md": "learning-path.md",
+    "notebooks/README.md": "notebooks/index.md",
+    "notebooks/NOTATION.md": "notebooks/NOTATION.md",
+}
 
 
 def _run(command, cwd, what):
@@ -256,8 +261,10 @@ def outside_link(target, page_src, repo_url):
     if resolved.startswith("docs/") and source.startswith("docs/"):
         return None
     site_path = SITE_PATHS.get(resolved)
-    if site_path is None and (resolved.startswith("docs/") or resolved.startswith("notebooks/")):
+    if site_path is None and resolved.startswith("docs/"):
         site_path = resolved.removeprefix("docs/")
+    if site_path is None and resolved.startswith("notebooks/") and resolved.endswith(".ipynb"):
+        site_path = resolved  # a notebook is a page; its helper modules (exercises.py) are not
     if site_path is not None:
         return posixpath.relpath(site_path, posixpath.dirname(page_src) or ".")
     if repo_url:
@@ -284,11 +291,23 @@ def on_page_markdown(markdown, page, config, files):
 _EMPTY_MATHJAX = re.compile(r'<script src="">\s*</script>')
 
 
+# A link in a notebook's Markdown to a sibling page: mkdocs-jupyter leaves it as written.
+_NOTEBOOK_LINK = re.compile(r'href="([A-Za-z0-9_.-]+)\.(ipynb|md)(#[^"]*)?"')
+
+
+def _sibling_page(match):
+    """href="02_x.ipynb" or "NOTATION.md" -> the page the site made of it (README.md is the index)."""
+    name, _, anchor = match.groups()
+    return f'href="{"index" if name == "README" else name}.html{anchor or ""}"'
+
+
 def on_page_content(html, page, config, files):
     """On a notebook's page, MathJax from the site for the formulas (mkdocs-jupyter leaves
-    the script's address empty unless given one, and its configuration is MathJax 2's)."""
+    the script's address empty unless given one, and its configuration is MathJax 2's),
+    and links to the other notebooks' pages."""
     if not page.file.src_uri.endswith(".ipynb"):
         return html
+    html = _NOTEBOOK_LINK.sub(_sibling_page, html)
     script = posixpath.relpath("assets/mathjax/tex-chtml.js", posixpath.dirname(page.file.src_uri))
     loader = f'{MATHJAX_CONFIG}<script src="{script}" defer></script>'
     html, count = _EMPTY_MATHJAX.subn(lambda _: loader, html, count=1)

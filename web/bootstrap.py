@@ -2,9 +2,9 @@
 
 `run_program(source)` runs a learner's program and returns what it printed, the SVG of
 the graph of the last Value it passed to `show` or `draw_dot`, and the step player of
-that Value's backward pass. Pictures are drawn by Graphviz compiled to WebAssembly
-(the JavaScript module `tge_browser`, registered by playground.js), in place of the
-renderer programs that tinygrad_edu.viz runs on a computer.
+that Value's backward pass. Pictures are drawn by tinygrad_edu.viz's own renderer chain,
+whose browser branch uses Graphviz compiled to WebAssembly (the JavaScript module
+`tge_browser`, registered by playground.js).
 """
 
 import contextlib
@@ -12,31 +12,7 @@ import importlib
 import io
 import traceback
 
-import tge_browser  # registered by playground.js: render(dot_source, engine) -> SVG text
-
 from tinygrad_edu import Value, viz
-
-_ENGINE_FLAG = "-K"
-
-
-def render_in_browser(source, fmt, timeout=None, extra_args=()):
-    """The viz renderer chain's job (DOT text -> picture bytes), done by Graphviz in WebAssembly."""
-    if fmt.split(":")[0] != "svg":
-        raise viz.RenderError(f"the playground draws SVG only, not {fmt!r}: use .svg() or save('....svg')")
-    engine = "dot"
-    for argument in extra_args:
-        if argument.startswith(_ENGINE_FLAG):
-            engine = argument[len(_ENGINE_FLAG) :]
-    try:
-        return str(tge_browser.render(source, engine)).encode("utf-8")
-    except Exception as error:  # a JsException from Graphviz: its message says what it refused
-        raise viz.RenderError(f"Graphviz (WebAssembly) could not draw the graph: {error}") from None
-
-
-# Every module of viz that imported the renderer chain's `render` by name gets the browser's.
-for _name in ("tinygrad_edu.viz.dot", "tinygrad_edu.viz.drawing", "tinygrad_edu.viz.player"):
-    importlib.import_module(_name).render = render_in_browser
-
 
 _draw_dot = viz.draw_dot  # the picture-maker itself, before the playground wraps it
 
