@@ -52,17 +52,12 @@ PAGE_LOAD_SECONDS = 20
 FIRST_RUN_SECONDS = 60  # loading Python and the wheels; measured at a few seconds
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path):
-    """Parallel test workers (pytest -n) take turns: the first builds the site, the others reuse it."""
-    with open(lock_path, "a") as lock:
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+def _site_hooks():
+    """tools/site_hooks.py, the site build's own module (loaded by path: tools/ is no package)."""
+    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "tools" / "site_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def build_site(folder):
@@ -90,7 +85,7 @@ def built_site(request, tmp_path_factory):
     if hasattr(request.config, "workerinput") and fcntl is not None:  # pytest -n: the workers' common folder
         shared = shared.parent
     folder = shared / "site"
-    with _exclusive(shared / "site.lock"):
+    with _site_hooks().exclusive(shared / "site.lock"):  # the first worker builds, the others reuse it
         if not (folder / ".built").exists():
             shutil.rmtree(folder, ignore_errors=True)
             build_site(folder)

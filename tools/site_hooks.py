@@ -95,8 +95,8 @@ def _run(command, cwd, what):
 
 
 @contextlib.contextmanager
-def _exclusive(lock_path: pathlib.Path):
-    """One build at a time does the work below (parallel test workers build the site too)."""
+def exclusive(lock_path: pathlib.Path):
+    """One process at a time inside the block (parallel test workers build the site too)."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as lock:
         if fcntl is not None:
@@ -113,7 +113,7 @@ def npm_packages() -> pathlib.Path:
     modules = WEB / "node_modules"
     installed = modules / ".package-lock.json"
     lock = WEB / "package-lock.json"
-    with _exclusive(CACHE / "npm.lock"):
+    with exclusive(CACHE / "npm.lock"):
         if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
             npm = shutil.which("npm")
             if npm is None:
@@ -142,7 +142,7 @@ def project_wheel(folder: pathlib.Path) -> pathlib.Path:
 def dependency_wheels() -> list[pathlib.Path]:
     """The wheels of BROWSER_DEPENDENCIES at the versions installed here, downloaded once."""
     found = []
-    with _exclusive(CACHE / "wheels.lock"):
+    with exclusive(CACHE / "wheels.lock"):
         for name in BROWSER_DEPENDENCIES:
             version = importlib.metadata.version(name)
             pattern = f"{name}-{version}-py3-none-any.whl"
