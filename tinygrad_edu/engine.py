@@ -7,9 +7,8 @@ Read it top-down, following ``y = a * b; y.backward()``:
 2. ``a * b`` is `Value.__mul__`, which is ``binary_node(MUL, a, b)``: the op's rule (in
    `tinygrad_edu.ops`) gives the value and the local derivatives, and the new node
    keeps both.
-3. `Value.backward`: the chain rule. From the output back to the inputs, every node
-   adds ``node.grad * local_grad`` into each operand's gradient;
-4. in the order `topological_order` gives: every node after the nodes it was made from.
+3. `Value.backward`: the chain rule, from the output back to the inputs, over
+4. the order `topological_order` gives: every node after the nodes it was made from.
 5. `gradients` and `grad`: the same sweep into a dictionary, leaving the graph alone.
 """
 
@@ -48,7 +47,7 @@ class Value(Operators):
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a            # c = ab + a
     >>> c.backward()
-    >>> a.grad, b.grad           # dc/da = b + 1, dc/db = a
+    >>> a.grad, b.grad
     (-2.0, 2.0)
     """
 
@@ -462,10 +461,10 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
     if order is None:
         order = topological_order(root)
     sums: dict[Value, Any] = dict.fromkeys(order, 0.0)
-    sums[root] = 1.0
     token = _building_gradient_graph.set(create_graph)
     try:
         # BEGIN CUT WITH LESSON 4
+        sums[root] = 1.0
         for node in reversed(order):
             a, b = node._a, node._b
             if a is None and b is None:

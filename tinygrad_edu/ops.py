@@ -11,19 +11,21 @@ same way everywhere:
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.ops import Op
->>> class Cube(Op):
-...     name = "cube"
-...     formula = "3 {a}^2"
+>>> import math
+>>> from tinygrad_edu.ops import sigmoid
+>>> class Softplus(Op):                     # softplus(a) = ln(1 + e^a)
+...     name = "softplus"
+...     formula = "sigmoid({a})"
 ...     def forward(self, a):
-...         return a ** 3
+...         return math.log1p(math.exp(-abs(a))) + max(a, 0.0)
 ...     def local_grads(self, out, a):
-...         return (3 * a ** 2,)
->>> cube = Cube()
->>> x = Value(2.0)
->>> y = cube(x)
+...         return (sigmoid(a),)
+>>> softplus = Softplus()
+>>> x = Value(0.0)
+>>> y = softplus(x)
 >>> y.backward()
 >>> y.data, x.grad
-(8.0, 12.0)
+(0.6931471805599453, 0.5)
 
 Like PyTorch's ``torch.autograd.Function``, but the rule returns local derivatives
 instead of multiplying an incoming gradient: the engine does that (the chain rule).
@@ -214,7 +216,7 @@ class Pow(Op):
             return 0.0, 0.0  # x^0 = 1 is flat everywhere, even at x = 0
         if _number(x) == 0.0 and c < 1:
             raise ValueError(
-                f"**: the derivative of x ** {c!r} is infinite at x = 0.0 ({c!r} * x ** {c - 1!r}); "
+                f"**: the derivative of x ** {c!r} is infinite at x = 0.0 (the curve is vertical there); "
                 "use an exponent >= 1 or a base away from 0"
             )
         # BEGIN LESSON 2
@@ -232,7 +234,7 @@ class PowByValue(Op):
         if a <= 0.0:
             raise ValueError(
                 f"**: {a!r} ** {b!r} with a Value exponent needs a positive base "
-                f"(its derivative base^y ln(base) is undefined for base {a!r})"
+                f"(the slope towards the exponent is undefined for base {a!r})"
             )
         try:
             return a**b

@@ -56,14 +56,23 @@ def package_modules(package_dir: str | Path | None = None) -> list[str]:
     return [name for name in package_files(package_dir) if name.endswith(".py")]
 
 
+# What a workbook leaves out: the learning path itself, and the finished code that would
+# show a lesson's answer before the learner writes it (the pictures and the step player
+# spell out the backward sweep and the activations' slopes; interop's walk is the
+# challenge's explicit stack; the demo prints the delta rule). The lessons use none of it:
+# the installed package still draws a learner's graphs.
+NOT_IN_A_WORKBOOK = ("learn", "viz", "__main__.py", "interop.py", "explain.py")
+
+
 def package_files(package_dir: str | Path | None = None) -> list[str]:
     """Every file a workbook copies, as paths relative to the package: the modules of the
-    package and of its subpackages (nn/, viz/, micrograd/; not learn/), and their data files."""
+    package and of its subpackages (nn/, micrograd/, ...), and their data files, without
+    NOT_IN_A_WORKBOOK."""
     package_dir = Path(package_dir) if package_dir is not None else reference_package()
     found = []
     for path in package_dir.rglob("*"):
         parts = path.relative_to(package_dir).parts
-        if parts[0] == "learn" or "__pycache__" in parts or any(part.startswith(".") for part in parts):
+        if parts[0] in NOT_IN_A_WORKBOOK or "__pycache__" in parts or any(part.startswith(".") for part in parts):
             continue
         if path.is_file() and path.suffix not in (".pyc", ".pyo"):
             found.append("/".join(parts))
