@@ -62,14 +62,14 @@ def gradcheck(f: Callable[[list[Value]], Value], xs: Sequence[float], tol: float
     for i, (node, estimate) in enumerate(zip(inputs, numeric)):
         if not math.isfinite(estimate):
             raise AssertionError(
-                f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: central differences give {estimate!r}, "
-                f"so they cannot judge backward()'s {node.grad!r}; try a smaller step h or a point where f is smaller"
+                f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: the numerical slope is {estimate!r}, "
+                f"so it cannot judge backward()'s {node.grad!r}; try a smaller step h or a point where f is smaller"
             )
         scale = max(1.0, abs(node.grad), abs(estimate))
         if not abs(node.grad - estimate) <= tol * scale:
             raise AssertionError(
                 f"gradcheck: d(output)/d(x{i}) at x{i} = {xs[i]!r}: backward() gives {node.grad!r}, "
-                f"central differences give {estimate!r} (difference {abs(node.grad - estimate):.3g}, "
+                f"the numerical slope is {estimate!r} (difference {abs(node.grad - estimate):.3g}, "
                 f"tolerance {tol * scale:.3g})"
             )
     return True
