@@ -429,6 +429,85 @@ class Expect:
         self.fail(what, f"{exception.__name__} raised", f"no error; the result was {_show(result)}")
 
 
+    # ----- a rule against the numerical slope ---------------------------------------------
+
+    def slopes(self, received, f, point, names, text, h=1e-6, rel=1e-5, abs=1e-8):
+        """Fail unless `received` (one derivative per operand) agrees with the slope found by
+        nudging each operand of the plain function `f` by h at `point`. The message puts the
+        learner's number beside the nudged one, for the first operand that is off."""
+        __tracebackhide__ = True
+        nudged = tuple(central_slope(f, point, i, h) for i in range(len(point)))
+        where = ", ".join(f"{name} = {value:g}" for name, value in zip(names, point))
+        expected = _show_slopes(nudged)
+        if not isinstance(received, tuple) or len(received) != len(nudged):
+            self.fail(
+                f"the local derivatives of {text} at {where}: a tuple with one number per operand",
+                expected,
+                f"{_show(received)} ({type(received).__name__}"
+                + (f" of {len(received)})" if isinstance(received, (tuple, list)) else ")"),
+            )
+        for name, mine, slope in zip(names, received, nudged):
+            if not _is_number(mine) or not math.isclose(mine, slope, rel_tol=rel, abs_tol=abs):
+                self.fail(
+                    f"your d({text})/d{name} at {where} is {_show(mine)};\n"
+                    f"nudging {name} by {h:g} moves {text} by {slope:.6g} per unit",
+                    expected,
+                    _show(received),
+                )
+        return nudged
+
+    @staticmethod
+    def nudged(f, point, i=0, h=1e-6):
+        """How far the plain function f moves per unit move of its operand i at `point`."""
+        return central_slope(f, point, i, h)
+
+    def output_only(self, op, x, text, why):
+        """op.local_grads(out, <the operand, unusable>) at input x: the rule may read only `out`.
+        Returns the local derivatives it gave."""
+        __tracebackhide__ = True
+        out = op.forward(x)
+        return op.local_grads(out, OutputOnly(self, text, out, why))
+
+
+def central_slope(f, point, i, h):
+    """How far f moves per unit move of operand i, from a nudge of h to either side."""
+    up, down = list(point), list(point)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
+def _show_slopes(slopes):
+    text = ", ".join(f"{s:.6g}" for s in slopes)
+    return f"({text},)  (the nudged slopes)" if len(slopes) == 1 else f"({text})  (the nudged slopes)"
+
+
+class OutputOnly:
+    """The operand, in a call of local_grads that must use only its output: any use of it
+    (arithmetic, comparison, float(), math.exp ...) fails with a message that says why."""
+
+    def __init__(self, expect, text, out, why):
+        self._expect, self._text, self._out, self._why = expect, text, out, why
+
+    def _refuse(self, *args, **kwargs):
+        __tracebackhide__ = True
+        self._expect.fail(
+            f"the rule of {self._text} used its input; this test hands local_grads only the "
+            f"output out = {self._out!r}\n(why: {self._why})",
+            "a slope written with out alone",
+            "a rule that reads the input a",
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse
+    __float__ = __int__ = __index__ = __round__ = __trunc__ = __floor__ = __ceil__ = _refuse
+    __hash__ = None
+
+    def __repr__(self):
+        return "<the input, not available to this rule>"
+
+
 @pytest.fixture
 def expect(request):
     number = _lesson_of(request.node)

@@ -61,8 +61,8 @@ def test_the_deltas_are_dP_by_dp(expect, point):
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
 def test_the_hand_formulas_equal_backward(expect, point):
-    """The three factors of dP/dw_r and the five of dP/dw_l, multiplied by hand, equal
-    the gradients backward() leaves on the weights."""
+    """dP/dw_l and dP/dw_r, multiplied by hand link by link, equal the gradients
+    backward() leaves on the weights."""
     net = engine_net(*point)
     gradients = two_neuron_performance_gradients(*point)
     expect(
@@ -79,8 +79,16 @@ def test_the_left_gradient_reuses_the_right_delta(expect):
     delta_l, delta_r = two_neuron_deltas(i_l, w_l, w_r, d)
     dP_dw_l, dP_dw_r = two_neuron_performance_gradients(i_l, w_l, w_r, d)
     o_l = forward.o_l
-    expect(delta_l, o_l * (1 - o_l) * w_r * delta_r, "delta_l = o_l(1 - o_l) w_r delta_r")
-    expect((dP_dw_l, dP_dw_r), (delta_l * i_l, delta_r * o_l), "(dP/dw_l, dP/dw_r) = (delta_l i_l, delta_r o_l)")
+    expect(
+        delta_l / delta_r,
+        o_l * (1 - o_l) * w_r,
+        f"delta_l / delta_r at {POINTS[0]}: what the left neuron's own links add to the right delta",
+    )
+    expect(
+        (dP_dw_l, dP_dw_r),
+        (delta_l * i_l, delta_r * o_l),
+        "(dP/dw_l, dP/dw_r) versus each neuron's delta times the input of its weight",
+    )
 
 
 def test_a_step_uphill_improves_the_performance(expect):
