@@ -9,6 +9,11 @@ The same tests judge the reference package and a learner's workbook:
 * ``--learn-report FILE`` (or TINYGRAD_EDU_LEARN_REPORT=FILE) writes every test's
   outcome and failure message to FILE as JSON, for the `learn` command to show.
 * ``--learn-stop`` skips the tests of every lesson after the first lesson that fails.
+* ``--learn-test-limit S`` (or TINYGRAD_EDU_LEARN_TEST_LIMIT=S; default 10) stops a test
+  that runs longer than S seconds (an endless loop, most likely) where it is, so that it
+  fails with the learner's line, and skips the rest of that lesson's tests. It needs
+  SIGALRM (not on Windows, where the `learn` command's time limit for the whole run is
+  the only one).
 
 Each test is marked with its lesson (``pytest -m lesson3``). Tests compare numbers
 through the `expect` fixture, whose failures name the lesson and show what was
@@ -19,6 +24,7 @@ import importlib.util
 import json
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +32,7 @@ import pytest
 
 IMPL_ENV = "TINYGRAD_EDU_LEARN_IMPL"
 REPORT_ENV = "TINYGRAD_EDU_LEARN_REPORT"
+LIMIT_ENV = "TINYGRAD_EDU_LEARN_TEST_LIMIT"
 HERE = Path(__file__).resolve().parent
 MODULES = ("engine", "ops", "nn", "optim", "gradcheck", "backprop")
 _CONFIG = [None]  # the running config, for the hooks that are not handed it
@@ -63,6 +70,13 @@ def pytest_addoption(parser):
         help=f"write outcomes and failure messages as JSON (default: ${REPORT_ENV})",
     )
     group.addoption("--learn-stop", action="store_true", help="skip the lessons after the first lesson that fails")
+    group.addoption(
+        "--learn-test-limit",
+        metavar="S",
+        type=float,
+        default=float(os.environ.get(LIMIT_ENV, "10")),
+        help=f"stop a test after S seconds, where it is (default: ${LIMIT_ENV}, else 10; 0: no limit)",
+    )
 
 
 class _Report:
@@ -263,6 +277,37 @@ def pytest_runtest_setup(item):
     config._learn_report.write()
     if config.getoption("learn_stop", False) and failed is not None and failed < _lesson_of(item):
         pytest.skip(f"not run: lesson {failed} fails first")
+    if _lesson_of(item) in getattr(config, "_learn_stuck", set()):
+        pytest.skip("not run: an earlier test of this lesson did not finish")
+
+
+class TestTooLong(Exception):
+    """A lesson test ran past its time limit and was stopped where it was."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Stop a test that runs past --learn-test-limit where it is (an endless loop in the
+    learner's code, most likely), so that it fails naming the line it was on."""
+    limit = item.config.getoption("learn_test_limit", 10.0) or 0.0
+    if limit <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        item.config.__dict__.setdefault("_learn_stuck", set()).add(_lesson_of(item))
+        raise TestTooLong(
+            f"this test was stopped after {limit:g} s: an endless loop? (a loop whose condition "
+            "never changes, or a walk that visits the same nodes again and again)"
+        )
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_runtest_makereport(item, call):
@@ -427,7 +472,6 @@ class Expect:
         except Exception as error:  # noqa: BLE001 - reported as "received"
             self.fail(what, f"{exception.__name__} raised", f"{type(error).__name__}: {error}")
         self.fail(what, f"{exception.__name__} raised", f"no error; the result was {_show(result)}")
-
 
     # ----- a rule against the numerical slope ---------------------------------------------
 

@@ -17,10 +17,7 @@ from tinygrad_edu.ops import EXP
 
 pytestmark = pytest.mark.lesson5
 
-WHY_EXP = (
-    "the forward pass has just computed e^x; a slope written with that output needs no "
-    "second exponential"
-)
+WHY_EXP = "the forward pass has just computed e^x; a slope written with that output needs no second exponential"
 
 
 def sigmoid(x):

@@ -55,7 +55,9 @@ def deltas_of(expect, outputs, weights, deltas_above):
     __tracebackhide__ = True
     got = hidden_layer_deltas(outputs, weights, deltas_above)
     ok = isinstance(got, list) and len(got) == len(outputs) and all(isinstance(d, float) for d in got)
-    expect.true(ok, "hidden_layer_deltas(outputs, weights_above, deltas_above)", f"a list of {len(outputs)} floats", repr(got))
+    expect.true(
+        ok, "hidden_layer_deltas(outputs, weights_above, deltas_above)", f"a list of {len(outputs)} floats", repr(got)
+    )
     return got
 
 
@@ -109,7 +111,9 @@ def test_the_deltas_scale_with_the_deltas_above(expect):
     outputs, weights = [0.3, 0.6], [[1.0, -2.0], [0.5, 0.25]]
     once = deltas_of(expect, outputs, weights, [0.2, -0.1])
     twice = deltas_of(expect, outputs, weights, [0.4, -0.2])
-    expect(twice, [2 * d for d in once], "hidden deltas for deltas above (0.4, -0.2) versus twice those for (0.2, -0.1)")
+    expect(
+        twice, [2 * d for d in once], "hidden deltas for deltas above (0.4, -0.2) versus twice those for (0.2, -0.1)"
+    )
 
 
 def test_a_saturated_hidden_neuron_passes_almost_nothing(expect):
