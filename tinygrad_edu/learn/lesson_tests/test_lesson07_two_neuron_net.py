@@ -9,7 +9,6 @@ import pytest
 
 from tinygrad_edu import Value
 from tinygrad_edu.backprop import (
-    two_neuron_ascent_step,
     two_neuron_deltas,
     two_neuron_forward,
     two_neuron_performance,
@@ -92,9 +91,9 @@ def test_the_left_gradient_reuses_the_right_delta(expect):
 
 
 def test_a_step_uphill_improves_the_performance(expect):
-    """w' = w + rate dP/dw (gradient ascent on P) brings o_r closer to d."""
+    """A small step of both weights along your gradients brings o_r closer to d."""
     i_l, w_l, w_r, d = POINTS[0]
     before = two_neuron_performance(i_l, w_l, w_r, d)
-    new_w_l, new_w_r = two_neuron_ascent_step(i_l, w_l, w_r, d, rate=0.5)
-    after = two_neuron_performance(i_l, new_w_l, new_w_r, d)
+    dP_dw_l, dP_dw_r = two_neuron_performance_gradients(i_l, w_l, w_r, d)
+    after = two_neuron_performance(i_l, w_l + 0.5 * dP_dw_l, w_r + 0.5 * dP_dw_r, d)
     expect.true(after > before, "P after one ascent step with rate 0.5", f"greater than {before!r}", repr(after))

@@ -20,7 +20,7 @@ def test_the_first_steps_of_seed_003(expect):
     expect(path, [8.0, 6.8, 5.84, 5.072, 4.4576], "gradient_descent(x^2 - 4x + 6, 8, lr=0.1, steps=4)", rel=1e-12)
 
 
-def test_the_distance_to_the_minimum_shrinks_by_0_8(expect):
+def test_the_distance_to_the_minimum(expect):
     """The distance to the minimum 2 along the path; after 30 steps x is within 0.01 of it."""
     path = gradient_descent(parabola, 8.0, lr=0.1, steps=30)
     expect(len(path), 31, "len(gradient_descent(..., steps=30)): x_0 and 30 steps")
