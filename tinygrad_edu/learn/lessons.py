@@ -221,9 +221,10 @@ LESSONS = (
         seed="002, 004",
         regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("nn/models.py", "composed_sigmoid")),
         hints=(
-            "For exp, nudge x a little and compare how far e^x moves with e^x itself. For the "
-            "sigmoid, write the formula with the operations you have: every operator on a "
-            "Value builds a node, and a plain number on either side is fine.",
+            "For exp, measure its slope at a few points (your numerical_gradient does it) and "
+            "look for a pattern in terms of the output there. For the sigmoid, write the "
+            "formula with the operations you have: every operator on a Value builds a node, "
+            "and a plain number on either side is fine.",
             "tinygrad_edu/ops.py, class Exp (the math module is imported there); the test hands "
             "its local_grads only the output, so write the slope with `out`. "
             "composed_sigmoid is in tinygrad_edu/nn/models.py, where x is already a Value: a "
