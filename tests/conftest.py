@@ -57,3 +57,14 @@ def renderer(monkeypatch):
         return find_renderer()
     except RendererNotFound as error:
         skip_or_fail_in_ci(f"no Graphviz renderer: {str(error).splitlines()[0]}")
+
+
+# The test files that run whole programs: the learn CLI in workbooks, every notebook in a
+# kernel, the player in a browser. `pytest -m "not slow"` is the quick loop of CONTRIBUTING.md.
+_SLOW_FILES = {"test_learn.py", "test_notebooks.py", "test_player_browser.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in _SLOW_FILES or "million" in item.name:
+            item.add_marker(pytest.mark.slow)

@@ -22,18 +22,14 @@ from tinygrad_edu.learn.regions import (
     RegionError,
     cut_message,
     find_regions,
+    hide_rule_text,
     replace_region,
     stub_source,
 )
 from tinygrad_edu.learn.runner import TESTS_DIR, run_lessons
+from tinygrad_edu.learn.state import STATE_FILE, load_state
 from tinygrad_edu.learn.verify import verify
-from tinygrad_edu.learn.workbook import (
-    STATE_FILE,
-    hide_rule_text,
-    load_state,
-    reference_package,
-    reference_regions,
-)
+from tinygrad_edu.learn.workbook import reference_package, reference_regions
 
 N = len(LESSONS)
 REPO = Path(__file__).resolve().parent.parent
@@ -625,8 +621,8 @@ def test_a_save_made_while_the_tests_run_is_not_lost(workbook):
 
 
 def test_the_watch_screen_fits_80_by_24(workbook):
-    from tinygrad_edu.learn.cli import watch_screen
     from tinygrad_edu.learn.runner import RunResult, TestResult
+    from tinygrad_edu.learn.screens import watch_screen
 
     def fits(screen):
         assert len(screen) <= 23, "\n".join(screen)  # the 24th line is the "watching" line
@@ -759,10 +755,10 @@ def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
 def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
     """Lesson 11 spans nn/losses.py and optim.py: a real SIGINT while the first file is written
     waits until both are, then stops the command."""
-    import tinygrad_edu.learn.workbook as workbook_module
-    from tinygrad_edu.learn.workbook import copy_solution
+    import tinygrad_edu.learn.lesson_code as lesson_code_module
+    from tinygrad_edu.learn.lesson_code import copy_solution
 
-    real_write, calls = workbook_module.atomic_write, []
+    real_write, calls = lesson_code_module.atomic_write, []
 
     def write_then_interrupt(path, text):
         calls.append(Path(path).name)
@@ -770,7 +766,7 @@ def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
         if len(calls) == 1:
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(workbook_module, "atomic_write", write_then_interrupt)
+    monkeypatch.setattr(lesson_code_module, "atomic_write", write_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         copy_solution(workbook, 11)
     assert sorted(calls) == ["losses.py", "optim.py"]
@@ -864,7 +860,7 @@ def test_a_workbook_of_another_user_is_refused(workbook, capsys):
 
 
 def test_the_state_file_is_written_atomically_never_through_a_planted_link(workbook):
-    from tinygrad_edu.learn.workbook import save_state, update_state
+    from tinygrad_edu.learn.state import save_state, update_state
 
     victim = workbook.parent / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
@@ -878,7 +874,7 @@ def test_the_state_file_is_written_atomically_never_through_a_planted_link(workb
 
 CONCURRENT_WRITER = """
 import sys
-from tinygrad_edu.learn.workbook import update_state
+from tinygrad_edu.learn.state import update_state
 workbook, key = sys.argv[1], sys.argv[2]
 for i in range(150):
     def change(state, i=i):

@@ -6,7 +6,7 @@ import pytest
 
 from tinygrad_edu import MLP, Value
 from tinygrad_edu.nn import squared_error
-from tinygrad_edu.optim import SGD, Adam, gradient_descent
+from tinygrad_edu.optim import SGD, Adam, StepRollback, gradient_descent
 
 
 def parabola(x):
@@ -154,3 +154,74 @@ def test_the_base_optimizer_says_step_is_missing():
 
     with pytest.raises(NotImplementedError, match="Optimizer must define step"):
         Optimizer([Value(1.0)], lr=0.1).step()
+
+
+# ----- a step is whole or not at all: StepRollback ------------------------------------------------
+
+
+def test_step_rollback_puts_back_the_weights_and_the_optimizer_state():
+    a, b = Value(1.0), Value(2.0)
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    opt.velocity[:] = [0.5, -0.5]
+    velocity = opt.velocity
+    before = StepRollback(opt)
+    a.data, b.data = 10.0, 20.0
+    velocity[0] = 99.0
+    opt.lr = 7.0
+    before.restore()
+    assert (a.data, b.data) == (1.0, 2.0)
+    assert opt.velocity is velocity and velocity == [0.5, -0.5]  # the same list, its old numbers
+    assert opt.lr == 0.1
+
+
+def test_step_rollback_as_a_context_manager_undoes_a_failed_step_and_lets_the_error_through():
+    a, b = Value(1.0), Value(2.0)
+    opt = Adam([a, b], lr=0.1)
+    a.grad = b.grad = 1.0
+    opt.step()
+    m, v, steps, data = list(opt.m), list(opt.v), opt.steps, (a.data, b.data)
+
+    def half_step():
+        opt.steps += 1
+        opt.m[0] = opt.v[0] = 5.0
+        a.data = 123.0
+        raise OverflowError("the second parameter's update left the float range")
+
+    with pytest.raises(OverflowError, match="second parameter"), StepRollback(opt):
+        half_step()
+    assert (opt.m, opt.v, opt.steps, (a.data, b.data)) == (m, v, steps, data)
+
+
+def test_step_rollback_changes_nothing_when_the_step_succeeds():
+    a = Value(1.0)
+    opt = SGD([a], lr=0.5)
+    a.grad = 2.0
+    with StepRollback(opt):
+        opt.step()
+    assert a.data == 0.0
+
+
+def test_sgd_refuses_a_step_that_overflows_and_keeps_the_last_whole_step():
+    a, b = Value(1.0), Value(1e308)
+    opt = SGD([a, b], lr=1.0, momentum=0.5)
+    opt.velocity[:] = [0.25, 0.0]
+    a.grad, b.grad = 1.0, -1e308
+    with pytest.raises(OverflowError, match="the step is too large"):
+        opt.step()
+    assert (a.data, b.data) == (1.0, 1e308)  # a was updated first, and put back
+    assert opt.velocity == [0.25, 0.0]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: SGD(p, lr=True), "SGD: the learning rate must be a positive finite number, got True"),
+        (lambda p: SGD(p, lr=10**400), "SGD: the learning rate must be a positive finite number, got 1000"),
+        (lambda p: SGD(p, lr=0.1, momentum=1.0), r"SGD: momentum must be a number in \[0, 1\), got 1.0"),
+        (lambda p: Adam(p, betas=(0.9, -0.1)), r"Adam: betas\[1\] must be a number in \[0, 1\), got -0.1"),
+        (lambda p: Adam(p, eps=float("nan")), "Adam: eps must be a positive finite number, got nan"),
+    ],
+)
+def test_optimizer_settings_are_checked_with_a_message_naming_them(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])

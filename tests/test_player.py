@@ -325,7 +325,7 @@ def test_boxes_are_drawn_wide_enough_for_every_number():
 
 
 def test_the_script_and_style_ship_with_the_package():
-    package = resources.files("tinygrad_edu")
+    package = resources.files("tinygrad_edu.viz")
     for name in ("player.js", "player.css"):
         assert package.joinpath(name).is_file(), f"{name} is missing next to player.py"
     pyproject = pathlib.Path(__file__).resolve().parent.parent / "pyproject.toml"

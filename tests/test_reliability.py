@@ -2,6 +2,7 @@
 updates, odd labels, files that are not model files, the command line's errors, and
 training that runs away or stalls."""
 
+import ast
 import contextlib
 import errno
 import html
@@ -22,10 +23,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import MLP, Value, files
+from tinygrad_edu import MLP, Value, checks
 from tinygrad_edu.__main__ import main
+from tinygrad_edu.atomic import files
+from tinygrad_edu.atomic.files import atomic_write
 from tinygrad_edu.explain import explain
-from tinygrad_edu.files import atomic_write
 from tinygrad_edu.learn.workbook import STATE_FILE, save_state
 from tinygrad_edu.nn import MAX_MODEL_BYTES
 from tinygrad_edu.optim import SGD
@@ -515,7 +517,7 @@ def test_learn_status_stops_quietly_on_ctrl_c(tmp_path):
     # A real SIGINT, sent while status runs the lessons.
     code = textwrap.dedent(f"""
         import os, signal, sys
-        import tinygrad_edu.learn.cli as cli
+        import tinygrad_edu.learn.status as cli  # status runs the lessons
         def interrupted(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGINT)
             raise AssertionError("SIGINT did not arrive")
@@ -685,8 +687,8 @@ def test_the_torch_extra_brings_numpy():
     assert names == ["torch", "numpy"]
 
 
-def test_the_readme_installs_the_torch_extra_from_a_checkout_first():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_pytorch_guide_installs_the_torch_extra_from_a_checkout_first():
+    text = (REPO / "docs" / "guide" / "pytorch.md").read_text(encoding="utf-8")
     assert "pip install '.[torch]'" in text
     for match in re.finditer(re.escape("pip install 'tinygrad-edu[torch]'"), text):
         before = text[max(0, match.start() - 80) : match.start()]
@@ -717,3 +719,77 @@ def test_a_step_that_overflows_half_way_is_undone():
     ):
         fit(model, [[1e-300, 10.0]], [100.0], optimizer=optimizer, epochs=3, progress=False, out=io.StringIO())
     assert _state(model, optimizer) == before
+
+
+# ----- the shared input checks (tinygrad_edu.checks) ------------------------------------------
+
+
+def test_check_value_names_where_what_and_the_value_received():
+    v = Value(1.0)
+    assert checks.check_value(v, "to_dot") is v
+    with pytest.raises(TypeError, match=r"^to_dot: root must be a Value, got float 3.0$"):
+        checks.check_value(3.0, "to_dot")
+    with pytest.raises(TypeError, match=r"^paths: leaf must be a Value, got the bool True$"):
+        checks.check_value(True, "paths", "leaf")
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: draw_dot(3.0), TypeError, "draw_dot: root must be a Value, got float 3.0"),
+        (lambda: to_dot("y"), TypeError, "to_dot: root must be a Value, got str 'y'"),
+        (lambda: player([Value(1.0)]), TypeError, r"player: root must be a Value, got list \[Value"),
+        (lambda: explain(None, Value(1.0)), TypeError, "paths: root must be a Value, got NoneType None"),
+        (lambda: draw_dot(Value(1.0), format="pdf"), ValueError, "draw_dot: format must be 'svg' or 'png', got 'pdf'"),
+        (lambda: to_dot(Value(1.0), rankdir="XY"), ValueError, "to_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT'"),
+    ],
+)
+def test_the_pictures_check_their_inputs_with_one_vocabulary(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), float("nan"), True, "0.1", None, 10**400])
+def test_check_positive_finite_refuses_what_is_not_a_positive_finite_number(bad):
+    with pytest.raises(ValueError, match="^lr must be a positive finite number, got "):
+        checks.check_positive_finite(bad, "lr")
+
+
+def test_check_positive_finite_and_check_fraction_return_floats():
+    assert checks.check_positive_finite(2, "lr") == 2.0 and type(checks.check_positive_finite(2, "lr")) is float
+    assert checks.check_fraction(0, "momentum") == 0.0
+    assert checks.check_fraction(0.999, "beta") == 0.999
+    for bad in (1, 1.0, -0.01, float("nan"), False, "0.5"):
+        with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\)"):
+            checks.check_fraction(bad, "momentum")
+
+
+def test_check_choice_lists_the_choices():
+    assert checks.check_choice("LR", ("LR", "TB"), "rankdir") == "LR"
+    with pytest.raises(ValueError, match="^rankdir must be 'LR' or 'TB', got 'lr'$"):
+        checks.check_choice("lr", ("LR", "TB"), "rankdir")
+    with pytest.raises(ValueError, match="^mode must be 'only', got 1$"):
+        checks.check_choice(1, ("only",), "mode")
+
+
+def test_check_finite_floats_names_the_first_bad_entry():
+    assert checks.check_finite_floats((1, 2.5), "gradcheck") == [1.0, 2.5]
+    with pytest.raises(ValueError, match=r"^gradcheck: direction\[2\] must be finite, got inf$"):
+        checks.check_finite_floats([0.0, 1.0, float("inf")], "gradcheck", "direction")
+    with pytest.raises(TypeError, match="^gradcheck: xs must be a list of real numbers, got 'ab'$"):
+        checks.check_finite_floats("ab", "gradcheck")
+    for not_numbers in (["1.5"], [True, 2.0], "12"):  # float() would take the str "1.5" and the bool True
+        with pytest.raises(TypeError, match="must be a list of real numbers"):
+            checks.check_finite_floats(not_numbers, "gradcheck")
+    with pytest.raises(ValueError, match="xs must hold finite numbers, got one too large for a float"):
+        checks.check_finite_floats([10**400], "gradcheck")
+
+
+def test_checks_never_imports_the_engine():
+    # The engine imports checks; check_value looks the loaded engine up instead.
+    tree = ast.parse(Path(checks.__file__).read_text(encoding="utf-8"))
+    for block in ast.walk(tree):  # an import for the type checker only runs no code
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING":
+            block.body = []
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "engine" not in imported

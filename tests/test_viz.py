@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import skip_or_fail_in_ci
 
-from tinygrad_edu import Value, viz
+from tinygrad_edu import Value
 from tinygrad_edu.explain import paths
 from tinygrad_edu.viz import (
     DOT_ENV_VAR,
@@ -21,11 +21,13 @@ from tinygrad_edu.viz import (
     LargeGraphWarning,
     RendererNotFound,
     RenderError,
-    dot,
     draw_dot,
     find_renderer,
     to_dot,
 )
+from tinygrad_edu.viz import drawing as drawing_module
+from tinygrad_edu.viz import renderer as render_chain
+from tinygrad_edu.viz.dot import HIGHLIGHT_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -210,7 +212,7 @@ def test_highlight_a_path_from_explain():
     coloured = [("color" in attrs) for _, _, attrs in edges]
     assert coloured == [False, True, True]  # the left use stays plain
     nodes, _ = parse_dot(to_dot(y, highlight=second))
-    assert nodes["v0"]["color"] == nodes["v1"]["color"] == nodes["op1"]["color"] == dot.HIGHLIGHT_COLOR
+    assert nodes["v0"]["color"] == nodes["v1"]["color"] == nodes["op1"]["color"] == HIGHLIGHT_COLOR
 
 
 def test_highlight_a_list_of_values():
@@ -251,7 +253,7 @@ def test_draw_dot_checks_the_format_and_renders_lazily(monkeypatch):
     with pytest.raises(ValueError, match="'svg' or 'png'"):
         draw_dot(Value(1.0), format="pdf")
     # Building a Drawing runs nothing, so it works with no renderer at all.
-    monkeypatch.setattr(dot, "_locate", lambda name: None)
+    monkeypatch.setattr(render_chain, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     assert isinstance(drawing, Drawing) and drawing.source.startswith("digraph")
@@ -261,7 +263,7 @@ def test_draw_dot_checks_the_format_and_renders_lazily(monkeypatch):
 
 
 def test_no_renderer_raises_one_error_listing_the_remedies(monkeypatch):
-    monkeypatch.setattr(dot, "_locate", lambda name: None)
+    monkeypatch.setattr(render_chain, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     with pytest.raises(RendererNotFound) as error:
@@ -276,7 +278,7 @@ def test_no_renderer_raises_one_error_listing_the_remedies(monkeypatch):
 
 
 def test_jupyter_shows_the_dot_source_as_text_when_nothing_can_render(monkeypatch):
-    monkeypatch.setattr(dot, "_locate", lambda name: None)
+    monkeypatch.setattr(render_chain, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(small_graph()[-1])
     bundle = drawing._repr_mimebundle_()
@@ -318,8 +320,8 @@ def test_env_var_renderer_that_fails_reports_its_exit_code_and_message(monkeypat
 def test_a_broken_system_dot_falls_through_to_graphviz_pure(monkeypatch, tmp_path, renderer):
     marker = tmp_path / "called"
     broken = _script(tmp_path, "dot", f"touch '{marker}'\nexit 1")
-    real_locate = dot._locate
-    monkeypatch.setattr(dot, "_locate", lambda name: broken if name == "dot" else real_locate(name))
+    real_locate = render_chain._locate
+    monkeypatch.setattr(render_chain, "_locate", lambda name: broken if name == "dot" else real_locate(name))
     if real_locate("graphviz-pure") is None:
         pytest.skip("graphviz-pure is not installed (only another renderer is)")
     svg = draw_dot(small_graph()[-1]).svg()
@@ -342,12 +344,12 @@ def test_env_var_selects_the_renderer(monkeypatch, renderer):
 
 
 def test_graphviz_pure_is_found_where_pip_puts_commands_even_off_path(monkeypatch, tmp_path):
-    in_scripts = [d for d in dot._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
+    in_scripts = [d for d in render_chain._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
     if not in_scripts:
         pytest.skip("graphviz-pure is not installed in this interpreter's scripts directory")
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with nothing on it
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
-    assert dot._locate("graphviz-pure") == os.path.join(in_scripts[0], "graphviz-pure")
+    assert render_chain._locate("graphviz-pure") == os.path.join(in_scripts[0], "graphviz-pure")
     assert find_renderer() == os.path.join(in_scripts[0], "graphviz-pure")
 
 
@@ -421,14 +423,14 @@ def test_highlighted_path_is_coloured_in_the_svg(renderer):
     a = Value(3.0, label="a")
     y = (a * a).named("y")
     svg = draw_dot(y, highlight=paths(y, a)[0]).svg()
-    coloured = [e for e in _groups(svg, "edge") if dot.HIGHLIGHT_COLOR in ET.tostring(e, encoding="unicode")]
+    coloured = [e for e in _groups(svg, "edge") if HIGHLIGHT_COLOR in ET.tostring(e, encoding="unicode")]
     assert len(coloured) == 2  # one of the two uses of a, and the op -> y edge
 
 
 def test_render_is_done_once_per_format(renderer, monkeypatch):
     drawing = draw_dot(small_graph()[-1])
     first = drawing.svg()
-    monkeypatch.setattr(viz, "render", lambda *args: pytest.fail("rendered twice"))
+    monkeypatch.setattr(drawing_module, "render", lambda *args: pytest.fail("rendered twice"))
     assert drawing.svg() == first
     assert drawing._repr_mimebundle_()["image/svg+xml"] == first
 
@@ -478,7 +480,7 @@ def no_dot_on_path(monkeypatch, tmp_path):
     """A PATH with nothing on it, so only a renderer in pip's scripts directory can draw."""
     import shutil
 
-    in_scripts = [d for d in dot._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
+    in_scripts = [d for d in render_chain._script_dirs() if os.path.exists(os.path.join(d, "graphviz-pure"))]
     if not in_scripts:
         skip_or_fail_in_ci("graphviz-pure is not installed in this interpreter's scripts directory")
     empty = tmp_path / "empty-path"
@@ -526,7 +528,7 @@ def test_render_outfile_directory_and_cleanup(renderer, tmp_path):
 
 
 def test_a_failed_render_leaves_no_files(monkeypatch, tmp_path):
-    monkeypatch.setattr(dot, "_locate", lambda name: None)
+    monkeypatch.setattr(render_chain, "_locate", lambda name: None)
     monkeypatch.delenv(DOT_ENV_VAR, raising=False)
     drawing = draw_dot(lecture_graph())
     with pytest.raises(RendererNotFound, match="pip install graphviz-pure"):
@@ -549,13 +551,13 @@ def test_additions_made_with_graphviz_methods_are_drawn(renderer):
 
 def test_save_and_render_write_through_atomic_write(renderer, monkeypatch, tmp_path):
     written = []
-    real_atomic_write = viz.atomic_write
+    real_atomic_write = drawing_module.atomic_write
 
     def recording(path, data, **kwargs):
         written.append(os.path.basename(path))
         return real_atomic_write(path, data, **kwargs)
 
-    monkeypatch.setattr(viz, "atomic_write", recording)
+    monkeypatch.setattr(drawing_module, "atomic_write", recording)
     drawing = draw_dot(lecture_graph())
     drawing.save(tmp_path / "g.svg")
     drawing.save(tmp_path / "g.dot")

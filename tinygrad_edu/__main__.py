@@ -8,8 +8,11 @@ import os
 import pathlib
 import sys
 import time
+from collections.abc import Callable
+from typing import TextIO
 
 from . import __version__, backprop, data
+from .engine import Value
 from .nn import MLP, squared_error
 from .optim import SGD
 from .train import fit
@@ -22,7 +25,13 @@ except ModuleNotFoundError as error:  # a learner's workbook copy of the package
     learn_cli = None  # type: ignore[assignment]
 
 
-def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygrad_edu_demo"):
+def xor_demo(
+    epochs: int = 2000,
+    seed: int = 0,
+    out: TextIO | None = None,
+    progress: bool = True,
+    pictures_dir: str | os.PathLike[str] | None = "tinygrad_edu_demo",
+) -> float:
     """Train a sigmoid MLP on XOR, check its gradients against the delta rule, and write
     the loss's graph picture and the step-by-step backward player into `pictures_dir`
     (None: write nothing).
@@ -30,7 +39,7 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
     Returns the largest |backprop.py - backward()| gradient difference."""
     out = out if out is not None else sys.stdout
 
-    def say(text=""):
+    def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
     xs, ys = data.xor()
@@ -57,9 +66,21 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
         say(f"    {x[0]:3.0f}  {x[1]:3.0f}   {t:6.0f}   {model(x).data:6.3f}")
     say()
 
-    # The same gradient two ways, for one sample. (1, 1) rather than (0, 0): with a zero
-    # input every weight gradient is 0, since dE/dw = delta * input.
-    x, t = xs[3], ys[3]
+    loss, worst = _gradients_two_ways(model, xs[3], ys[3], say)
+    if pictures_dir is not None:
+        _write_pictures(loss, pictures_dir, say)
+    say("Where next:")
+    say("  * README.md: a five-line training example and the engine's table of derivatives")
+    say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
+    say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
+    return worst
+
+
+def _gradients_two_ways(model: MLP, x: list[float], t: float, say: Callable[..., None]) -> tuple[Value, float]:
+    """dE/dw for one sample by the delta rule (backprop.py) and by backward(), side by side;
+    returns the sample's loss E and the largest difference."""
+    # (1, 1) rather than (0, 0): with a zero input every weight gradient is 0, since
+    # dE/dw = delta * input.
     model.zero_grad()
     loss = squared_error(model(x), t).named("E")
     loss.backward()
@@ -74,13 +95,7 @@ def xor_demo(epochs=2000, seed=0, out=None, progress=True, pictures_dir="tinygra
     worst = max(abs(hand - engine) for hand, engine in zip(by_hand, from_engine))
     say(f"  largest difference: {worst:.1e} (the chain rule rediscovers the delta rule)")
     say()
-    if pictures_dir is not None:
-        _write_pictures(loss, pictures_dir, say)
-    say("Where next:")
-    say("  * README.md: a five-line training example and the engine's table of derivatives")
-    say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
-    say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
-    return worst
+    return loss, worst
 
 
 class _CannotWrite(Exception):
@@ -115,7 +130,7 @@ def _write_pictures(loss, folder, say):
     say()
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu",
         description="See and learn how backpropagation works.",

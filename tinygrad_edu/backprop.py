@@ -47,7 +47,9 @@ __all__ = [
 ]
 
 
-def _finite(x, name, where):
+# The module's own check, not checks.py's: this module imports only the standard library,
+# so that nothing of the package (checks.py included) can bend the numbers it witnesses.
+def _finite(x: Any, name: str, where: str) -> float:
     """`x` (a real number, or anything with a `.data` that is one) as a finite float."""
     if not isinstance(x, numbers.Real) and hasattr(x, "data"):
         x = x.data
@@ -118,11 +120,11 @@ class TwoNeuronGradients(NamedTuple):
     dP_dw_r: float
 
 
-def _two_neuron_inputs(where, i_l, w_l, w_r, d=0.0):
+def _two_neuron_inputs(where: str, i_l: Any, w_l: Any, w_r: Any, d: Any = 0.0) -> tuple[float, ...]:
     return tuple(_finite(v, name, where) for v, name in ((i_l, "i_l"), (w_l, "w_l"), (w_r, "w_r"), (d, "d")))
 
 
-def two_neuron_forward(i_l, w_l, w_r):
+def two_neuron_forward(i_l: float, w_l: float, w_r: float) -> TwoNeuronForward:
     """p_l = w_l i_l,  o_l = s(p_l),  p_r = w_r o_l,  o_r = s(p_r)."""
     i_l, w_l, w_r, _ = _two_neuron_inputs("two_neuron_forward", i_l, w_l, w_r)
     # BEGIN LESSON 7
@@ -134,14 +136,14 @@ def two_neuron_forward(i_l, w_l, w_r):
     # END LESSON 7
 
 
-def two_neuron_performance(i_l, w_l, w_r, d):
+def two_neuron_performance(i_l: float, w_l: float, w_r: float, d: float) -> float:
     """P = -1/2 (d - o_r)^2: largest (0) when the output o_r equals the desired d."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_performance", i_l, w_l, w_r, d)
     o_r = two_neuron_forward(i_l, w_l, w_r).o_r
     return -0.5 * (d - o_r) ** 2
 
 
-def two_neuron_deltas(i_l, w_l, w_r, d):
+def two_neuron_deltas(i_l: float, w_l: float, w_r: float, d: float) -> TwoNeuronDeltas:
     """delta_r = dP/dp_r and delta_l = dP/dp_l: how P moves with each neuron's product p."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_deltas", i_l, w_l, w_r, d)
     # BEGIN LESSON 7
@@ -154,7 +156,7 @@ def two_neuron_deltas(i_l, w_l, w_r, d):
     # END LESSON 7
 
 
-def two_neuron_performance_gradients(i_l, w_l, w_r, d):
+def two_neuron_performance_gradients(i_l: float, w_l: float, w_r: float, d: float) -> TwoNeuronGradients:
     """dP/dw_l and dP/dw_r, the slopes of the performance P in each weight."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_performance_gradients", i_l, w_l, w_r, d)
     # BEGIN LESSON 7
@@ -167,7 +169,7 @@ def two_neuron_performance_gradients(i_l, w_l, w_r, d):
     # END LESSON 7
 
 
-def two_neuron_ascent_step(i_l, w_l, w_r, d, rate):
+def two_neuron_ascent_step(i_l: float, w_l: float, w_r: float, d: float, rate: float) -> tuple[float, float]:
     """One step uphill on P: w' = w + rate * dP/dw for both weights. Returns (w_l', w_r')."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_ascent_step", i_l, w_l, w_r, d)
     rate = _finite(rate, "rate", "two_neuron_ascent_step")
@@ -230,13 +232,13 @@ def gradients(mlp: Any, x: Sequence[Any], target: Any) -> list[float]:
     # END CUT WITH LESSON 7
 
 
-def _read_numbers(values, name):
+def _read_numbers(values: Any, name: str) -> list[float]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"gradients: {name} must be a list of numbers, got {type(values).__name__} {values!r}")
     return [_finite(v, f"{name}[{i}]", "gradients") for i, v in enumerate(values)]
 
 
-def _read_network(mlp):
+def _read_network(mlp: Any) -> tuple[list[list[list[float]]], list[list[float]]]:
     """The weights and biases of an all-sigmoid MLP as floats: weights[n][j][i], biases[n][j].
 
     Checks what the delta rule assumes: sigmoid everywhere, each neuron reading every
@@ -245,7 +247,9 @@ def _read_network(mlp):
     layers = list(mlp.layers)
     if not layers:
         raise ValueError("gradients: the MLP has no layers")
-    weights, biases, in_order = [], [], []
+    weights: list[list[list[float]]] = []
+    biases: list[list[float]] = []
+    in_order: list[Any] = []
     for n, layer in enumerate(layers):
         neurons = list(layer.neurons)
         if not neurons:

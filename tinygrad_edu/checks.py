@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the engine imports this module: Value is only named for the type checker
+    from .engine import Value
 
 __all__ = [
     "short_repr",
@@ -20,6 +25,11 @@ __all__ = [
     "check_positive_int",
     "check_whole_number",
     "check_nonnegative",
+    "check_positive_finite",
+    "check_fraction",
+    "check_choice",
+    "check_finite_floats",
+    "check_value",
 ]
 
 
@@ -33,11 +43,12 @@ def short_repr(x: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def describe(x: Any) -> str:
-    """'float 1.5', 'str 'a'', 'the bool True': what a message says it received."""
+def describe(x: Any, limit: int = 60) -> str:
+    """'float 1.5', 'str 'a'', 'the bool True': what a message says it received (the
+    repr cut to `limit` characters)."""
     if isinstance(x, bool):
         return f"the bool {x!r}"
-    return f"{type(x).__name__} {short_repr(x)}"
+    return f"{type(x).__name__} {short_repr(x, limit)}"
 
 
 def is_real(x: Any) -> bool:
@@ -48,8 +59,11 @@ def is_real(x: Any) -> bool:
 
 def is_finite_number(x: Any) -> bool:
     """True for a finite int or float (not a bool, not an int too large for a float)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return False
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and _fits_a_finite_float(x)
+
+
+def _fits_a_finite_float(x: Any) -> bool:
+    """A real number that is neither NaN nor infinite, and not an int too large for a float."""
     try:
         return math.isfinite(x)
     except OverflowError:  # an int with hundreds of digits
@@ -100,3 +114,59 @@ def check_nonnegative(x: Any, what: str) -> float:
     if not is_real(x) or not math.isfinite(x) or x < 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {short_repr(x)}")
     return float(x)
+
+
+def check_positive_finite(x: Any, what: str) -> float:
+    """`x` as a float when it is a real number with 0 < x < inf (a learning rate, a step
+    h, an epsilon), else ValueError naming `what`."""
+    if not is_real(x) or not _fits_a_finite_float(x) or x <= 0:
+        raise ValueError(f"{what} must be a positive finite number, got {short_repr(x)}")
+    return float(x)
+
+
+def check_fraction(x: Any, what: str) -> float:
+    """`x` as a float when it is a real number with 0 <= x < 1 (a momentum, a decay rate
+    such as Adam's betas), else ValueError naming `what`."""
+    if not is_real(x) or not 0.0 <= x < 1.0:
+        raise ValueError(f"{what} must be a number in [0, 1), got {short_repr(x)}")
+    return float(x)
+
+
+def check_choice(x: Any, choices: Iterable[str], what: str) -> str:
+    """`x` when it is one of `choices` (texts such as "LR" or "svg"), else ValueError
+    naming `what` and listing the choices."""
+    choices = tuple(choices)
+    if not isinstance(x, str) or x not in choices:
+        listed = ", ".join(map(repr, choices[:-1])) + f" or {choices[-1]!r}" if len(choices) > 1 else repr(choices[0])
+        raise ValueError(f"{what} must be {listed}, got {short_repr(x)}")
+    return x
+
+
+def check_finite_floats(xs: Any, where: str, what: str = "xs") -> list[float]:
+    """`xs` as a list of finite floats: TypeError when it is not a list of real numbers,
+    ValueError naming the first entry that is NaN or infinite."""
+    try:
+        if isinstance(xs, (str, bytes)) or not all(is_real(x) for x in xs):  # float("1") would pass a str
+            raise TypeError
+        values = [float(x) for x in xs]
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: {what} must be a list of real numbers, got {short_repr(xs)}") from None
+    except OverflowError:  # float() of an int with hundreds of digits
+        raise ValueError(f"{where}: {what} must hold finite numbers, got one too large for a float") from None
+    for i, x in enumerate(values):
+        if not math.isfinite(x):
+            raise ValueError(f"{where}: {what}[{i}] must be finite, got {x!r}")
+    return values
+
+
+def check_value(x: Any, where: str, what: str = "root") -> Value:
+    """`x` when it is a `Value` (a node of a graph), else TypeError naming `where`, `what`
+    (the root of a picture, a parameter...) and what was received."""
+    # Looked up, not imported: the engine imports this module, so importing it here, even
+    # inside the function, would be an import cycle. Before the engine is loaded no Value
+    # exists, and every `x` is rightly refused.
+    engine = sys.modules.get(f"{__package__}.engine")
+    value_type = getattr(engine, "Value", None)
+    if value_type is None or not isinstance(x, value_type):
+        raise TypeError(f"{where}: {what} must be a Value, got {describe(x)}")
+    return x

@@ -18,20 +18,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .checks import check_finite_floats, check_positive_finite, describe
 from .engine import Value
 
 __all__ = ["numerical_gradient", "gradcheck", "linear_approximation_errors"]
-
-
-def _as_float_list(xs, where):
-    try:
-        values = [float(x) for x in xs]
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: xs must be a list of real numbers, got {xs!r}") from None
-    for i, x in enumerate(values):
-        if not math.isfinite(x):
-            raise ValueError(f"{where}: xs[{i}] must be finite, got {x!r}")
-    return values
 
 
 def numerical_gradient(f: Callable[[list[float]], Any], xs: Sequence[float], h: float = 1e-6) -> list[float]:
@@ -39,11 +29,10 @@ def numerical_gradient(f: Callable[[list[float]], Any], xs: Sequence[float], h: 
 
     `f` maps a list of floats to a float (it may also return a Value, whose .data is used).
     """
-    xs = _as_float_list(xs, "numerical_gradient")
-    if not (h > 0.0 and math.isfinite(h)):
-        raise ValueError(f"numerical_gradient: the step h must be a positive finite number, got {h!r}")
+    xs = check_finite_floats(xs, "numerical_gradient")
+    h = check_positive_finite(h, "numerical_gradient: the step h")
 
-    def f_at(point):
+    def f_at(point: list[float]) -> float:
         out = f(point)
         return out.data if isinstance(out, Value) else float(out)
 
@@ -63,11 +52,11 @@ def gradcheck(f: Callable[[list[Value]], Value], xs: Sequence[float], tol: float
     agrees within `tol` (relative to the size of the numbers, absolute near zero);
     otherwise raises AssertionError naming the input and both numbers.
     """
-    xs = _as_float_list(xs, "gradcheck")
+    xs = check_finite_floats(xs, "gradcheck")
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     output = f(inputs)
     if not isinstance(output, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(output).__name__} {output!r}")
+        raise TypeError(f"gradcheck: f must return a Value, got {describe(output)}")
     output.backward()
     numeric = numerical_gradient(lambda point: f([Value(x) for x in point]), xs, h)
     for i, (node, estimate) in enumerate(zip(inputs, numeric)):
@@ -88,7 +77,7 @@ def gradcheck(f: Callable[[list[Value]], Value], xs: Sequence[float], tol: float
 
 def linear_approximation_errors(
     f: Callable[[list[Value]], Value], xs: Sequence[float], direction: Sequence[float], steps: Sequence[float]
-) -> list[tuple[float, float]]:
+) -> list[float]:
     """How well the tangent plane predicts f: for each step size t, the error
 
         | f(x + t d) - (f(x) + sum_i df/dx_i * t d_i) |
@@ -97,8 +86,8 @@ def linear_approximation_errors(
     like t^2: a step 10x smaller gives an error about 100x smaller.
     `f` maps a list of Values to a Value; returns one error per entry of `steps`.
     """
-    xs = _as_float_list(xs, "linear_approximation_errors")
-    direction = _as_float_list(direction, "linear_approximation_errors")
+    xs = check_finite_floats(xs, "linear_approximation_errors")
+    direction = check_finite_floats(direction, "linear_approximation_errors", "direction")
     if len(direction) != len(xs):
         raise ValueError(f"linear_approximation_errors: direction has {len(direction)} entries, xs has {len(xs)}")
     inputs = [Value(x) for x in xs]

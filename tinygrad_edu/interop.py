@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .checks import short_repr
+from .checks import describe, short_repr
 from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
@@ -62,7 +62,7 @@ def _short_repr(x: Any) -> str:
 
 def _describe(x: Any) -> str:
     """The type and a short repr of `x`, for error messages."""
-    return f"{type(x).__name__} {_short_repr(x)}"
+    return describe(x, 100)
 
 
 # ----- tinygrad_edu -> torch ---------------------------------------------------------------
@@ -90,7 +90,7 @@ def to_torch(mlp: MLP) -> Any:
     return nn.Sequential(*modules)
 
 
-def _read_mlp(mlp):
+def _read_mlp(mlp: Any) -> list[tuple[str, list[list[float]], list[float]]]:
     """Check `mlp` and return its layers as (activation, weight rows, biases) in floats."""
     if not isinstance(mlp, MLP):
         raise TypeError(f"to_torch: expected a tinygrad_edu MLP such as MLP(2, [4, 1]), got {_describe(mlp)}")
@@ -120,7 +120,7 @@ def _read_mlp(mlp):
     return layers
 
 
-def _finite(x, where):
+def _finite(x: float, where: str) -> float:
     if not math.isfinite(x):
         raise ValueError(f"to_torch: {where} is {x!r}; expected a finite number")
     return x
@@ -147,44 +147,14 @@ def from_torch(module: Any) -> MLP:
             f"from_torch: expected a torch.nn.Sequential of Linear layers and activations, got {_describe(module)}"
         )
     activation_names = {getattr(nn, cls): name for name, cls in _TORCH_ACTIVATIONS.items()}
-    accepted = [nn.Linear, *activation_names]
-    if _plain(module, [nn.Sequential, *accepted]) is None:
+    if _plain(module, [nn.Sequential, nn.Linear, *activation_names]) is None:
         raise ValueError(
             f"from_torch: expected a torch.nn.Sequential of Linear layers and activations (or a single Linear), "
             f"got {_short_repr(module)}"
         )
-
-    # One entry per Linear: [path, linear, activation name or None while not yet seen]
-    layers = []
-    for path, item in _flatten(module, nn):
-        kind = _plain(item, accepted)
-        if kind is nn.Linear:
-            layers.append([path, item, None])
-        elif kind is nn.Identity:
-            continue  # computes nothing: allowed anywhere
-        elif kind is not None:
-            name = activation_names[kind]
-            if not layers:
-                raise ValueError(
-                    f"from_torch: {_where(path)} {item!r} comes before any Linear layer; expected a Linear first"
-                )
-            if layers[-1][2] is not None:
-                raise ValueError(
-                    f"from_torch: {_where(path)} {item!r} follows another activation ({layers[-1][2]}); "
-                    "expected at most one activation after each Linear layer"
-                )
-            layers[-1][2] = name
-        else:
-            raise ValueError(
-                f"from_torch: unsupported layer {_where(path)}: {_short_repr(item)}; expected torch.nn.Linear layers, "
-                "each optionally followed by one of torch.nn.Sigmoid, Tanh, ReLU or Identity"
-            )
-    if not layers:
-        raise ValueError(f"from_torch: {_short_repr(module)} contains no Linear layer; expected at least one")
-
-    data_layers = []
+    data_layers: list[dict[str, Any]] = []
     width_in, previous = None, None
-    for path, linear, activation in layers:
+    for path, linear, activation in _linear_layers(module, nn, activation_names):
         weights, biases = _read_linear(torch, path, linear)
         if width_in is not None and len(weights[0]) != width_in:
             raise ValueError(
@@ -199,6 +169,38 @@ def from_torch(module: Any) -> MLP:
     data = MLP(1, [1], activation="linear").to_dict()
     data.update(nin=nin, layers=data_layers)
     return MLP.from_dict(data, source="from_torch")
+
+
+def _linear_layers(module: Any, nn: Any, activation_names: dict[Any, str]) -> list[list[Any]]:
+    """[path, Linear, the name of the activation after it or None] for each Linear of
+    `module`, in order; ValueError for anything else than a Linear and its activation."""
+    accepted = [nn.Linear, *activation_names]
+    layers: list[list[Any]] = []
+    for path, item in _flatten(module, nn):
+        kind = _plain(item, accepted)
+        if kind is nn.Linear:
+            layers.append([path, item, None])
+        elif kind is nn.Identity:
+            continue  # computes nothing: allowed anywhere
+        elif kind is not None:
+            if not layers:
+                raise ValueError(
+                    f"from_torch: {_where(path)} {item!r} comes before any Linear layer; expected a Linear first"
+                )
+            if layers[-1][2] is not None:
+                raise ValueError(
+                    f"from_torch: {_where(path)} {item!r} follows another activation ({layers[-1][2]}); "
+                    "expected at most one activation after each Linear layer"
+                )
+            layers[-1][2] = activation_names[kind]
+        else:
+            raise ValueError(
+                f"from_torch: unsupported layer {_where(path)}: {_short_repr(item)}; expected torch.nn.Linear layers, "
+                "each optionally followed by one of torch.nn.Sigmoid, Tanh, ReLU or Identity"
+            )
+    if not layers:
+        raise ValueError(f"from_torch: {_short_repr(module)} contains no Linear layer; expected at least one")
+    return layers
 
 
 def _flatten(module, nn):
@@ -236,21 +238,13 @@ def _where(path):
     return f"item {path!r}" if path else "the module"
 
 
-def _read_linear(torch, path, linear):
+def _read_linear(torch: Any, path: str, linear: Any) -> tuple[list[list[float]], list[float]]:
     """The weight rows and biases of one Linear as float64 Python floats, checked."""
     where = f"from_torch: {_where(path)} {linear!r}"
     weight, bias = linear.weight, linear.bias
     for name, tensor in (("weight", weight), ("bias", bias)):
-        if tensor is None:
-            continue
-        if torch.nn.parameter.is_lazy(tensor):
-            raise ValueError(
-                f"{where}: its {name} is not initialised yet; expected a Linear with values (run it once first)"
-            )
-        if tensor.is_meta:
-            raise ValueError(f"{where}: its {name} is on the meta device and has no values; expected real numbers")
-        if not tensor.is_floating_point():
-            raise ValueError(f"{where}: its {name} has dtype {tensor.dtype}; expected a real floating-point dtype")
+        if tensor is not None:
+            _check_tensor(torch, tensor, f"{where}: its {name}")
     expected_shape = (linear.out_features, linear.in_features)
     if weight.dim() != 2 or tuple(weight.shape) != expected_shape or 0 in expected_shape:
         raise ValueError(
@@ -272,3 +266,13 @@ def _read_linear(torch, path, linear):
         if not math.isfinite(biases[j]):
             raise ValueError(f"{where}: bias[{j}] is {biases[j]!r}; expected a finite number")
     return weights, biases
+
+
+def _check_tensor(torch: Any, tensor: Any, what: str) -> None:
+    """A weight or bias tensor must hold real floating-point values (not lazy, not on the meta device)."""
+    if torch.nn.parameter.is_lazy(tensor):
+        raise ValueError(f"{what} is not initialised yet; expected a Linear with values (run it once first)")
+    if tensor.is_meta:
+        raise ValueError(f"{what} is on the meta device and has no values; expected real numbers")
+    if not tensor.is_floating_point():
+        raise ValueError(f"{what} has dtype {tensor.dtype}; expected a real floating-point dtype")

@@ -11,52 +11,88 @@ negative when dp points along -dE/dp.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
+from .checks import check_fraction, check_positive_finite, check_value, check_whole_number, describe
 from .engine import Value, grad
 
-__all__ = ["Optimizer", "SGD", "Adam", "gradient_descent", "newton"]
+__all__ = ["Optimizer", "SGD", "Adam", "StepRollback", "gradient_descent", "newton"]
 
 
-def _check_learning_rate(lr, where):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"{where}: the learning rate must be a positive finite number, got {lr!r}")
-    return float(lr)
-
-
-def _check_parameters(params, where):
+def _check_parameters(params: Iterable[Value], where: str) -> list[Value]:
     params = list(params)
     if not params:
         raise ValueError(f"{where}: got an empty list of parameters (did you pass model.parameters()?)")
     for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"{where}: parameter {i} must be a Value, got {type(p).__name__} {p!r}")
+        check_value(p, where, f"parameter {i}")
     return params
+
+
+class StepRollback:
+    """What an optimiser step may change, copied before the step: every parameter's
+    value and the optimiser's attributes (lists of numbers, such as momentum buffers,
+    copied item by item). `restore()` puts them all back, so a step that fails half-way
+    leaves the weights of the last whole step: a step is whole or not at all.
+
+    As a context manager it restores on any exception (or Ctrl-C) inside the block:
+
+        with StepRollback(optimizer):
+            optimizer.step()
+    """
+
+    def __init__(self, optimizer: Any) -> None:
+        self.optimizer = optimizer
+        self.params: list[Value] = list(getattr(optimizer, "params", []))
+        self.data = [p.data for p in self.params]
+        # (name, the object, a copy of its items when it is a list): a list is refilled
+        # in place, so whoever holds it (a step in progress, a user) sees the old numbers.
+        self.state = [
+            (name, value, list(value) if isinstance(value, list) else None)
+            for name, value in getattr(optimizer, "__dict__", {}).items()
+        ]
+
+    def restore(self) -> None:
+        """Put the parameters' values and the optimiser's attributes back as they were."""
+        for p, data in zip(self.params, self.data):
+            p.data = data
+        for name, value, items in self.state:
+            if items is not None:
+                value[:] = items
+            setattr(self.optimizer, name, value)
+
+    def __enter__(self) -> StepRollback:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> Literal[False]:
+        if kind is not None:
+            self.restore()
+        return False  # the error goes on
 
 
 class Optimizer:
     """Holds the parameters; `step()` updates them from their `.grad`."""
 
-    def __init__(self, params, lr):
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
         self.params = _check_parameters(params, name)
-        self.lr = _check_learning_rate(lr, name)
+        self.lr = check_positive_finite(lr, f"{name}: the learning rate")
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward()."""
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter from its .grad (each optimiser defines its own rule)."""
         raise NotImplementedError(f"{type(self).__name__} must define step(): the update rule")
 
-    def _check_gradients(self):
+    def _check_gradients(self) -> None:
         for p in self.params:
             if not math.isfinite(p.grad):
                 raise ValueError(f"{type(self).__name__}.step: the gradient of {p!r} is not finite")
 
-    def _check_step(self, p, new_data):
+    def _check_step(self, p: Value, new_data: float) -> float:
         """Refuse to write a non-finite value into a parameter (the step overflowed)."""
         if not math.isfinite(new_data):
             raise OverflowError(
@@ -70,17 +106,15 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum as PyTorch defines it:
     v <- momentum * v + grad;   p <- p - lr * v   (v = grad when momentum is 0)."""
 
-    def __init__(self, params, lr, momentum=0.0):
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = check_fraction(momentum, "SGD: momentum")
         self.velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter from its .grad: v = momentum * v + grad, then p -= lr * v."""
         self._check_gradients()
-        before = [p.data for p in self.params], list(self.velocity)
+        before = StepRollback(self)
         # BEGIN LESSON 11
         lr, momentum, velocity = self.lr, self.momentum, self.velocity
         for i, p in enumerate(self.params):
@@ -88,18 +122,16 @@ class SGD(Optimizer):
             velocity[i] = v
             p.data = p.data - lr * v
         # END LESSON 11
-        self._keep_finite(*before)
+        self._keep_finite(before)
 
-    def _keep_finite(self, data, velocity):
+    def _keep_finite(self, before: StepRollback) -> None:
         """After a step: if a parameter left the float range, put every parameter and the
         velocities back as they were and refuse the step (a whole step or none)."""
         for p in self.params:
             try:
                 self._check_step(p, p.data)
             except OverflowError:
-                for q, old in zip(self.params, data):
-                    q.data = old
-                self.velocity[:] = velocity
+                before.restore()
                 raise
 
 
@@ -108,21 +140,19 @@ class Adam(Optimizer):
     with bias correction for their zero start:
     m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  p <- p - lr * m^ / (sqrt(v^) + eps)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(
+        self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ) -> None:
         super().__init__(params, lr)
         b1, b2 = betas
-        for name, beta in (("betas[0]", b1), ("betas[1]", b2)):
-            if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: {name} must be a number in [0, 1), got {beta!r}")
-        if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
-            raise ValueError(f"Adam: eps must be a positive finite number, got {eps!r}")
-        self.betas = (float(b1), float(b2))
-        self.eps = float(eps)
+        self.betas = (check_fraction(b1, "Adam: betas[0]"), check_fraction(b2, "Adam: betas[1]"))
+        self.eps = check_positive_finite(eps, "Adam: eps")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.steps = 0
 
-    def step(self):
+    def step(self) -> None:
+        """m and v move toward g and g^2; each parameter steps by lr * m^ / (sqrt(v^) + eps)."""
         self._check_gradients()
         self.steps += 1
         b1, b2 = self.betas
@@ -137,9 +167,9 @@ class Adam(Optimizer):
             p.data = self._check_step(p, p.data - self.lr * m_hat / (math.sqrt(v_hat) + self.eps))
 
 
-def _starting_point(x0, steps, where):
+def _starting_point(x0: Any, steps: Any, where: str) -> float:
     """x0 as a float, after checking it and the number of steps of a one-variable method."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+    if check_whole_number(steps, f"{where}: steps") < 0:
         raise ValueError(f"{where}: steps must be a whole number >= 0, got {steps!r}")
     if isinstance(x0, Value):
         x0 = x0.data
@@ -156,7 +186,7 @@ def gradient_descent(f: Callable[[Value], Value], x0: float, lr: float, steps: i
     On f(x) = x^2 - 4x + 6 from 8 with lr 0.1 it gives 8, 6.8, 5.84, 5.072, ...
     (x_n - 2 = 6 * 0.8^n).
     """
-    lr = _check_learning_rate(lr, "gradient_descent")
+    lr = check_positive_finite(lr, "gradient_descent: the learning rate")
     x = _starting_point(x0, steps, "gradient_descent")
     f = _returning_values(f, "gradient_descent")
     path = [x]
@@ -179,13 +209,13 @@ def gradient_descent(f: Callable[[Value], Value], x0: float, lr: float, steps: i
     return path
 
 
-def _returning_values(f, where):
+def _returning_values(f: Callable[[Value], Value], where: str) -> Callable[[Value], Value]:
     """`f`, checked at each call to return a Value (a float has no gradient to follow)."""
 
-    def checked(x):
+    def checked(x: Value) -> Value:
         y = f(x)
-        if not isinstance(y, Value):
-            raise TypeError(f"{where}: f must return a Value, got {type(y).__name__} {y!r}")
+        if not isinstance(y, Value):  # a check of f's result, not of an input
+            raise TypeError(f"{where}: f must return a Value, got {describe(y)}")
         return y
 
     return checked
@@ -206,7 +236,7 @@ def newton(f: Callable[[Value], Value], x0: float, steps: int) -> list[float]:
         point = Value(x, label="x")
         y = f(point)
         if not isinstance(y, Value):
-            raise TypeError(f"newton: f must return a Value, got {type(y).__name__} {y!r}")
+            raise TypeError(f"newton: f must return a Value, got {describe(y)}")
         (slope,) = grad(y, [point], create_graph=True)
         (curvature,) = grad(slope, [point])
         if curvature == 0.0:

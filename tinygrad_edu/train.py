@@ -11,18 +11,23 @@
 error when the numbers leave the float range, a warning when the gradients vanish.
 """
 
+from __future__ import annotations
+
 import math
 import sys
 import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TextIO
 
 from tqdm import (
     tqdm,  # the plain text bar: tqdm.auto would need ipywidgets inside Jupyter
 )
 
+from .atomic.interrupts import sigint_deferred
 from .checks import check_positive_int
-from .interrupts import sigint_deferred
+from .engine import Value
 from .nn import squared_error
-from .optim import SGD
+from .optim import SGD, StepRollback
 
 __all__ = ["fit", "VANISHING_GRAD", "VANISHING_EPOCHS", "STILL_HIGH"]
 
@@ -35,94 +40,59 @@ STILL_HIGH = 1e-3
 
 
 def fit(
-    model, xs, ys, loss_fn=squared_error, optimizer=None, epochs=100, lr=0.5, progress=True, print_every=None, out=None
-):
-    """Train `model` on inputs `xs` and targets `ys` (full batch) and return the list of
-    the loss of each epoch (computed before that epoch's update).
+    model: Any,
+    xs: Iterable[Any],
+    ys: Iterable[Any],
+    loss_fn: Callable[[Any, Any], Value] = squared_error,
+    optimizer: Any = None,
+    epochs: int = 100,
+    lr: float = 0.5,
+    progress: bool = True,
+    print_every: int | None = None,
+    out: TextIO | None = None,
+) -> list[float]:
+    """Train `model` on inputs `xs` and targets `ys` (full batch); return the loss of each
+    epoch: the mean of ``loss_fn(model(x), y)`` over the samples, before that epoch's update.
 
-    The loss of an epoch is the mean of ``loss_fn(model(x), y)`` over the samples. The
-    optimizer defaults to ``SGD(model.parameters(), lr)``. A tqdm progress bar shows the
+    The optimizer defaults to ``SGD(model.parameters(), lr)``. A tqdm progress bar shows the
     loss while it runs in a terminal; a line with the loss is also printed every
     `print_every` epochs (default: ten lines in all), so logs and notebooks see it too.
 
-    Ctrl-C stops training between two updates: an optimizer step, once begun, is
-    finished first (the signal waits), so every weight and every momentum buffer is
-    from the same epoch. The losses so far are returned.
+    Ctrl-C stops training between two updates and returns the losses so far: a step,
+    once begun, is finished first, so every weight and momentum is from the same epoch.
 
     Runaway training stops with an error: when the loss or a gradient leaves the float
     range (a learning rate far too large makes the weights explode), `OverflowError`
-    names the epoch and the learning rate. An optimizer step that fails half-way (its
-    result would leave the float range) is undone before its error, with the epoch and
-    the learning rate added, is raised: the model keeps the weights of the last whole
-    step. Stalled training gives a warning: when every
-    parameter's |grad| stays below 1e-12 (VANISHING_GRAD) for 10 epochs in a row
-    (VANISHING_EPOCHS) while the loss is still high, that is above 1e-3 (STILL_HIGH)
-    times the first epoch's loss, a `RuntimeWarning` names saturation (sigmoid or tanh
-    units stuck at their flat ends, or ReLUs that output 0 for every sample) and the
-    learning rate. It is given once per call, and training goes on.
+    names the epoch and the learning rate. An optimizer step that fails half-way is
+    undone (`optim.StepRollback`) before its error, with the epoch and the learning rate
+    added, is raised: the model keeps the weights of the last whole step.
+
+    Stalled training gives a warning, once per call (training goes on): when every
+    parameter's |grad| stays below VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10)
+    epochs in a row while the loss is above STILL_HIGH (1e-3) times the first epoch's, a
+    `RuntimeWarning` names saturation (sigmoid or tanh units stuck at their flat ends,
+    or ReLUs that output 0 for every sample) and the learning rate.
     """
-    xs, ys = list(xs), list(ys)
-    if len(xs) != len(ys):
-        raise ValueError(f"fit: got {len(xs)} inputs but {len(ys)} targets; they must have equal length")
-    if not xs:
-        raise ValueError("fit: got no training samples")
+    inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
-    if optimizer is None:
-        optimizer = SGD(model.parameters(), lr)
-    if print_every is None:
-        print_every = max(1, epochs // 10)
-    else:
-        check_positive_int(print_every, "fit: print_every")  # (or None: about ten lines)
-    out = out if out is not None else sys.stdout
+    optimizer = SGD(model.parameters(), lr) if optimizer is None else optimizer
+    every = max(1, epochs // 10) if print_every is None else check_positive_int(print_every, "fit: print_every")
+    out = sys.stdout if out is None else out
     rate = getattr(optimizer, "lr", lr)  # the learning rate that messages name
     params = list(model.parameters()) if hasattr(model, "parameters") else list(getattr(optimizer, "params", []))
-    history = []
-    flat_epochs = 0  # epochs in a row with every |grad| below VANISHING_GRAD
-    warned = False
-    bar = tqdm(
-        range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None, leave=False, file=sys.stderr
-    )
+    history: list[float] = []
+    stalled = _StallWatch(rate)
+    bar = _progress_bar(epochs, progress)
     try:
         for epoch in bar:
-            try:
-                total = loss_fn(model(xs[0]), ys[0])
-                for x, y in zip(xs[1:], ys[1:]):
-                    total = total + loss_fn(model(x), y)
-                loss = total * (1.0 / len(xs))
-                optimizer.zero_grad()
-                loss.backward()
-            except OverflowError as error:  # the engine's word for a result outside the float range
-                raise _diverged(epoch, rate, str(error)) from error
-            if not math.isfinite(loss.data):
-                raise _diverged(epoch, rate, f"the loss is {loss.data!r}")
-            largest = 0.0
-            for i, p in enumerate(params):
-                if not math.isfinite(p.grad):
-                    raise _diverged(epoch, rate, f"the gradient of parameter {i} ({p.label or p!r}) is {p.grad!r}")
-                largest = max(largest, abs(p.grad))
+            loss = _loss_and_gradients(model, inputs, targets, loss_fn, optimizer, epoch, rate)
+            largest = _largest_gradient(params, epoch, rate)
             with sigint_deferred():  # a step is whole or not at all
-                before = _Snapshot(optimizer)
-                try:
-                    optimizer.step()
-                except (OverflowError, ValueError) as error:  # e.g. lr * grad outside the float range
-                    before.restore()  # no half-done update: the weights of the last whole step
-                    raise type(error)(f"fit: epoch {epoch} (learning rate {_number(rate)}): {error}") from error
+                _whole_step(optimizer, epoch, rate)
                 history.append(loss.data)
-            flat_epochs = flat_epochs + 1 if largest < VANISHING_GRAD else 0
-            if flat_epochs >= VANISHING_EPOCHS and not warned and loss.data > STILL_HIGH * history[0]:
-                warned = True
-                warnings.warn(
-                    f"fit: every parameter's gradient has been below {VANISHING_GRAD:g} for {flat_epochs} epochs "
-                    f"in a row (up to epoch {epoch}) while the loss is still {loss.data:.6g} (first epoch: "
-                    f"{history[0]:.6g}): the units are saturated (sigmoid or tanh outputs stuck at their flat "
-                    "ends, or ReLUs that output 0 for every sample), so the weights no longer move. The learning "
-                    f"rate {_number(rate)} may be too large (big steps throw the units there): start again with "
-                    "a smaller one (e.g. 0.1 to 2)",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+            stalled.record(epoch, largest, loss.data, history[0])
             bar.set_postfix(loss=f"{loss.data:.5f}", refresh=False)
-            if epoch % print_every == 0 or epoch == epochs:
+            if epoch % every == 0 or epoch == epochs:
                 bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss.data:.6f}", file=out)
     except KeyboardInterrupt:
         bar.write(f"stopped by Ctrl-C after {len(history)} epochs; the model keeps what it learned", file=out)
@@ -131,7 +101,95 @@ def fit(
     return history
 
 
-def _diverged(epoch, rate, what):
+def _progress_bar(epochs: int, progress: bool) -> Any:
+    """A tqdm bar over the epochs 1..epochs, on stderr; off when `progress` is false
+    (None, when true: tqdm decides, and stays quiet where stderr is not a terminal)."""
+    return tqdm(
+        range(1, epochs + 1), desc="training", unit="epoch", disable=not progress or None, leave=False, file=sys.stderr
+    )
+
+
+def _samples(xs: Iterable[Any], ys: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """The inputs and the targets as lists, checked to pair up and to be there."""
+    inputs, targets = list(xs), list(ys)
+    if len(inputs) != len(targets):
+        raise ValueError(f"fit: got {len(inputs)} inputs but {len(targets)} targets; they must have equal length")
+    if not inputs:
+        raise ValueError("fit: got no training samples")
+    return inputs, targets
+
+
+def _loss_and_gradients(
+    model: Any,
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    loss_fn: Callable[[Any, Any], Value],
+    optimizer: Any,
+    epoch: int,
+    rate: Any,
+) -> Value:
+    """E = mean of loss_fn(model(x), y), with every gradient dE/dp filled in (zeroed first)."""
+    try:
+        total = loss_fn(model(xs[0]), ys[0])
+        for x, y in zip(xs[1:], ys[1:]):
+            total = total + loss_fn(model(x), y)
+        loss = total * (1.0 / len(xs))
+        optimizer.zero_grad()
+        loss.backward()
+    except OverflowError as error:  # the engine's word for a result outside the float range
+        raise _diverged(epoch, rate, str(error)) from error
+    if not math.isfinite(loss.data):
+        raise _diverged(epoch, rate, f"the loss is {loss.data!r}")
+    return loss
+
+
+def _largest_gradient(params: Sequence[Value], epoch: int, rate: Any) -> float:
+    """max |dE/dp| over the parameters, after checking that every gradient is finite."""
+    largest = 0.0
+    for i, p in enumerate(params):
+        if not math.isfinite(p.grad):
+            raise _diverged(epoch, rate, f"the gradient of parameter {i} ({p.label or p!r}) is {p.grad!r}")
+        largest = max(largest, abs(p.grad))
+    return largest
+
+
+def _whole_step(optimizer: Any, epoch: int, rate: Any) -> None:
+    """optimizer.step(), undone when it fails half-way (e.g. lr * grad outside the float
+    range), so the model keeps the weights of the last whole step."""
+    try:
+        with StepRollback(optimizer):
+            optimizer.step()
+    except (OverflowError, ValueError) as error:
+        raise type(error)(f"fit: epoch {epoch} (learning rate {_number(rate)}): {error}") from error
+
+
+class _StallWatch:
+    """Counts the epochs in a row with every |grad| below VANISHING_GRAD, and warns once
+    when they reach VANISHING_EPOCHS while the loss is still high."""
+
+    def __init__(self, rate: Any) -> None:
+        self.rate = rate
+        self.flat_epochs = 0
+        self.warned = False
+
+    def record(self, epoch: int, largest: float, loss: float, first_loss: float) -> None:
+        self.flat_epochs = self.flat_epochs + 1 if largest < VANISHING_GRAD else 0
+        if self.flat_epochs < VANISHING_EPOCHS or self.warned or loss <= STILL_HIGH * first_loss:
+            return
+        self.warned = True
+        warnings.warn(
+            f"fit: every parameter's gradient has been below {VANISHING_GRAD:g} for {self.flat_epochs} epochs "
+            f"in a row (up to epoch {epoch}) while the loss is still {loss:.6g} (first epoch: "
+            f"{first_loss:.6g}): the units are saturated (sigmoid or tanh outputs stuck at their flat "
+            "ends, or ReLUs that output 0 for every sample), so the weights no longer move. The learning "
+            f"rate {_number(self.rate)} may be too large (big steps throw the units there): start again with "
+            "a smaller one (e.g. 0.1 to 2)",
+            RuntimeWarning,
+            stacklevel=3,  # the line that called fit
+        )
+
+
+def _diverged(epoch: int, rate: Any, what: str) -> OverflowError:
     return OverflowError(
         f"fit: training diverged at epoch {epoch} with learning rate {_number(rate)}: {what}. The steps are "
         "too large, so the weights grew until the numbers left the float range; start again with a "
@@ -139,25 +197,5 @@ def _diverged(epoch, rate, what):
     )
 
 
-class _Snapshot:
-    """The parameters' values and the optimizer's state (its attributes, with lists of
-    numbers such as momentum buffers copied), to undo a step that failed half-way."""
-
-    def __init__(self, optimizer):
-        self.optimizer = optimizer
-        self.params = list(getattr(optimizer, "params", []))
-        self.data = [p.data for p in self.params]
-        self.state = {
-            name: list(value) if isinstance(value, list) else value
-            for name, value in getattr(optimizer, "__dict__", {}).items()
-        }
-
-    def restore(self):
-        for p, data in zip(self.params, self.data):
-            p.data = data
-        if hasattr(self.optimizer, "__dict__"):
-            self.optimizer.__dict__.update(self.state)
-
-
-def _number(x):
+def _number(x: Any) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) else repr(x)

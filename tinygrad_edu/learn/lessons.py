@@ -39,35 +39,36 @@ class Lesson:
     title: str
     idea: str
     seed: str  # the seed question(s) it draws on, e.g. "004", or "" when none
-    regions: tuple  # (file inside tinygrad_edu/, qualified function name) pairs
-    hints: tuple  # three levels of prose: the idea, where to look, a worked example of another case
-    notebooks: tuple = ()  # the notebooks that show the idea (file names in notebooks/, no .ipynb)
+    regions: tuple[tuple[str, str], ...]  # (file inside tinygrad_edu/, qualified function name) pairs
+    hints: tuple[str, ...]  # three levels of prose: the idea, where to look, a worked example of another case
+    notebooks: tuple[str, ...] = ()  # the notebooks that show the idea (file names in notebooks/, no .ipynb)
     challenge: bool = False  # optional: the path is done without it
-    revisits: tuple = ()  # (lesson, file, function) of earlier regions a challenge asks more of
+    # (lesson, file, function) of the earlier regions a challenge asks more of
+    revisits: tuple[tuple[int, str, str], ...] = ()
     counterexample: str = ""  # a body for the revisited region that passes its lesson, not the challenge
 
     @property
-    def marker(self):
+    def marker(self) -> str:
         return marker_name(self.number)
 
     @property
-    def test_file(self):
+    def test_file(self) -> str:
         return f"test_lesson{self.number:02d}_{self.slug.replace('-', '_')}.py"
 
     @property
-    def files(self):
-        seen = []
+    def files(self) -> list[str]:
+        seen: list[str] = []
         for path, _ in self.regions:
             if path not in seen:
                 seen.append(path)
         return seen
 
 
-def marker_name(number):
+def marker_name(number: int) -> str:
     return f"lesson{number}"
 
 
-def stub_message(lesson):
+def stub_message(lesson: Lesson) -> str:
     """The text of the NotImplementedError that a stub raises."""
     return f"lesson {lesson.number}: {lesson.title} — see `tinygrad-edu learn hint`"
 
@@ -479,7 +480,7 @@ LESSONS = (
 )
 
 
-def lesson_by_number(number):
+def lesson_by_number(number: int) -> Lesson:
     """The lesson with this number, or ValueError listing the valid numbers."""
     for lesson in LESSONS:
         if lesson.number == number:

@@ -1,4 +1,4 @@
-"""Lesson regions in the source: find them, stub them, copy them.
+"""Lesson regions in the source: find them, stub them, rewrite them.
 
 A region is a block of whole statements inside one function, between two comment
 lines at the block's indentation::
@@ -15,11 +15,15 @@ Finished code that would answer a lesson if a learner read it beside the stub (a
 second copy of the same sweep, say) is marked the same way with
 ``# BEGIN CUT WITH LESSON 3`` ... ``# END CUT WITH LESSON 3``: the workbook cuts it
 while lesson 3 is to do, and puts it back once lesson 3 passes.
+
+Everything here works on the text of one file; lesson_code.py applies it to a
+workbook's files.
 """
 
 import ast
 import re
 import textwrap
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -32,6 +36,9 @@ __all__ = [
     "cut_message",
     "replace_region",
     "region_function_source",
+    "is_stub",
+    "hide_rule_text",
+    "Stubbed",
 ]
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) (?P<cut>CUT WITH )?LESSON (?P<number>\d+)[ \t]*$")
@@ -53,32 +60,36 @@ class Region:
     cut: bool = False  # finished code cut with the lesson, not code the learner writes
 
     @property
-    def key(self):
+    def key(self) -> tuple[str, str]:
         return (self.path, self.function)
 
     @property
-    def marker(self):
+    def marker(self) -> str:
         return f"{'CUT WITH ' if self.cut else ''}LESSON {self.lesson}"
 
-    def describe(self):
+    def describe(self) -> str:
         return f"{self.function} in tinygrad_edu/{self.path} (lines {self.begin}-{self.end})"
 
 
-def _function_spans(text, path):
+# Which regions to stub: a set of lesson numbers, or a function of a Region that says.
+Stubbed = Collection[int] | Callable[[Region], bool]
+
+
+def _function_spans(text: str, path: str) -> list[tuple[int, int, str]]:
     """(first line, last line, qualified name) of every function, innermost last."""
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as error:
         raise RegionError(f"{path}: not valid Python (line {error.lineno}: {error.msg})") from None
-    spans = []
-    stack = [(tree, "")]  # (node, qualified-name prefix): a loop, not recursion
+    spans: list[tuple[int, int, str]] = []
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]  # (node, qualified-name prefix): a loop, not recursion
     while stack:
         node, prefix = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = prefix + child.name
                 if not isinstance(child, ast.ClassDef):
-                    spans.append((child.lineno, child.end_lineno, name))
+                    spans.append((child.lineno, child.end_lineno or child.lineno, name))
                 stack.append((child, name + "."))
             else:
                 stack.append((child, prefix))
@@ -86,15 +97,40 @@ def _function_spans(text, path):
     return spans
 
 
-def find_regions(text, path):
+def find_regions(text: str, path: str) -> list[Region]:
     """Every lesson region in `text` (the source of tinygrad_edu/`path`), in file order.
 
     Raises RegionError for markers that are unclosed, nested, mismatched (BEGIN 3 ...
     END 4, or different indentation), empty, or not inside a function.
     """
     lines = text.splitlines(keepends=True)
-    regions, open_marker = [], None
+    regions = []
     spans = None
+    for number, cut, indent, begin_line, index in _marker_pairs(lines, path):
+        body = "".join(lines[begin_line : index - 1])
+        if not body.strip():
+            raise RegionError(f"{path}, lines {begin_line}-{index}: the region of lesson {number} is empty")
+        if spans is None:
+            spans = _function_spans(text, path)
+        # The END marker, and comments before it, may follow the function's last statement,
+        # so the body's last line of code decides.
+        code_lines = [
+            n
+            for n in range(begin_line + 1, index)
+            if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+        ]
+        last_code = code_lines[-1] if code_lines else begin_line
+        enclosing = [name for first, last, name in spans if first < begin_line and last_code <= last]
+        if not enclosing:
+            raise RegionError(f"{path}, line {begin_line}: the region of lesson {number} is not inside a function")
+        regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body, cut))
+    return regions
+
+
+def _marker_pairs(lines: list[str], path: str) -> Iterator[tuple[int, bool, str, int, int]]:
+    """(lesson, cut?, indentation, BEGIN line, END line) of each pair of markers, as each
+    closes; RegionError for markers that do not pair up."""
+    open_marker = None
     for index, line in enumerate(lines, start=1):
         match = _MARKER.match(line.rstrip("\r\n"))
         if not match:
@@ -122,30 +158,13 @@ def find_regions(text, path):
                 f"{path}, lines {begin_line} and {index}: the BEGIN and END markers of lesson {number} "
                 "must have the same indentation"
             )
-        body = "".join(lines[begin_line : index - 1])
-        if not body.strip():
-            raise RegionError(f"{path}, lines {begin_line}-{index}: the region of lesson {number} is empty")
-        if spans is None:
-            spans = _function_spans(text, path)
-        # The END marker, and comments before it, may follow the function's last statement,
-        # so the body's last line of code decides.
-        code_lines = [
-            n
-            for n in range(begin_line + 1, index)
-            if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
-        ]
-        last_code = code_lines[-1] if code_lines else begin_line
-        enclosing = [name for first, last, name in spans if first < begin_line and last_code <= last]
-        if not enclosing:
-            raise RegionError(f"{path}, line {begin_line}: the region of lesson {number} is not inside a function")
-        regions.append(Region(number, path, enclosing[-1], begin_line, index, indent, body, cut))
+        yield number, cut, indent, begin_line, index
         open_marker = None
     if open_marker is not None:
         raise RegionError(f"{path}, line {open_marker[1]}: BEGIN LESSON {open_marker[0]} is never closed")
-    return regions
 
 
-def check_region_is_a_block(region):
+def check_region_is_a_block(region: Region) -> None:
     """Raise RegionError unless the region's body is whole statements on its own."""
     source = "def _region():\n" + textwrap.indent(textwrap.dedent(region.body), "    ")
     try:
@@ -157,11 +176,11 @@ def check_region_is_a_block(region):
         ) from None
 
 
-def stub_line(region, message):
+def stub_line(region: Region, message: str) -> str:
     return f"{region.indent}raise NotImplementedError({message!r})\n"
 
 
-def cut_message(number):
+def cut_message(number: int) -> str:
     """The NotImplementedError text of finished code cut with lesson `number`."""
     return (
         f"cut from your workbook until lesson {number} passes (it would give that lesson away); "
@@ -169,7 +188,7 @@ def cut_message(number):
     )
 
 
-def stub_source(text, path, lessons, message_for):
+def stub_source(text: str, path: str, lessons: Stubbed, message_for: Callable[[int], str]) -> str:
     """`text` with the body of every region of a lesson in `lessons` replaced by a stub
     (regions cut with the lesson too, with `cut_message`).
 
@@ -186,7 +205,15 @@ def stub_source(text, path, lessons, message_for):
     return "".join(lines)
 
 
-def replace_region(text, path, lesson, function, new_body, new_indent=None, cut=False):
+def replace_region(
+    text: str,
+    path: str,
+    lesson: int,
+    function: str,
+    new_body: str,
+    new_indent: str | None = None,
+    cut: bool = False,
+) -> str:
     """`text` with the body of lesson `lesson`'s region in `function` replaced by `new_body`
     (with `cut`, the region cut with that lesson).
 
@@ -211,10 +238,68 @@ def replace_region(text, path, lesson, function, new_body, new_indent=None, cut=
     return "".join(lines)
 
 
-def region_function_source(text, region):
+def region_function_source(text: str, region: Region) -> str:
     """The whole function that holds `region`, from its `def` line to its end, dedented."""
     for first, last, name in _function_spans(text, region.path):
         if name == region.function and first < region.begin <= last:
             lines = text.splitlines(keepends=True)
             return textwrap.dedent("".join(lines[first - 1 : last]))
     raise RegionError(f"{region.describe()}: the enclosing function was not found")
+
+
+def is_stub(region: Region) -> bool:
+    """Whether the region's body is still the one line a stub raises."""
+    return region.body.strip().startswith("raise NotImplementedError(") and len(region.body.strip().splitlines()) == 1
+
+
+def hide_rule_text(text: str, path: str, stubbed: Stubbed) -> str:
+    """`text` without the answers an op class states beside its stubbed rule: the
+    derivative half of its one-line docstring (kept: what the op computes) and its
+    `formula` (the derivatives as text for pictures). `stubbed` as for write_package."""
+    wanted = stubbed if callable(stubbed) else (lambda region: region.lesson in stubbed)
+    classes = {}
+    for region in find_regions(text, path):
+        if "." in region.function and wanted(region):  # a rule to write, or one cut with a lesson
+            classes.setdefault(region.function.split(".")[0], region.lesson)
+    if not classes:
+        return text
+    lines = text.splitlines(keepends=True)
+    changes = []  # (first line, last line, new lines), 1-based
+    for node in ast.parse(text).body:
+        if not isinstance(node, ast.ClassDef) or node.name not in classes:
+            continue
+        lesson = classes[node.name]
+        first = node.body[0] if node.body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+            and first.lineno == first.end_lineno
+            and "d/d" in first.value.value
+        ):
+            what = first.value.value.split("d/d")[0].strip()
+            line = lines[first.lineno - 1]
+            indent = line[: len(line) - len(line.lstrip())]
+            changes.append((first.lineno, first.end_lineno, [f'{indent}"""{what}"""\n']))
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and statement.targets[0].id == "formula"
+            ):
+                line = lines[statement.lineno - 1]
+                indent = line[: len(line) - len(line.lstrip())]
+                changes.append(
+                    (
+                        statement.lineno,
+                        statement.end_lineno,
+                        [
+                            f"{indent}# (formula, the derivatives as text for pictures: left out until lesson "
+                            f"{lesson} is yours)\n"
+                        ],
+                    )
+                )
+    for first, last, new in sorted(changes, reverse=True):
+        lines[first - 1 : last] = new
+    return "".join(lines)

@@ -16,8 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .lessons import LESSONS, marker_name
 
@@ -26,6 +28,9 @@ __all__ = ["TESTS_DIR", "RunResult", "TestResult", "run_lessons", "pytest_availa
 TESTS_DIR = Path(__file__).resolve().parent / "lesson_tests"
 DEFAULT_TIMEOUT = 60.0  # seconds; a lesson run takes one or two
 _REFERENCE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the reference tinygrad_edu
+
+# The JSON report the lesson tests' conftest writes: "state", "tests", "running", "error", ...
+Report = dict[str, Any]
 
 
 @dataclass
@@ -41,7 +46,9 @@ class TestResult:
     code: str | None = None  # that line's source
     test_line: str | None = None  # the line of the test where it failed
     file: str | None = None  # the test file
-    frames: list | None = None  # the calls inside the implementation, deepest last: file, line, function, code
+    frames: list[dict[str, Any]] | None = (
+        None  # the calls inside the implementation, deepest last: file, line, function, code
+    )
 
 
 @dataclass
@@ -50,18 +57,18 @@ class RunResult:
     timeout or crashed; `error` describes the last four."""
 
     state: str
-    tests: list = field(default_factory=list)
-    error: dict | None = None
-    collect_errors: list = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    collect_errors: list[dict[str, Any]] = field(default_factory=list)
     running: str | None = None  # the test that was running when a timeout struck
     returncode: int | None = None
     output: str = ""
     seconds: float = 0.0
 
-    def tests_of(self, number):
+    def tests_of(self, number: int) -> list[TestResult]:
         return [t for t in self.tests if t.lesson == number]
 
-    def outcome(self, number):
+    def outcome(self, number: int) -> str:
         """passed, failed, or not-run (skipped because an earlier lesson fails, or no
         result at all) for lesson `number`."""
         if self.state != "finished":
@@ -77,20 +84,20 @@ class RunResult:
             return "passed"
         return "not-run"
 
-    def first_failure(self, number):
+    def first_failure(self, number: int) -> TestResult | None:
         for t in self.tests_of(number):
             if t.outcome == "failed":
                 return t
         return None
 
-    def collect_error(self, number):
+    def collect_error(self, number: int) -> dict[str, Any] | None:
         for error in self.collect_errors:
             if _file_lesson(error["nodeid"]) == number:
                 return error
         return None
 
 
-def _file_lesson(nodeid):
+def _file_lesson(nodeid: str) -> int | None:
     name = Path(nodeid.split("::")[0]).name
     for lesson in LESSONS:
         if lesson.test_file == name:
@@ -98,7 +105,7 @@ def _file_lesson(nodeid):
     return None
 
 
-def pytest_available():
+def pytest_available() -> bool:
     try:
         import pytest  # noqa: F401
     except ImportError:
@@ -106,74 +113,103 @@ def pytest_available():
     return True
 
 
-def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, show_output=False, on_progress=None):
+def run_lessons(
+    impl_root: str | Path,
+    lessons: Iterable[int] | None = None,
+    stop: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    show_output: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> RunResult:
     """Run the tests of `lessons` (lesson numbers; None: all) against the tinygrad_edu
     package in the folder `impl_root`. With `stop`, the lessons after the first failing
     lesson are skipped. `on_progress(n)` is called each time the run moves on to the
     tests of lesson n. Returns a RunResult."""
     impl_root = Path(impl_root).resolve()
+    numbers = None if lessons is None else sorted(set(lessons))
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-learn-") as scratch:
         report = Path(scratch) / "report.json"
-        # Only the files of the lessons asked for are collected (faster), then -m picks them.
-        if lessons is None:
-            targets = [str(TESTS_DIR)]
-        else:
-            targets = [str(TESTS_DIR / lesson.test_file) for lesson in LESSONS if lesson.number in set(lessons)]
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            *targets,
-            f"--rootdir={TESTS_DIR}",
-            "-c",
-            str(TESTS_DIR / "pytest.ini"),
-            "--import-mode=importlib",
-            "-p",
-            "no:cacheprovider",
-            "--continue-on-collection-errors",
-            f"--learn-impl={impl_root}",
-            f"--learn-report={report}",
-            "-q",
-            "--tb=short",
-            "--color=no",
-        ]
-        if lessons is not None:
-            command += ["-m", " or ".join(marker_name(n) for n in sorted(lessons))]
-        if stop:
-            command.append("--learn-stop")
-        env = dict(os.environ)
-        for name in ("PYTEST_ADDOPTS", "TINYGRAD_EDU_LEARN_IMPL", "TINYGRAD_EDU_LEARN_REPORT", "PYTHONSTARTUP"):
-            env.pop(name, None)
-        env["PYTHONPATH"] = os.pathsep.join([str(impl_root)] + [p for p in [env.get("PYTHONPATH")] if p])
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # a learner's other pytest plugins stay out of it
-        # Nothing is written next to the sources, and compiled files a learner's own runs
-        # left behind are removed: Python trusts a cache whose source has the same size and
-        # modification second, so a quick second save could otherwise run the old code.
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["PYTHONIOENCODING"] = "utf-8"
+        command = _pytest_command(impl_root, numbers, stop, report)
+        env = _pytest_env(impl_root)
         if impl_root != _REFERENCE_ROOT:  # never touch the installed package
             shutil.rmtree(impl_root / "tinygrad_edu" / "__pycache__", ignore_errors=True)
         start = time.perf_counter()
         try:
             completed = _run_pytest(command, scratch, env, show_output, timeout, report, on_progress)
         except subprocess.TimeoutExpired:
-            data = _read(report)
-            running = data.get("running") if data else None
-            return RunResult(
-                state="timeout",
-                running=running,
-                seconds=time.perf_counter() - start,
-                tests=_tests(data),
-                error={
-                    "type": "Timeout",
-                    "where": None,
-                    "code": None,
-                    "message": f"the tests did not finish within {timeout:g} s"
-                    + (f" (test {running} was running: an endless loop?)" if running else ""),
-                },
-            )
+            return _timed_out(_read(report), timeout, time.perf_counter() - start)
         seconds = time.perf_counter() - start
         data = _read(report)
+    return _result(data, completed, seconds)
+
+
+def _pytest_command(impl_root: Path, numbers: list[int] | None, stop: bool, report: Path) -> list[str]:
+    """The `python -m pytest` command line that runs lessons `numbers` (None: all)."""
+    # Only the files of the lessons asked for are collected (faster), then -m picks them.
+    if numbers is None:
+        targets = [str(TESTS_DIR)]
+    else:
+        targets = [str(TESTS_DIR / lesson.test_file) for lesson in LESSONS if lesson.number in numbers]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *targets,
+        f"--rootdir={TESTS_DIR}",
+        "-c",
+        str(TESTS_DIR / "pytest.ini"),
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        "--continue-on-collection-errors",
+        f"--learn-impl={impl_root}",
+        f"--learn-report={report}",
+        "-q",
+        "--tb=short",
+        "--color=no",
+    ]
+    if numbers is not None:
+        command += ["-m", " or ".join(marker_name(n) for n in numbers)]
+    if stop:
+        command.append("--learn-stop")
+    return command
+
+
+def _pytest_env(impl_root: Path) -> dict[str, str]:
+    """The environment of the test process: `impl_root` first on sys.path, and nothing of
+    the learner's own pytest setup."""
+    env = dict(os.environ)
+    for name in ("PYTEST_ADDOPTS", "TINYGRAD_EDU_LEARN_IMPL", "TINYGRAD_EDU_LEARN_REPORT", "PYTHONSTARTUP"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = os.pathsep.join([str(impl_root)] + [p for p in [env.get("PYTHONPATH")] if p])
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # a learner's other pytest plugins stay out of it
+    # Nothing is written next to the sources, and compiled files a learner's own runs
+    # left behind are removed: Python trusts a cache whose source has the same size and
+    # modification second, so a quick second save could otherwise run the old code.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _timed_out(data: Report | None, timeout: float, seconds: float) -> RunResult:
+    running = data.get("running") if data else None
+    return RunResult(
+        state="timeout",
+        running=running,
+        seconds=seconds,
+        tests=_tests(data),
+        error={
+            "type": "Timeout",
+            "where": None,
+            "code": None,
+            "message": f"the tests did not finish within {timeout:g} s"
+            + (f" (test {running} was running: an endless loop?)" if running else ""),
+        },
+    )
+
+
+def _result(data: Report | None, completed: _Completed, seconds: float) -> RunResult:
+    """The RunResult of a pytest process that ended, from the report its conftest wrote."""
     output = completed.stdout or ""
     if data is None:
         return RunResult(
@@ -198,7 +234,7 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
             "message": "the test run stopped part way:\n" + _tail(output),
         }
     return RunResult(
-        state=state,
+        state=str(state),  # always named in a report the conftest wrote
         tests=_tests(data),
         error=data.get("error"),
         collect_errors=data.get("collect_errors", []),
@@ -210,11 +246,21 @@ def run_lessons(impl_root, lessons=None, stop=False, timeout=DEFAULT_TIMEOUT, sh
 
 
 class _Completed:
-    def __init__(self, returncode, stdout):
+    """What subprocess.run would return: the exit code and the output."""
+
+    def __init__(self, returncode: int, stdout: str | None) -> None:
         self.returncode, self.stdout = returncode, stdout
 
 
-def _run_pytest(command, cwd, env, show_output, timeout, report, on_progress):
+def _run_pytest(
+    command: list[str],
+    cwd: str,
+    env: dict[str, str],
+    show_output: bool,
+    timeout: float,
+    report: Path,
+    on_progress: Callable[[int], None] | None,
+) -> _Completed:
     """subprocess.run, but looking at the report now and then to tell `on_progress`
     which lesson is running. Raises subprocess.TimeoutExpired after `timeout` seconds."""
     process = subprocess.Popen(
@@ -246,20 +292,20 @@ def _run_pytest(command, cwd, env, show_output, timeout, report, on_progress):
             if on_progress is not None:
                 data = _read(report)
                 running = data.get("running") if data else None
-                lesson = _running_lesson(data, running) if running else None
+                lesson = _running_lesson(data, running) if data and running else None
                 if lesson is not None and lesson != lesson_now:
                     lesson_now = lesson
                     on_progress(lesson)
 
 
-def _running_lesson(data, nodeid):
+def _running_lesson(data: Report, nodeid: str) -> int | None:
     for entry in data.get("tests", []):
         if entry.get("nodeid") == nodeid:
             return entry.get("lesson")
     return None
 
 
-def _read(path):
+def _read(path: Path) -> Report | None:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -267,12 +313,12 @@ def _read(path):
         return None
 
 
-def _tests(data):
+def _tests(data: Report | None) -> list[TestResult]:
     if not data:
         return []
     fields = TestResult.__dataclass_fields__
     return [TestResult(**{k: v for k, v in entry.items() if k in fields}) for entry in data.get("tests", [])]
 
 
-def _tail(text, lines=15):
+def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])

@@ -20,6 +20,8 @@ short silently by `zip`, and sizes must be positive whole numbers.
 """
 
 import random
+from collections.abc import Sequence
+from typing import Any
 
 from ..checks import check_positive_int, describe, short_repr
 from .engine import Value
@@ -30,12 +32,12 @@ __all__ = ["Module", "Neuron", "Layer", "MLP"]
 class Module:
     """Anything with parameters; `zero_grad` clears their gradients before the next backward()."""
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set ``p.grad = 0`` for every parameter (leaf gradients add up across backward() calls)."""
         for p in self.parameters():
             p.grad = 0
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """The trainable Values, in a fixed order (none for a bare Module)."""
         return []
 
@@ -58,7 +60,7 @@ def _inputs(x, expected, module):
 class Neuron(Module):
     """ReLU(b + w . x) when `nonlin` is true, else b + w . x, with w_i ~ U(-1, 1) and b = 0."""
 
-    def __init__(self, nin, nonlin=True):
+    def __init__(self, nin: int, nonlin: Any = True) -> None:
         check_positive_int(nin, "Neuron: nin (the number of inputs)")
         # random.uniform is looked up on every call, so random.seed() before building
         # the network decides the weights, as it does in micrograd.
@@ -73,7 +75,7 @@ class Neuron(Module):
             act = act + wi * xi
         return act.relu() if self.nonlin else act
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """The weights, then the bias."""
         return self.w + [self.b]
 
@@ -85,7 +87,7 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons reading the same inputs; extra keyword arguments go to each `Neuron`."""
 
-    def __init__(self, nin, nout, **kwargs):
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         check_positive_int(nout, "Layer: nout (the number of neurons)")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
@@ -94,7 +96,7 @@ class Layer(Module):
         outputs = [neuron(x) for neuron in self.neurons]
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Neuron by neuron, each neuron's weights then its bias."""
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
@@ -109,7 +111,7 @@ class MLP(Module):
     and one linear output neuron whose sign is the predicted class.
     """
 
-    def __init__(self, nin, nouts):
+    def __init__(self, nin: int, nouts: Sequence[int]) -> None:
         check_positive_int(nin, "MLP: nin (the number of inputs)")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"MLP: nouts must be a list of layer sizes such as [16, 16, 1], got {short_repr(nouts)}")
@@ -127,7 +129,7 @@ class MLP(Module):
             x = layer(x)
         return x
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Layer by layer, in each layer's order."""
         return [p for layer in self.layers for p in layer.parameters()]
 

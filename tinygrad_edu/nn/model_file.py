@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from ..checks import is_finite_number, short_repr
 
@@ -25,12 +27,12 @@ class BadNumber(ValueError):
     pass
 
 
-def reject_constant(name):
+def reject_constant(name: str) -> NoReturn:
     # json.loads accepts NaN, Infinity and -Infinity by default; a model never holds them.
     raise BadNumber(f"the file contains {name}, but every weight must be a finite number")
 
 
-def parse_int(text):
+def parse_int(text: str) -> int:
     # Python refuses to convert integers of more than 4300 digits, with a message that
     # does not say which file; no model holds such a number anyway.
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
@@ -41,7 +43,7 @@ def parse_int(text):
     return int(text)
 
 
-def read_model_file(path, where):
+def read_model_file(path: str | os.PathLike[str], where: str) -> bytes:
     """The bytes of the regular file `path`, refusing anything else before reading it:
     reading a device such as /dev/zero never ends, and opening a named pipe waits for
     a writer."""
@@ -66,12 +68,21 @@ def read_model_file(path, where):
     return raw
 
 
-def validate_model_dict(data, source, activations):
+def validate_model_dict(data: Any, source: str, activations: Sequence[str]) -> tuple[int, list[dict[str, Any]]]:
     """Check every field of saved model data; return (nin, layers) or raise ValueError."""
 
-    def fail(problem):
+    def fail(problem: str) -> NoReturn:
         raise ValueError(f"{source}: {problem}")
 
+    nin, layers = _check_header(data, fail)
+    width_in = nin
+    for i, layer in enumerate(layers):
+        width_in = _check_layer(layer, f"layer {i}", width_in, activations, fail)
+    return nin, layers
+
+
+def _check_header(data: Any, fail: Callable[[str], NoReturn]) -> tuple[int, list[Any]]:
+    """The format, the version, 'nin' and the list of layers of model data."""
     if not isinstance(data, dict):
         fail(f"expected a JSON object, got {type(data).__name__}")
     if data.get("format") != FORMAT:
@@ -85,31 +96,34 @@ def validate_model_dict(data, source, activations):
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         fail(f"'layers' must be a non-empty list, got {short_repr(layers)}")
-    width_in = nin
-    for i, layer in enumerate(layers):
-        where = f"layer {i}"
-        if not isinstance(layer, dict):
-            fail(f"{where} must be an object, got {type(layer).__name__}")
-        activation = layer.get("activation")
-        if not isinstance(activation, str) or activation not in activations:
-            fail(
-                f"{where} has unknown activation {short_repr(activation)}; "
-                f"expected one of {', '.join(map(repr, activations))}"
-            )
-        weights, biases = layer.get("weights"), layer.get("biases")
-        if not isinstance(weights, list) or not weights:
-            fail(f"{where}: 'weights' must be a non-empty list of lists, got {short_repr(weights)}")
-        if not isinstance(biases, list) or len(biases) != len(weights):
-            count = len(biases) if isinstance(biases, list) else biases
-            fail(f"{where}: expected {len(weights)} biases (one per neuron), got {short_repr(count)}")
-        for j, (row, bias) in enumerate(zip(weights, biases)):
-            if not isinstance(row, list) or len(row) != width_in:
-                count = len(row) if isinstance(row, list) else row
-                fail(f"{where}, neuron {j}: expected {width_in} weights (one per input), got {short_repr(count)}")
-            for k, w in enumerate(row):
-                if not is_finite_number(w):
-                    fail(f"{where}, neuron {j}, weight {k}: expected a finite number, got {short_repr(w)}")
-            if not is_finite_number(bias):
-                fail(f"{where}, neuron {j}, bias: expected a finite number, got {short_repr(bias)}")
-        width_in = len(weights)
     return nin, layers
+
+
+def _check_layer(
+    layer: Any, where: str, width_in: int, activations: Sequence[str], fail: Callable[[str], NoReturn]
+) -> int:
+    """One layer's activation, weights (`width_in` per neuron) and biases; returns its width."""
+    if not isinstance(layer, dict):
+        fail(f"{where} must be an object, got {type(layer).__name__}")
+    activation = layer.get("activation")
+    if not isinstance(activation, str) or activation not in activations:
+        fail(
+            f"{where} has unknown activation {short_repr(activation)}; "
+            f"expected one of {', '.join(map(repr, activations))}"
+        )
+    weights, biases = layer.get("weights"), layer.get("biases")
+    if not isinstance(weights, list) or not weights:
+        fail(f"{where}: 'weights' must be a non-empty list of lists, got {short_repr(weights)}")
+    if not isinstance(biases, list) or len(biases) != len(weights):
+        count = len(biases) if isinstance(biases, list) else biases
+        fail(f"{where}: expected {len(weights)} biases (one per neuron), got {short_repr(count)}")
+    for j, (row, bias) in enumerate(zip(weights, biases)):
+        if not isinstance(row, list) or len(row) != width_in:
+            count = len(row) if isinstance(row, list) else row
+            fail(f"{where}, neuron {j}: expected {width_in} weights (one per input), got {short_repr(count)}")
+        for k, w in enumerate(row):
+            if not is_finite_number(w):
+                fail(f"{where}, neuron {j}, weight {k}: expected a finite number, got {short_repr(w)}")
+        if not is_finite_number(bias):
+            fail(f"{where}, neuron {j}, bias: expected a finite number, got {short_repr(bias)}")
+    return len(weights)

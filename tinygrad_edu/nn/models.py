@@ -17,18 +17,20 @@ import math
 import os
 import pathlib
 import random
+from collections.abc import Sequence
 from typing import Any
 
+from ..atomic.files import atomic_write
 from ..checks import check_positive_int
 from ..engine import Value
-from ..files import atomic_write
 from . import model_file
 from .losses import _as_value
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "composed_sigmoid"]
 
-# name -> what the neuron applies to z (None: z itself)
-ACTIVATIONS = {
+# name -> what the neuron applies to z (None: z itself). Any, not Optional: Neuron calls
+# the entry only after it has handled "linear", which mypy cannot follow.
+ACTIVATIONS: dict[str, Any] = {
     "sigmoid": Value.sigmoid,
     "tanh": Value.tanh,
     "relu": Value.relu,
@@ -36,7 +38,7 @@ ACTIVATIONS = {
 }
 
 
-def _check_activation(name, where):
+def _check_activation(name: Any, where: str) -> str:
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"{where}: unknown activation {name!r}; expected one of {', '.join(map(repr, ACTIVATIONS))}")
     return name
@@ -67,14 +69,21 @@ class Module:
 class Neuron(Module):
     """a = activation(w . x + b), with weights drawn uniformly from [-limit, limit] and b = 0."""
 
-    def __init__(self, nin, activation="sigmoid", rng=None, limit=1.0, name="n"):
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        rng: random.Random | None = None,
+        limit: float = 1.0,
+        name: str = "n",
+    ) -> None:
         check_positive_int(nin, "Neuron: nin")
         self.activation = _check_activation(activation, "Neuron")
         rng = rng if rng is not None else random.Random(0)
         self.w = [Value(rng.uniform(-limit, limit), label=f"{name}.w{i}") for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b")
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Any]) -> Value:
         """z = w . x + b (summed left to right), then the activation."""
         w = self.w
         if len(x) != len(w):
@@ -89,7 +98,7 @@ class Neuron(Module):
         return ACTIVATIONS[self.activation](z)
         # END LESSON 9
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
     def __repr__(self):
@@ -99,7 +108,9 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons that all read the same inputs."""
 
-    def __init__(self, nin, nout, activation="sigmoid", rng=None, name="L"):
+    def __init__(
+        self, nin: int, nout: int, activation: str = "sigmoid", rng: random.Random | None = None, name: str = "L"
+    ) -> None:
         check_positive_int(nin, "Layer: nin")
         check_positive_int(nout, "Layer: nout")
         self.activation = _check_activation(activation, "Layer")
@@ -109,13 +120,13 @@ class Layer(Module):
         limit = math.sqrt(6.0 / (nin + nout))
         self.neurons = [Neuron(nin, activation, rng, limit, name=f"{name}.n{j}") for j in range(nout)]
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The outputs of every neuron for the same inputs `x`, as a list (in neuron order)."""
         # BEGIN LESSON 10
         return [neuron(x) for neuron in self.neurons]
         # END LESSON 10
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Every neuron's parameters, neuron by neuron, in one list."""
         # BEGIN LESSON 10
         return [p for neuron in self.neurons for p in neuron.parameters()]
@@ -135,7 +146,14 @@ class MLP(Module):
     the same network.
     """
 
-    def __init__(self, nin, nouts, activation="sigmoid", output_activation=None, seed=0):
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        seed: int = 0,
+    ) -> None:
         check_positive_int(nin, "MLP: nin")
         if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__"):
             raise ValueError(f"MLP: nouts must be a list of layer widths such as [4, 1], got {nouts!r}")
@@ -155,9 +173,9 @@ class MLP(Module):
             layer_activation = output_activation if (last and output_activation is not None) else activation
             self.layers.append(Layer(sizes[i], sizes[i + 1], layer_activation, rng, name=f"L{i}"))
         self.nin = nin
-        self.seed = seed
+        self.seed: int | None = seed  # None for a model read from a file
 
-    def __call__(self, x):
+    def __call__(self, x: Sequence[Any]) -> Any:
         """The network's output for one input `x` (a list of numbers or Values): a Value
         when the last layer has one neuron, otherwise a list of Values."""
         if isinstance(x, (Value, str)) or not hasattr(x, "__len__"):
@@ -172,14 +190,14 @@ class MLP(Module):
         return activations[0] if len(activations) == 1 else activations
         # END LESSON 10
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Every layer's parameters, layer by layer, in one list."""
         # BEGIN LESSON 10
         return [p for layer in self.layers for p in layer.parameters()]
         # END LESSON 10
 
     @property
-    def nouts(self):
+    def nouts(self) -> list[int]:
         return [len(layer.neurons) for layer in self.layers]
 
     def __repr__(self):
@@ -205,7 +223,7 @@ class MLP(Module):
         }
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
-        """Write the model as JSON, atomically (`files.atomic_write`): a crash, a full
+        """Write the model as JSON, atomically (`atomic.files.atomic_write`): a crash, a full
         disk or Ctrl-C never leaves a half-written model, and an existing file keeps its
         permissions. A symlink is followed (its target is replaced); a hard-linked file
         gets a new file under `path`. Returns `path` as a pathlib.Path."""
@@ -219,7 +237,7 @@ class MLP(Module):
         return atomic_write(path, text)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
         """Read a model written by `save`. Everything is checked before the model is built:
         a missing file raises FileNotFoundError; anything truncated, corrupted or
         inconsistent raises ValueError naming the path and the problem, and so does a
@@ -243,7 +261,7 @@ class MLP(Module):
         return cls.from_dict(data, source=where)
 
     @classmethod
-    def from_dict(cls, data, source="MLP.from_dict"):
+    def from_dict(cls, data: Any, source: str = "MLP.from_dict") -> MLP:
         """Build a model from `to_dict()` data, after checking all of it."""
         nin, layers = model_file.validate_model_dict(data, source, tuple(ACTIVATIONS))
         model = cls(nin, [len(layer["biases"]) for layer in layers], activation=layers[0]["activation"])

@@ -1,37 +1,37 @@
-"""Graph pictures underneath: the DOT text of a graph, and the program that draws it.
+"""The DOT text of a computation graph: one record box per Value, one oval per operation,
+and an arrow from each operand into its operation labelled with the local derivative.
 
-`viz` (pictures) and `player` (the step player) both build on this module. DOT is
-Graphviz's language; `build_dot` writes it with the `graphviz` Python package and
-`render` turns it into SVG or PNG with the first program that works, in this order:
-
-1. the program named by the environment variable ``TINYGRAD_EDU_DOT`` (a path or
-   a command name). When it is set, it is the only one tried, so a mistake in it
-   is reported instead of being hidden by a fallback;
-2. Graphviz's own ``dot``, if it is installed on the system;
-3. ``graphviz-pure``, a self-contained port of Graphviz that pip installs with
-   tinygrad_edu (it is one of its dependencies), so a plain
-   ``pip install tinygrad-edu`` can draw pictures with no system packages.
-
-If none can be run, `RendererNotFound` says how to get one.
+`drawing` (pictures) and `player` (the step player) both build on this module. DOT is
+Graphviz's language; `build_dot` writes it with the `graphviz` Python package, and
+`renderer` turns it into SVG or PNG (its names are re-exported here, where they lived
+before).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import sysconfig
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import graphviz
 
+from ..checks import check_choice
 from ..engine import Value, topological_order
+from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
 from .steps import operands, visible
 
-DOT_ENV_VAR = "TINYGRAD_EDU_DOT"
+# The renderer's names stay importable from here.
+__all__ = [
+    "build_dot",
+    "number_formatter",
+    "LARGE_GRAPH",
+    "LargeGraphWarning",
+    "DOT_ENV_VAR",
+    "RenderError",
+    "RendererNotFound",
+    "find_renderer",
+    "render",
+]
 
 # Above this many Values a picture stops being readable (and layout gets slow).
 LARGE_GRAPH = 500
@@ -40,25 +40,7 @@ HIGHLIGHT_COLOR = "#d62728"  # a red that stays visible in print and for most co
 EDGE_LABEL_COLOR = "#1f5fa8"  # derivatives in blue, so they do not blend in with the node values
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
-
-_REMEDIES = (
-    "Get one of these:\n"
-    "  * pip install graphviz-pure   (a self-contained Graphviz port; it is a dependency of\n"
-    "                                 tinygrad-edu, so reinstalling tinygrad-edu also brings it)\n"
-    "  * install Graphviz itself: apt install graphviz, brew install graphviz, conda install graphviz,\n"
-    "    or the installer from https://graphviz.org/download/\n"
-    f"  * set the environment variable {DOT_ENV_VAR} to the path of a dot-compatible program\n"
-    "The DOT source (to_dot(root), or .source on the drawing) can also be pasted into any\n"
-    "online Graphviz viewer."
-)
-
-
-class RenderError(RuntimeError):
-    """A Graphviz-compatible program could not turn the DOT source into a picture."""
-
-
-class RendererNotFound(RenderError):
-    """No Graphviz-compatible program could be found; the message lists ways to get one."""
+_LIT = {"color": HIGHLIGHT_COLOR, "fontcolor": HIGHLIGHT_COLOR, "penwidth": "2.5"}  # a highlighted path
 
 
 class LargeGraphWarning(UserWarning):
@@ -69,31 +51,28 @@ class LargeGraphWarning(UserWarning):
 
 
 def build_dot(
-    root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel, fields=None, order=None, make_graph=None
-):
+    root: Value,
+    edge_labels: bool,
+    rankdir: str,
+    number_format: str | Callable[[float], Any],
+    highlight: Any,
+    stacked: bool,
+    stacklevel: int,
+    fields: Callable[[int, Value], list[str]] | None = None,
+    order: list[Value] | None = None,
+    make_graph: Callable[..., Any] | None = None,
+) -> Any:
     """`to_dot`'s work. `fields`, when given, is a function (position in the topological
     order, node) -> the list of texts in that node's box, used instead of label, data
     and grad (the player draws boxes wide enough for every number it will write in them).
     `make_graph`, when given, makes the graph object from graphviz.Digraph's arguments,
-    and that object is returned instead of its source (draw_dot's `viz.Drawing`)."""
-    if not isinstance(root, Value):
-        raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__} {root!r:.60}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"to_dot: rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}")
+    and that object is returned instead of its source (draw_dot's `viz.Drawing`).
+    The callers have checked that `root` is a Value (each names itself in the error)."""
+    check_choice(rankdir, _RANKDIRS, "to_dot: rankdir")
     fmt = number_formatter(number_format)
-
-    if order is None:
-        order = topological_order(root)
+    order = topological_order(root) if order is None else order
     index = {node: i for i, node in enumerate(order)}
-    if len(order) > LARGE_GRAPH:
-        warnings.warn(
-            f"to_dot: this graph has {len(order)} Values (more than {LARGE_GRAPH}); a picture this "
-            "big is hard to read and slow to lay out. Draw a part of it instead: pass an "
-            "intermediate node as root (for a network, one neuron's output or one layer's "
-            "output), or build the graph on fewer inputs.",
-            LargeGraphWarning,
-            stacklevel=stacklevel,
-        )
+    _warn_if_large(len(order), stacklevel + 1)
     lit_nodes, lit_edges = _highlighted(highlight, index)
 
     graph = (make_graph or graphviz.Digraph)(
@@ -105,40 +84,61 @@ def build_dot(
     # Record fields run across the rank direction: stacked in a left-to-right layout,
     # side by side in a top-down one. Braces turn them the other way.
     wrap = "{{ {} }}" if (rankdir in ("LR", "RL")) != bool(stacked) else "{}"
-    lit = {"color": HIGHLIGHT_COLOR, "fontcolor": HIGHLIGHT_COLOR, "penwidth": "2.5"}
-
     for i, node in enumerate(order):
-        if fields is None:
-            texts = [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
-            if node.label:
-                texts.insert(0, node.label)
-        else:
-            texts = fields(i, node)
+        texts = _label_data_grad(node, fmt) if fields is None else fields(i, node)
         record = wrap.format(" | ".join(_record_field(text) for text in texts))
-        style = dict(lit) if node in lit_nodes else {}
+        style = dict(_LIT) if node in lit_nodes else {}
         if node is root:
             style.setdefault("penwidth", "2")
         graph.node(f"v{i}", label=graphviz.nohtml(record), shape="record", **style)
-
-        if not node.op:
-            continue  # a leaf: nothing made it
-        op_lit = any(key[1] == i for key in lit_edges)
-        graph.node(
-            f"op{i}",
-            label=graphviz.nohtml(_escape_text(_op_text(node, fmt))),
-            shape="ellipse",
-            **(lit if op_lit else {}),
-        )
-        for position, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
-            # The spaces keep a label off its own edge and off a neighbour's label
-            # (the two edges of a*a run side by side).
-            attrs = {"label": graphviz.nohtml(f" {_escape_text(fmt(local_grad))} ")} if edge_labels else {}
-            j = index[child]
-            if (j, i, position) in lit_edges or (j, i, None) in lit_edges:
-                attrs.update(lit)
-            graph.edge(f"v{j}", f"op{i}", **attrs)
-        graph.edge(f"op{i}", f"v{i}", **(lit if op_lit else {}))
+        if node.op:  # a leaf has no operation that made it
+            _add_operation(graph, i, node, index, fmt, edge_labels, lit_edges)
     return graph.source if make_graph is None else graph
+
+
+def _warn_if_large(size: int, stacklevel: int) -> None:
+    """A LargeGraphWarning for a graph of `size` Values above LARGE_GRAPH."""
+    if size > LARGE_GRAPH:
+        warnings.warn(
+            f"to_dot: this graph has {size} Values (more than {LARGE_GRAPH}); a picture this "
+            "big is hard to read and slow to lay out. Draw a part of it instead: pass an "
+            "intermediate node as root (for a network, one neuron's output or one layer's "
+            "output), or build the graph on fewer inputs.",
+            LargeGraphWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _label_data_grad(node: Value, fmt: Callable[[float], str]) -> list[str]:
+    """The texts of a box: the label (when there is one), the data and the grad."""
+    texts = [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
+    return [node.label, *texts] if node.label else texts
+
+
+def _add_operation(
+    graph: Any,
+    i: int,
+    node: Value,
+    index: dict[Value, int],
+    fmt: Callable[[float], str],
+    edge_labels: bool,
+    lit_edges: set[tuple[int, int, int | None]],
+) -> None:
+    """The oval of the operation that made node `i`, an arrow from each operand into it
+    (labelled with the local derivative), and the arrow from it to the node."""
+    op_lit = any(key[1] == i for key in lit_edges)
+    graph.node(
+        f"op{i}", label=graphviz.nohtml(_escape_text(_op_text(node, fmt))), shape="ellipse", **(_LIT if op_lit else {})
+    )
+    for position, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
+        # The spaces keep a label off its own edge and off a neighbour's label
+        # (the two edges of a*a run side by side).
+        attrs = {"label": graphviz.nohtml(f" {_escape_text(fmt(local_grad))} ")} if edge_labels else {}
+        j = index[child]
+        if (j, i, position) in lit_edges or (j, i, None) in lit_edges:
+            attrs.update(_LIT)
+        graph.edge(f"v{j}", f"op{i}", **attrs)
+    graph.edge(f"op{i}", f"v{i}", **(_LIT if op_lit else {}))
 
 
 def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[float], str]:
@@ -210,110 +210,3 @@ def _highlighted(highlight, index):
         if any(child is lower for child in upper.children):
             keys.add((index[lower], index[upper], position))
     return set(nodes), keys
-
-
-# ----- finding and running a renderer ------------------------------------------------------
-
-
-def _script_dirs():
-    """Where pip puts commands; a notebook's PATH often lacks them (e.g. an unactivated venv)."""
-    dirs = []
-    for scheme in (None, f"{os.name}_user"):
-        try:
-            path = sysconfig.get_path("scripts") if scheme is None else sysconfig.get_path("scripts", scheme)
-        except KeyError:
-            continue
-        if path:
-            dirs.append(path)
-    dirs.append(os.path.dirname(sys.executable))
-    return list(dict.fromkeys(dirs))
-
-
-def _locate(name):
-    """The full path of the program `name`, on PATH or where pip installs commands, or None."""
-    found = shutil.which(name)
-    if found is None:
-        found = shutil.which(name, path=os.pathsep.join(_script_dirs()))
-    return found
-
-
-def _candidates():
-    """The renderers to try, in order, as (description, path) pairs."""
-    chosen = os.environ.get(DOT_ENV_VAR)
-    if chosen:
-        found = _locate(chosen)
-        if found is None:
-            raise RendererNotFound(
-                f"{DOT_ENV_VAR} is set to {chosen!r}, which is not an executable file or a command on "
-                f"PATH. Fix it, or unset {DOT_ENV_VAR} to use the system dot or graphviz-pure.\n" + _REMEDIES
-            )
-        return [(f"{found} (from {DOT_ENV_VAR})", found)]
-    candidates = []
-    for name in ("dot", "graphviz-pure"):
-        found = _locate(name)
-        if found is not None:
-            candidates.append((found, found))
-    if not candidates:
-        raise RendererNotFound(
-            "No Graphviz program found to draw the graph: neither Graphviz's 'dot' nor "
-            "'graphviz-pure' is on PATH or in " + os.pathsep.join(_script_dirs()) + ", and "
-            f"{DOT_ENV_VAR} is not set.\n" + _REMEDIES
-        )
-    return candidates
-
-
-def find_renderer() -> str:
-    """The path of the program `draw_dot` will try first (see the module docstring for
-    the search order); raises `RendererNotFound` when there is none."""
-    return _candidates()[0][1]
-
-
-def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()) -> bytes:
-    """Run the first renderer that works on `source`; return the picture as bytes.
-    `fmt` is the ``-T`` argument; `extra_args` go after it (e.g. ``-Kneato``)."""
-    try:
-        encoded = source.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise RenderError(
-            f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
-            f"{error.object[error.start : error.end]!r}); to_dot writes such characters as escapes"
-        ) from None
-    failures = []
-    rejected = False  # a renderer ran and refused the source
-    for description, program in _candidates():
-        try:
-            result = subprocess.run(
-                [program, f"-T{fmt}", *extra_args],
-                input=encoded,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            # A timeout comes from the graph's size, which another renderer would not fix.
-            raise RenderError(
-                f"{description} took more than {timeout} s to draw the graph. Draw a smaller part "
-                "of it (pass an intermediate node as root) or pass a larger timeout. Layout is "
-                "slowest when one Value feeds many operations far apart in the graph."
-            ) from None
-        except OSError as error:
-            failures.append(f"{description}: could not be run ({error})")
-            continue
-        # Judge by the exit code alone: graphviz-pure writes harmless warnings to stderr
-        # (e.g. about the width of non-ASCII characters) even when it succeeds.
-        if result.returncode == 0 and result.stdout:
-            return result.stdout
-        message = result.stderr.decode("utf-8", "replace").strip() or "no message"
-        if len(message) > 2000:  # keep the end, where the error usually is
-            message = "..." + message[-2000:]
-        failures.append(f"{description}: exit code {result.returncode}: {message}")
-        rejected = True
-    if rejected:
-        # The program is there and ran: installing another one would not help.
-        raise RenderError(
-            f"Could not draw the graph as {fmt}: the renderer refused the DOT source:\n  "
-            + "\n  ".join(failures)
-            + "\nThe DOT source (.source on the drawing) is what it read; a label or a number_format "
-            "text is the usual cause."
-        )
-    raise RenderError(f"Could not draw the graph as {fmt}:\n  " + "\n  ".join(failures) + "\n" + _REMEDIES)

@@ -13,7 +13,7 @@ How to read a picture from `draw_dot` (or the DOT text from `to_dot`):
 * A Value used twice by one operation (``a * a``) has two arrows, one per use.
 
 `to_dot` only builds text. Turning the text into a picture needs a
-Graphviz-compatible program: `tinygrad_edu.viz.dot` finds one (``TINYGRAD_EDU_DOT``,
+Graphviz-compatible program: `tinygrad_edu.viz.renderer` finds one (``TINYGRAD_EDU_DOT``,
 then a system ``dot``, then the ``graphviz-pure`` that pip installs with this
 package). If none can be run, `RendererNotFound` says how to get one; in Jupyter
 the drawing then shows its DOT source as text instead of failing.
@@ -37,19 +37,12 @@ from typing import Any
 
 import graphviz
 
+from ..atomic.files import atomic_write
+from ..checks import check_choice, check_value
 from ..engine import Value
-from ..files import atomic_write
-from .dot import (
-    DOT_ENV_VAR,
-    LARGE_GRAPH,
-    LargeGraphWarning,
-    RendererNotFound,
-    RenderError,
-    build_dot,
-    find_renderer,
-    render,
-)
+from .dot import LARGE_GRAPH, LargeGraphWarning, build_dot
 from .player import Player
+from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
 from .steps import BackwardStep, ForwardStep, Update, backward_steps, forward_steps
 
 __all__ = [
@@ -103,6 +96,7 @@ def to_dot(
     always gives the same text. Graphs of more than LARGE_GRAPH Values give a
     `LargeGraphWarning`.
     """
+    check_value(root, "to_dot")
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3)
 
 
@@ -125,13 +119,17 @@ class Drawing(graphviz.Digraph):
     and saving run the renderer once per format.
     """
 
-    def __init__(self, source=None, format="svg", timeout=60, **graph_options):
+    def __init__(
+        self, source: str | None = None, format: str = "svg", timeout: float = 60, **graph_options: Any
+    ) -> None:
         if source is not None and not isinstance(source, str):
             raise TypeError(f"Drawing: source must be DOT text (a str) or None, got {type(source).__name__}")
         super().__init__(format=format, **graph_options)
         self.timeout = timeout
         self._text = source  # DOT text given whole, or None
-        self._rendered = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
+        self._rendered: dict[
+            tuple[str, tuple[str, ...]], tuple[str, bytes]
+        ] = {}  # (-T spec, extra arguments) -> (the source drawn, the picture)
 
     def __iter__(self, subgraph=False):
         """The DOT source line by line (graphviz's `.source` joins these)."""
@@ -158,7 +156,7 @@ class Drawing(graphviz.Digraph):
         engine = self.engine if engine is None else engine
         if engine not in graphviz.ENGINES:
             raise ValueError(f"unknown layout engine {engine!r}; expected one of {sorted(graphviz.ENGINES)}")
-        extra = () if engine == "dot" else (f"-K{engine}",)
+        extra: tuple[str, ...] = () if engine == "dot" else (f"-K{engine}",)
         if neato_no_op:
             extra += (f"-n{int(neato_no_op)}",)
         source = self.source
@@ -166,7 +164,7 @@ class Drawing(graphviz.Digraph):
         kept = self._rendered.get(key)
         if kept is not None and kept[0] == source:
             return kept[1]
-        # `render` is tinygrad_edu.viz.dot's renderer chain (module-level, not this class's method).
+        # `render` is tinygrad_edu.viz.renderer's chain (module-level, not this class's method).
         picture = render(source, spec, self.timeout, extra)
         self._rendered[key] = (source, picture)
         return picture
@@ -284,11 +282,13 @@ class Drawing(graphviz.Digraph):
         """The picture as PNG bytes."""
         return self._picture("png")
 
-    def save(self, path=None, directory=None):
+    def save(
+        self, path: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
+    ) -> pathlib.Path:
         """Write the picture to `path`; the suffix picks the format: .svg, .png, or .dot/.gv
         (the DOT source, which needs no renderer). Returns the path as a pathlib.Path.
 
-        The picture is drawn first and written atomically (`files.atomic_write`): a failed
+        The picture is drawn first and written atomically (`atomic.files.atomic_write`): a failed
         drawing or a full disk leaves an existing file as it was, with its permissions. A
         symlink is followed (its target is replaced); a hard-linked file gets a new file
         under `path`. Without `path`, the DOT source goes where graphviz's
@@ -323,8 +323,15 @@ class Drawing(graphviz.Digraph):
 
 
 def draw_dot(
-    root, format="svg", edge_labels=True, rankdir="LR", number_format="{:.4g}", highlight=None, stacked=True, timeout=60
-):
+    root: Value,
+    format: str = "svg",
+    edge_labels: bool = True,
+    rankdir: str = "LR",
+    number_format: str | Callable[[float], Any] = "{:.4g}",
+    highlight: Any = None,
+    stacked: bool = True,
+    timeout: float = 60,
+) -> Drawing:
     """A `Drawing` (a `graphviz.Digraph`) of the graph that ends at `root`: the last
     expression of a Jupyter cell shows it; ``.svg()``, ``.png()``, ``.save(path)`` and
     graphviz's ``.render()``, ``.pipe()`` and ``.view()`` draw it.
@@ -334,10 +341,10 @@ def draw_dot(
     renderer, in seconds. Nothing is rendered until the picture is asked for, so
     building a Drawing never fails for want of a renderer.
     """
-    if format not in _FORMATS:
-        raise ValueError(f"draw_dot: format must be 'svg' or 'png', got {format!r}")
+    check_value(root, "draw_dot")
+    check_choice(format, _FORMATS, "draw_dot: format")
 
-    def make_graph(name, **graph_options):
+    def make_graph(name: str, **graph_options: Any) -> Drawing:
         return Drawing(name=name, format=format, timeout=timeout, **graph_options)
 
     return build_dot(root, edge_labels, rankdir, number_format, highlight, stacked, stacklevel=3, make_graph=make_graph)

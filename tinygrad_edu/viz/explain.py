@@ -34,10 +34,10 @@ the paths first and raises `TooManyPaths` above `limit`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
-from ..checks import check_positive_int
+from ..checks import check_positive_int, check_value
 from ..engine import Value, topological_order
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
 
@@ -77,7 +77,7 @@ class Path:
 
     __slots__ = ("steps", "leaf", "root", "product")
 
-    def __init__(self, leaf, root, steps):
+    def __init__(self, leaf: Value, root: Value, steps: Iterable[Step]) -> None:
         self.leaf = leaf
         self.root = root
         self.steps = tuple(steps)
@@ -94,7 +94,7 @@ class Path:
         self.product = product
 
     @property
-    def nodes(self):
+    def nodes(self) -> tuple[Value, ...]:
         return (self.leaf,) + tuple(step.parent for step in self.steps)
 
     def __iter__(self):
@@ -108,8 +108,8 @@ class Path:
 def count_paths(root: Value, leaf: Value) -> int:
     """How many paths lead from `leaf` up to `root` (a repeated operand, as in ``a * a``,
     counts once per use), found without listing them."""
-    _check_node(root, "root")
-    _check_node(leaf, "leaf")
+    check_value(root, "paths")
+    check_value(leaf, "paths", "leaf")
     return _path_counts(root, leaf)[0].get(root, 0)
 
 
@@ -153,8 +153,8 @@ def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unn
         names (``.named("o_l")``) and the paths become the textbook's factors. The
         products still add up to ``leaf.grad``.
     """
-    _check_node(root, "root")
-    _check_node(leaf, "leaf")
+    check_value(root, "paths")
+    check_value(leaf, "paths", "leaf")
     if limit is not None:
         check_positive_int(limit, "paths: limit")  # (or None: no limit)
     counts, _ = _path_counts(root, leaf)
@@ -173,14 +173,14 @@ def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unn
 def _enumerate(root, leaf, counts):
     """Depth-first from the root down to the leaf with an explicit stack; only nodes that
     lead to the leaf (those in `counts`) are entered."""
-    found = []
+    found: list[Path] = []
     # Each entry: (node, link), where link = (step, link below it) or None is the path
     # walked so far, shared between branches instead of copied.
-    stack = [(root, None)]
+    stack: list[tuple[Value, Any]] = [(root, None)]
     while stack:
         node, link = stack.pop()
         if node is leaf:
-            steps = []
+            steps: list[Step] = []
             while link is not None:  # from the leaf's edge up to the root's
                 step, link = link
                 steps.append(step)
@@ -196,7 +196,8 @@ def _enumerate(root, leaf, counts):
 
 def _merge_unnamed(found, leaf, root):
     """Fold the unlabelled nodes of each path into the steps between labelled ones."""
-    groups = {}  # the labelled nodes a path visits -> one dict of distinct routes per step
+    # the labelled nodes a path visits -> one dict of distinct routes per step
+    groups: dict[tuple[Value, ...], list[dict[Any, float]]] = {}
     for path in found:
         nodes = path.nodes
         ends = [0] + [k for k in range(1, len(nodes) - 1) if nodes[k].label]
@@ -283,8 +284,3 @@ def _display_name(node, position):
 
 def _describe(node):
     return f"the node {node.label!r} ({node!r})" if node.label else repr(node)
-
-
-def _check_node(node, what):
-    if not isinstance(node, Value):
-        raise TypeError(f"paths: {what} must be a Value, got {type(node).__name__} {node!r:.60}")

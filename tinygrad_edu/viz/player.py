@@ -35,11 +35,15 @@ import os
 import pathlib
 import re
 import uuid
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
+from ..atomic.files import atomic_write
+from ..checks import check_choice, check_value
 from ..engine import Value, topological_order
-from ..files import atomic_write
-from .dot import RenderError, build_dot, number_formatter, render
+from .dot import build_dot, number_formatter
+from .renderer import RenderError, render
 from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "DIRECTIONS"]
@@ -63,18 +67,16 @@ class Player:
 
     def __init__(
         self,
-        root,
-        direction="backward",
-        rankdir="LR",
-        number_format="{:.4g}",
-        edge_labels=True,
-        stacked=True,
-        timeout=60,
-    ):
-        if not isinstance(root, Value):
-            raise TypeError(f"player: root must be a Value, got {type(root).__name__} {root!r:.60}")
-        if direction not in DIRECTIONS:
-            raise ValueError(f"player: direction must be 'backward' or 'forward', got {direction!r}")
+        root: Value,
+        direction: str = "backward",
+        rankdir: str = "LR",
+        number_format: str | Callable[[float], Any] = "{:.4g}",
+        edge_labels: bool = True,
+        stacked: bool = True,
+        timeout: float = 60,
+    ) -> None:
+        check_value(root, "player")
+        check_choice(direction, DIRECTIONS, "player: direction")
         self.root = root
         self.direction = direction
         self.timeout = timeout
@@ -88,7 +90,7 @@ class Player:
         self._modes = {"backward": self._backward_mode(), "forward": self._forward_mode()}
         # Each field of a box is drawn with the widest text it will ever show, so that
         # the numbers the script writes in later fit in the box.
-        widths = {}
+        widths: dict[tuple[int, str], int] = {}
         for mode in self._modes.values():
             for i, fields in enumerate(mode["fields"]):
                 for key in ("data", "grad"):
@@ -116,7 +118,7 @@ class Player:
         # players in one notebook, or one player shown twice, do not clash.
         self.id = "tge-player-" + uuid.uuid4().hex[:12]
         self._shown = 0
-        self._svg = None
+        self._svg: str | None = None
 
     # ----- the steps as data for the page --------------------------------------------------
 
@@ -128,93 +130,18 @@ class Player:
         text = self._fmt(x)
         return f"({text})" if text.startswith("-") else text
 
-    def _backward_mode(self):
-        fmt, name = self._fmt, self._name
-        n = len(self._order)
-        root_name = name(self.root)
-        position = [0] * n  # the step at which each Value is the current one
+    def _backward_mode(self) -> dict[str, Any]:
+        """The backward pass as the page's data: each box's texts by step, and the steps."""
+        position = [0] * len(self._order)  # the step at which each Value is the current one
         for k, step in enumerate(self.backward_steps, start=1):
             position[self._index[step.node]] = k
-        uses = [0] * n  # how many contributions each Value will receive
-        for node in self._order:
-            for child in node.children:
-                uses[self._index[child]] += 1
         fields = [
-            {"data": [[0, f"data {fmt(node.data)}", ""]], "grad": [[0, "grad", "tge-unknown"]]} for node in self._order
+            {"data": [[0, f"data {self._fmt(node.data)}", ""]], "grad": [[0, "grad", "tge-unknown"]]}
+            for node in self._order
         ]
-        received = [[] for _ in range(n)]  # the contributions so far, and from which Value
-        sums = [0.0] * n
-        steps = []
-        for k, step in enumerate(self.backward_steps, start=1):
-            node, grad = step.node, step.grad
-            i = self._index[node]
-            me = name(node)
-            intro = []
-            if node is self.root:
-                fields[i]["grad"].append([k, f"grad {fmt(grad)}", ""])
-                intro.append(f"Start at the output: {me}.grad = d({me})/d({me}) = 1.")
-            elif len(received[i]) == 1:
-                parent = received[i][0][0]
-                intro.append(
-                    f"{me} is used once (by {parent}), and that use has passed its contribution down, "
-                    f"so {me}.grad = {fmt(grad)} is complete."
-                )
-            else:
-                terms = " + ".join(self._factor(value) for _, value in received[i])
-                intro.append(
-                    f"{me} is used {len(received[i])} times, so it received {len(received[i])} contributions, "
-                    f"one per use: {me}.grad = {terms} = {fmt(grad)}."
-                )
-            lines = []
-            if not step.updates:
-                intro.append(
-                    f"{me} is a leaf (an input or a parameter): nothing made it, so the gradient stops "
-                    f"here. d({root_name})/d({me}) = {fmt(grad)}."
-                )
-            else:
-                symbolic, _ = self._expression(node)
-                intro.append(
-                    f"{me} = {symbolic}. Pass {me}.grad down to each operand, times the local derivative on its arrow:"
-                )
-            for position_in_op, update in enumerate(step.updates):
-                child, local_grad, contribution = update
-                j = self._index[child]
-                cn = name(child)
-                sums[j] = sums[j] + contribution if received[j] else contribution
-                received[j].append((me, contribution))
-                complete = len(received[j]) == uses[j]
-                after = f"→ {cn}.grad = {fmt(sums[j])}"
-                if complete:
-                    after += " (complete)" if uses[j] == 1 else f" (complete: all {uses[j]} contributions are in)"
-                else:
-                    after += f" so far ({len(received[j])} of {uses[j]} contributions)"
-                fields[j]["grad"].append([k, f"grad {fmt(sums[j])}", "" if complete else "tge-partial"])
-                lines.append(
-                    {
-                        "text": (
-                            f"{cn}.grad += {me}.grad × d({me})/d({cn}) = {self._factor(grad)} × "
-                            f"{self._factor(local_grad)} = {fmt(contribution)}"
-                        ),
-                        "why": self._why(node, position_in_op, child, local_grad),
-                        "after": after,
-                        "child": f"v{j}",
-                        "position": position_in_op,
-                        "local": _number(local_grad),
-                        "contribution": _number(contribution),
-                        "sum": _number(sums[j]),
-                    }
-                )
-            steps.append(
-                {
-                    "node": i,
-                    "id": f"v{i}",
-                    "value": _number(grad),
-                    "title": f"{me}.grad = {fmt(grad)} is complete",
-                    "intro": intro,
-                    "lines": lines,
-                    "targets": sorted({self._index[u.child] for u in step.updates}),
-                }
-            )
+        tally = _Contributions(self._order, self._index)
+        steps = [self._backward_step(k, step, fields, tally) for k, step in enumerate(self.backward_steps, start=1)]
+        root_name = self._name(self.root)
         return {
             "name": "backward",
             "heading": f"Backward pass of {root_name}",
@@ -237,51 +164,104 @@ class Player:
             "steps": steps,
         }
 
-    def _forward_mode(self):
-        fmt, name = self._fmt, self._name
+    def _backward_step(self, k: int, step: Any, fields: list[dict[str, list]], tally: _Contributions) -> dict[str, Any]:
+        """Step `k` of the backward pass: its Value's gradient is complete, and passes down."""
+        node, grad = step.node, step.grad
+        i = self._index[node]
+        me = self._name(node)
+        if node is self.root:
+            fields[i]["grad"].append([k, f"grad {self._fmt(grad)}", ""])
+        intro = self._backward_intro(step, tally.received[i])
+        lines = [
+            self._pass_down(k, node, grad, position_in_op, update, fields, tally)
+            for position_in_op, update in enumerate(step.updates)
+        ]
+        return {
+            "node": i,
+            "id": f"v{i}",
+            "value": _number(grad),
+            "title": f"{me}.grad = {self._fmt(grad)} is complete",
+            "intro": intro,
+            "lines": lines,
+            "targets": sorted({self._index[u.child] for u in step.updates}),
+        }
+
+    def _backward_intro(self, step: Any, received: list[tuple[str, float]]) -> list[str]:
+        """Why the step's gradient is complete (the contributions it `received`), and what comes next."""
+        fmt, node, grad = self._fmt, step.node, step.grad
+        me = self._name(node)
+        if node is self.root:
+            intro = [f"Start at the output: {me}.grad = d({me})/d({me}) = 1."]
+        elif len(received) == 1:
+            intro = [
+                f"{me} is used once (by {received[0][0]}), and that use has passed its contribution down, "
+                f"so {me}.grad = {fmt(grad)} is complete."
+            ]
+        else:
+            terms = " + ".join(self._factor(value) for _, value in received)
+            intro = [
+                f"{me} is used {len(received)} times, so it received {len(received)} contributions, "
+                f"one per use: {me}.grad = {terms} = {fmt(grad)}."
+            ]
+        if not step.updates:
+            intro.append(
+                f"{me} is a leaf (an input or a parameter): nothing made it, so the gradient stops "
+                f"here. d({self._name(self.root)})/d({me}) = {fmt(grad)}."
+            )
+        else:
+            symbolic, _ = self._expression(node)
+            intro.append(
+                f"{me} = {symbolic}. Pass {me}.grad down to each operand, times the local derivative on its arrow:"
+            )
+        return intro
+
+    def _pass_down(
+        self,
+        k: int,
+        node: Value,
+        grad: float,
+        position_in_op: int,
+        update: Any,
+        fields: list[dict[str, list]],
+        tally: _Contributions,
+    ) -> dict[str, Any]:
+        """One line of a backward step: child.grad += node.grad × d(node)/d(child)."""
+        fmt, me = self._fmt, self._name(node)
+        child, local_grad, contribution = update
+        j = self._index[child]
+        cn = self._name(child)
+        total, count, uses = tally.add(j, me, contribution)
+        after = f"→ {cn}.grad = {fmt(total)}"
+        if count == uses:
+            after += " (complete)" if uses == 1 else f" (complete: all {uses} contributions are in)"
+        else:
+            after += f" so far ({count} of {uses} contributions)"
+        fields[j]["grad"].append([k, f"grad {fmt(total)}", "" if count == uses else "tge-partial"])
+        return {
+            "text": (
+                f"{cn}.grad += {me}.grad × d({me})/d({cn}) = {self._factor(grad)} × "
+                f"{self._factor(local_grad)} = {fmt(contribution)}"
+            ),
+            "why": self._why(node, position_in_op, child, local_grad),
+            "after": after,
+            "child": f"v{j}",
+            "position": position_in_op,
+            "local": _number(local_grad),
+            "contribution": _number(contribution),
+            "sum": _number(total),
+        }
+
+    def _forward_mode(self) -> dict[str, Any]:
+        """The forward pass as the page's data: each box's texts by step, and the steps."""
         fields = [{"data": [[0, "data", "tge-unknown"]], "grad": [[0, "grad", "tge-unknown"]]} for _ in self._order]
         position = [0] * len(self._order)
         steps = []
         for k, step in enumerate(self.forward_steps, start=1):
-            node = step.node
-            i = self._index[node]
+            i = self._index[step.node]
             position[i] = k
-            me = name(node)
-            fields[i]["data"].append([k, f"data {fmt(step.data)}", ""])
-            lines = []
-            if not step.children:
-                intro = [f"{me} is a leaf (an input or a parameter): its value {fmt(step.data)} is given."]
-            else:
-                symbolic, numeric = self._expression(node)
-                intro = [
-                    f"{me} = {symbolic} = {numeric} = {fmt(step.data)}",
-                    "Its local derivatives are computed now as well, and kept on its arrows for the backward pass:",
-                ]
-                for position_in_op, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
-                    cn = name(child)
-                    formula = self._formula(node, position_in_op, child, local_grad)
-                    lines.append(
-                        {
-                            "text": f"d({me})/d({cn}) = {formula + ' = ' if formula else ''}{fmt(local_grad)}",
-                            "why": "",
-                            "after": "",
-                            "child": f"v{self._index[child]}",
-                            "position": position_in_op,
-                            "local": _number(local_grad),
-                        }
-                    )
-            steps.append(
-                {
-                    "node": i,
-                    "id": f"v{i}",
-                    "value": _number(step.data),
-                    "title": f"{me} = {fmt(step.data)}",
-                    "intro": intro,
-                    "lines": lines,
-                    "targets": sorted({self._index[child] for child in step.children}),
-                }
-            )
-        root_name = name(self.root)
+            fields[i]["data"].append([k, f"data {self._fmt(step.data)}", ""])
+            steps.append(self._forward_step(step))
+        root_name = self._name(self.root)
         return {
             "name": "forward",
             "heading": f"Forward pass of {root_name}",
@@ -299,6 +279,43 @@ class Player:
             "hideFutureLabels": True,
             "fields": fields,
             "steps": steps,
+        }
+
+    def _forward_step(self, step: Any) -> dict[str, Any]:
+        """A step of the forward pass: its Value computed from its operands, with its local derivatives."""
+        fmt, node = self._fmt, step.node
+        i = self._index[node]
+        me = self._name(node)
+        lines = []
+        if not step.children:
+            intro = [f"{me} is a leaf (an input or a parameter): its value {fmt(step.data)} is given."]
+        else:
+            symbolic, numeric = self._expression(node)
+            intro = [
+                f"{me} = {symbolic} = {numeric} = {fmt(step.data)}",
+                "Its local derivatives are computed now as well, and kept on its arrows for the backward pass:",
+            ]
+            for position_in_op, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
+                formula = self._formula(node, position_in_op, child, local_grad)
+                cn = self._name(child)
+                lines.append(
+                    {
+                        "text": f"d({me})/d({cn}) = {formula + ' = ' if formula else ''}{fmt(local_grad)}",
+                        "why": "",
+                        "after": "",
+                        "child": f"v{self._index[child]}",
+                        "position": position_in_op,
+                        "local": _number(local_grad),
+                    }
+                )
+        return {
+            "node": i,
+            "id": f"v{i}",
+            "value": _number(step.data),
+            "title": f"{me} = {fmt(step.data)}",
+            "intro": intro,
+            "lines": lines,
+            "targets": sorted({self._index[child] for child in step.children}),
         }
 
     def _expression(self, node):
@@ -419,7 +436,7 @@ class Player:
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to `path` (usually ending in .html); returns it as a pathlib.Path.
 
-        The page is built first and written atomically (`files.atomic_write`): a failed
+        The page is built first and written atomically (`atomic.files.atomic_write`): a failed
         drawing or a full disk leaves an existing file as it was, with its permissions. A
         symlink is followed (its target is replaced); a hard-linked file gets a new file
         under `path`."""
@@ -440,12 +457,32 @@ class Player:
         return f"<Player: {self.direction} pass of {len(self._order)} Values>"
 
 
-def _fill_in_numbers(svg, texts):
+class _Contributions:
+    """What each Value's grad has received so far in the backward pass (from which Value,
+    and the running sum), and how many contributions it will receive: one per use."""
+
+    def __init__(self, order: list[Value], index: dict[Value, int]) -> None:
+        self.uses = [0] * len(order)
+        for node in order:
+            for child in node.children:
+                self.uses[index[child]] += 1
+        self.received: list[list[tuple[str, float]]] = [[] for _ in order]
+        self.sums = [0.0] * len(order)
+
+    def add(self, j: int, giver: str, contribution: float) -> tuple[float, int, int]:
+        """Add a contribution to Value `j`'s grad; returns (the sum so far, how many are in, how many will be)."""
+        self.sums[j] = self.sums[j] + contribution if self.received[j] else contribution
+        self.received[j].append((giver, contribution))
+        return self.sums[j], len(self.received[j]), self.uses[j]
+
+
+def _fill_in_numbers(svg: str, texts: dict[str, tuple[str, str]]) -> str:
     """`svg` with the data and grad fields of every Value's box (its last two texts)
     set to `texts[title]`; the boxes were drawn wide enough for them."""
 
-    def fill(box):
-        title = re.search(r"<title>([^<]*)</title>", box.group(0)).group(1).strip()
+    def fill(box: re.Match[str]) -> str:
+        found = re.search(r"<title>([^<]*)</title>", box.group(0))
+        title = found.group(1).strip() if found else ""
         if title not in texts:
             return box.group(0)
         # [before, <text ...>, content, </text>, between, <text ...>, content, </text>, ..., after]

@@ -1,0 +1,146 @@
+"""`learn watch`: run the lessons again each time a file of the workbook is saved.
+
+A thread collects the saves as they happen, so a save made while the lessons run is
+queued for the next run rather than lost; a save during a run starts the next run at
+once, without drawing the screen of the stale one.
+"""
+
+import queue
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from .errors import WorkbookError
+from .screens import watch_screen
+from .status import current_lesson, run_and_record
+from .terminal import WIDTH
+from .workbook import PACKAGE
+
+__all__ = ["watch"]
+
+
+class _Saves:
+    """Saves of .py files under `folder`, collected by a thread as they happen (watchfiles:
+    the system's change events, or polling with `poll`), so a save made while the lessons
+    run is queued for the next run rather than lost."""
+
+    def __init__(self, folder: Path, poll: bool = False) -> None:
+        import watchfiles
+
+        self._queue: queue.Queue[list[str] | Exception] = queue.Queue()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._folder = folder
+
+        def watch() -> None:
+            try:
+                for changes in watchfiles.watch(
+                    folder,
+                    watch_filter=watchfiles.PythonFilter(),
+                    debounce=400,
+                    step=50,
+                    stop_event=self._stop,
+                    force_polling=poll or None,
+                    poll_delay_ms=300,
+                    raise_interrupt=False,
+                    yield_on_timeout=True,
+                    rust_timeout=200,
+                ):
+                    self._ready.set()
+                    if changes:
+                        self._queue.put(sorted({Path(path).name for _, path in changes}))
+            except Exception as error:  # noqa: BLE001 - reported to the main thread
+                self._queue.put(error)
+            finally:
+                self._ready.set()
+
+        self._thread = threading.Thread(target=watch, name="learn-watch", daemon=True)
+        self._thread.start()
+        self._ready.wait(5)  # the watcher is in place before the first run starts
+
+    def wait(self) -> list[str]:
+        """Block until at least one save; return the names of every file saved since the last call."""
+        names: set[str] = set()
+        item = self._queue.get()
+        while True:
+            if isinstance(item, Exception):
+                raise WorkbookError(f"watching {self._folder} stopped: {item}")
+            names.update(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return sorted(names)
+
+    def pending(self) -> bool:
+        return not self._queue.empty()
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class _Progress:
+    """The "running lesson N..." line: rewritten in place on a terminal, one line a lesson
+    elsewhere. `current` is the lesson the next run is expected to start at."""
+
+    def __init__(self, out: TextIO, tty: bool) -> None:
+        self.out, self.tty = out, tty
+        self.current = 1
+        self.because = ""  # which saves started this run
+
+    def __call__(self, number: int) -> None:
+        self.current = number
+        line = f"running lesson {number}...{self.because}"
+        if self.tty:
+            self.out.write(f"\r\033[K{line[: WIDTH - 1]}")
+            self.out.flush()
+        else:
+            print(line, file=self.out, flush=True)
+
+
+def _draw(screen: list[str], out: TextIO, tty: bool) -> None:
+    if tty:
+        out.write("\033[2J\033[H")
+    else:
+        print("-" * 40, file=out)
+    for line in screen:
+        print(line, file=out)
+    print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out, flush=True)
+
+
+def watch(workbook: Path, out: TextIO, poll: bool = False) -> int:
+    """Run the lessons, draw the screen, wait for a save, again, until Ctrl-C; returns 0."""
+    try:
+        saves = _Saves(workbook / PACKAGE, poll=poll)
+    except ImportError:
+        raise WorkbookError("learn watch needs the watchfiles package: pip install watchfiles") from None
+    tty = out.isatty() if hasattr(out, "isatty") else False
+    height = shutil.get_terminal_size((WIDTH, 24)).lines if tty else 24
+    progress = _Progress(out, tty)
+    saved: list[str] = []
+    newly: list[int] = []  # kept until a screen shows them
+    filled: list[tuple[str, str]] = []
+    try:
+        while True:
+            progress.because = f" ({', '.join(saved[:3])} saved)" if saved else ""
+            progress(progress.current)
+            result, state, more, back = run_and_record(workbook, on_progress=progress)
+            newly += [n for n in more if n not in newly]
+            filled += [f for f in back if f not in filled]
+            lesson = current_lesson(result) if result.state == "finished" else None
+            progress.current = lesson.number if lesson else 1
+            if saves.pending():  # saved again while the lessons ran: run again at once
+                saved = saves.wait()
+                if tty:
+                    out.write("\n")
+                continue
+            _draw(watch_screen(workbook, result, state, newly=newly, height=max(12, height), filled=filled), out, tty)
+            newly, filled = [], []
+            saved = saves.wait()
+    except KeyboardInterrupt:
+        print("", file=out)
+        print("Stopped watching.", file=out, flush=True)
+        return 0
+    finally:
+        saves.close()
