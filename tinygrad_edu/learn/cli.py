@@ -8,6 +8,7 @@ watch [DIR]      re-run the lessons whenever a file of the workbook is saved
 solution N       the reference solution, once lesson N passes (or with --reveal)
 skip N           copy the reference solution of lesson N into the workbook
 reset N          put lesson N's stubs back (your code is kept in a copy)
+restore N        bring the newest kept copy of lesson N back (what it replaces is kept too)
 list             the lessons
 verify           the maintainers' check of the whole path
 
@@ -37,6 +38,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "solution": commands.solution,
     "skip": commands.skip,
     "reset": commands.reset,
+    "restore": commands.restore,
     "list": commands.list_lessons,
     "verify": commands.verify,
 }
@@ -97,6 +99,10 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("reset", help="put a lesson's stubs back (a copy of your code is kept)")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask, even when the lesson passes")
+    _workbook_option(p)
+
+    p = sub.add_parser("restore", help="bring back the newest copy of your code that skip or reset kept")
+    p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
     _workbook_option(p)
 
     sub.add_parser("list", help="the lessons, their ideas and the functions you write")
