@@ -5,6 +5,8 @@ You write two_neuron_forward, two_neuron_deltas and two_neuron_performance_gradi
 in tinygrad_edu/backprop.py.
 """
 
+import math
+
 import pytest
 
 from tinygrad_edu import Value
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.lesson7
 # (i_l, w_l, w_r, d): input, left weight, right weight, desired output
 POINTS = [(1.5, 0.8, -1.2, 1.0), (-0.7, 2.0, 0.5, 0.0), (2.0, -1.5, 3.0, 0.3)]
 IDS = ["i=1.5", "i=-0.7", "i=2.0"]
+
+
+def performance(i_l, w_l, w_r, d):
+    """P in plain floats, to nudge."""
+    o_l = 1.0 / (1.0 + math.exp(-w_l * i_l))
+    o_r = 1.0 / (1.0 + math.exp(-w_r * o_l))
+    return -0.5 * (d - o_r) ** 2
 
 
 def engine_net(i_l, w_l, w_r, d):
@@ -64,6 +73,14 @@ def test_the_hand_formulas_equal_backward(expect, point):
     backward() leaves on the weights."""
     net = engine_net(*point)
     gradients = two_neuron_performance_gradients(*point)
+    i_l, w_l, w_r, d = point
+    expect.slopes(
+        tuple(gradients),
+        lambda w_l, w_r: performance(i_l, w_l, w_r, d),
+        (w_l, w_r),
+        ["w_l", "w_r"],
+        "P",
+    )
     expect(
         tuple(gradients),
         (net["w_l"].grad, net["w_r"].grad),
