@@ -141,8 +141,7 @@ def status_screen(status: Status, marks: Marks) -> list[str]:
     """The lines `learn status` prints (a line may hold several, wrapped to the terminal)."""
     lines = [f"Workbook {status.workbook}"]
     lines += [
-        wrap(marks.text(f"{marks.passed} Lesson {n} passes now. Compare with the reference: `{COMMAND} solution {n}`"))
-        for n in status.newly
+        marks.text(f"{marks.passed} Lesson {n} passes now. (`{COMMAND} solution {n}` to compare)") for n in status.newly
     ]
     if not status.ran:
         lines += _could_not_run(status.result, marks)
