@@ -80,7 +80,8 @@ def test_an_expression(expect):
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
     ab = a * b
     e = ab + c
-    order = check_order(expect, e, "a * b + c", 5)
+    slope = expect.nudged(lambda a: a * -3.0 + 10.0, (2.0,))
+    order = check_order(expect, e, "a * b + c", 5, leaf=a, slope=slope)
     expect.true(
         order.index(ab) < order.index(e),
         "a*b is listed before a*b + c",
@@ -92,7 +93,7 @@ def test_an_expression(expect):
 def test_a_times_a_lists_a_once(expect):
     """a * a has the child a twice, but a is one node."""
     a = Value(3.0, label="a")
-    check_order(expect, a * a, "a * a", 2)
+    check_order(expect, a * a, "a * a", 2, leaf=a, slope=expect.nudged(lambda a: a * a, (3.0,)))
 
 
 def test_a_diamond(expect):
