@@ -86,6 +86,17 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         "(for network drives and containers where saves go unnoticed)",
     )
 
+    _add_code_commands(sub)
+
+    sub.add_parser("list", help="the lessons, their ideas and the functions you write")
+
+    p = sub.add_parser("verify", help="maintainers: check that every solution passes and every stub fails")
+    p.add_argument("--quick", action="store_true", help="skip the check that every single region is tested")
+    return learn
+
+
+def _add_code_commands(sub: Any) -> None:
+    """The subcommands that show or change a lesson's code: solution, skip, reset, restore."""
     p = sub.add_parser("solution", help="the reference solution of a lesson (once it passes, or with --reveal)")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
     p.add_argument("--reveal", action="store_true", help="show it even though the lesson does not pass yet")
@@ -104,12 +115,6 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="bring back the newest copy of your code that skip or reset kept")
     p.add_argument("number", metavar="N", type=_lesson_number, help="the lesson")
     _workbook_option(p)
-
-    sub.add_parser("list", help="the lessons, their ideas and the functions you write")
-
-    p = sub.add_parser("verify", help="maintainers: check that every solution passes and every stub fails")
-    p.add_argument("--quick", action="store_true", help="skip the check that every single region is tested")
-    return learn
 
 
 def _workbook_option(parser: argparse.ArgumentParser) -> None:
