@@ -940,11 +940,86 @@ def moons_demo_rows(libraries, results, settings):
     ]
 
 
+# ----- benchmark 5: tinygrad_edu against the limit (limit_engine.py) ----------------------------
+#
+# limit_engine.py is the barest scalar engine (four slots, no checks): what a pure-Python
+# engine costs at the least. Both are measured here in turn, in this one run, so that the
+# ratio tinygrad_edu / limit does not depend on how busy the machine was.
+
+
+def load_limit_library():
+    import limit_engine
+
+    return Library(
+        name="limit",
+        version="benchmarks/limit_engine.py",
+        make_leaf=limit_engine.Node,
+        data_of=lambda node: node.data,
+        grad_of=lambda node: node.grad,
+    )
+
+
+def measure_against_limit(library, settings):
+    """Forward, backward and bytes per node of the sum-of-products graph, and the sigmoid MLP
+    step, for tinygrad_edu and for the limit alternately (medians); None for the others."""
+    if library.name != OURS:
+        return None
+    import limit_engine
+
+    limit = load_limit_library()
+    numbers = sum_of_products_numbers(settings)
+    nodes = settings.graph_nodes
+    runs = {name: {"forward_ns": [], "backward_ns": []} for name in (OURS, "limit")}
+    for run in range(settings.repeats):
+        progress(f"  tinygrad_edu and the limit: build + backward, run {run + 1} of {settings.repeats} ...")
+        for each in (library, limit):
+            forward, backward = time_sum_of_products_once(each, numbers)
+            runs[each.name]["forward_ns"].append(forward / nodes)
+            runs[each.name]["backward_ns"].append(backward / nodes)
+    results = {
+        name: {key: statistics.median(values) for key, values in timings.items()} for name, timings in runs.items()
+    }
+    for each in (library, limit):
+        results[each.name]["bytes_per_node"] = traced_bytes_of_sum_of_products(each, numbers) / nodes
+    progress(f"  tinygrad_edu and the limit: {1 + settings.mlp_steps} sigmoid MLP steps each ...")
+    xs, ys = mlp_data()
+    weights = initial_mlp_weights(SIGMOID_NET)
+    ours = time_mlp_steps(lambda: tinygrad_edu_mlp_step(SIGMOID_NET), settings)
+    theirs = time_mlp_steps(lambda: limit_engine.mlp_step(weights, xs, ys, MLP_LEARNING_RATE), settings)
+    for i, (a, b) in enumerate(zip(ours.losses, theirs.losses, strict=True)):
+        if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+            raise AssertionError(f"MLP step {i}: tinygrad_edu has loss {a!r}, the limit {b!r}")
+    results[OURS]["mlp_step_ms"], results["limit"]["mlp_step_ms"] = ours.milliseconds, theirs.milliseconds
+    return results
+
+
+LIMIT_MEASUREMENTS = [
+    ("forward_ns", "forward: build the sum-of-products graph", "ns/node"),
+    ("backward_ns", "backward of that graph", "ns/node"),
+    ("mlp_step_ms", "one sigmoid MLP training step", "ms"),
+    ("bytes_per_node", "memory of the graph (tracemalloc)", "bytes/node"),
+]
+
+
+def limit_rows(libraries, results, settings):
+    """One row per measurement: tinygrad_edu's number over the limit's, in tinygrad_edu's column."""
+    ours, limit = results[OURS][OURS], results[OURS]["limit"]
+    rows = []
+    for key, what, unit in LIMIT_MEASUREMENTS:
+        ratio = ours[key] / limit[key]
+        text = f"{ratio:.2f}x ({ours[key]:,.4g} vs {limit[key]:,.4g} {unit})"
+        cells = {name: Cell(None, "—") for name in LIBRARY_NAMES}
+        cells[OURS] = Cell(ratio, text)
+        rows.append(Row(f"limit_{key}", f"{what}: tinygrad_edu / the limit (limit_engine.py)", cells, False))
+    return rows
+
+
 BENCHMARKS = [
     Benchmark("sum of products", measure_sum_of_products, sum_of_products_rows),
     Benchmark("deepest chain", climb_chain_ladder, deepest_chain_rows),
     Benchmark("MLP training step", measure_mlp_step, mlp_step_rows),
     Benchmark("micrograd's moons demo", measure_moons_demo, moons_demo_rows),
+    Benchmark("against the limit", measure_against_limit, limit_rows),
 ]
 
 
@@ -978,6 +1053,14 @@ def bytes_per_node_at_most(limit):
     return check
 
 
+def limit_ratio_at_most(key, factor):
+    def check(rows):
+        ratio = rows[f"limit_{key}"].cells[OURS].number
+        return ratio <= factor, f"{ratio:.2f}x"
+
+    return check
+
+
 def chain_depth_at_least(depth):
     def check(rows):
         cell = rows["chain_depth"].cells[OURS]
@@ -1000,7 +1083,7 @@ def mlp_step_speedup_over_micrograd_at_least(factor):
 
 
 TARGETS = [
-    Target("forward >= 8x faster than micrograd", speedup_over_micrograd_at_least("forward_ns", 8.0)),
+    Target("forward >= 10x faster than micrograd", speedup_over_micrograd_at_least("forward_ns", 10.0)),
     Target("backward >= 2.5x faster than micrograd", speedup_over_micrograd_at_least("backward_ns", 2.5)),
     Target("<= 140 bytes per node", bytes_per_node_at_most(140)),
     Target("backward of a 1,000,000-deep chain succeeds", chain_depth_at_least(1_000_000)),
@@ -1012,6 +1095,10 @@ TARGETS = [
         "micrograd's moons demo >= 5x faster with tinygrad_edu.micrograd (only the imports changed)",
         speedup_over_micrograd_at_least("moons_demo", 5.0),
     ),
+    Target("forward <= 1.3x the limit's time", limit_ratio_at_most("forward_ns", 1.3)),
+    Target("backward <= 1.3x the limit's time", limit_ratio_at_most("backward_ns", 1.3)),
+    Target("sigmoid MLP step <= 1.3x the limit's time", limit_ratio_at_most("mlp_step_ms", 1.3)),
+    Target("memory <= 1.35x the limit's bytes per node", limit_ratio_at_most("bytes_per_node", 1.35)),
 ]
 
 

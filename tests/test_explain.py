@@ -192,7 +192,7 @@ def test_dE_dw_l_is_the_product_of_the_five_textbook_factors():
     )
     values = " * ".join(f"({v:.4g})" if v < 0 else f"{v:.4g}" for v in reversed(textbook))
     assert f"= {values} = {math.prod(textbook):.4g}" in lines[1]
-    assert lines[2] == f"  sum of the 1 path: {net['w_l'].grad:.4g} = w_l.grad"
+    assert lines[2] == f"  sum of 1 path: {net['w_l'].grad:.4g} = w_l.grad"
 
 
 def test_dE_dw_r_has_the_three_factors_of_the_right_neuron():

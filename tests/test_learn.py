@@ -1076,3 +1076,61 @@ def test_learn_md_lists_every_lesson():
     assert "received:" in text and "Lessons: ✗ 1" in text
     for command in ("init", "status", "hint", "check", "watch", "solution", "skip", "reset", "verify"):
         assert f"`tinygrad-edu learn {command}" in text
+
+
+# ----- a newcomer's first commands: suggestions that work when followed --------------------------
+
+
+def _notebook_paths(out):
+    """The notebook paths of the `Notebook:` line of a screen (its folded lines joined)."""
+    text = out[out.index("Notebook: ") + len("Notebook: ") :].split("\n\n")[0]
+    return [part.strip() for part in " ".join(text.split()).split(", ")]
+
+
+def test_status_names_notebooks_by_a_path_that_exists_from_the_workbook(workbook, capsys, monkeypatch):
+    monkeypatch.chdir(workbook)  # where a learner runs status: inside the workbook
+    code, out, _ = learn("status", capsys=capsys)
+    assert code == 1
+    (path,) = _notebook_paths(out)
+    assert path.endswith("01_linear_approximation.ipynb") and Path(path).is_file(), path
+    assert Path(path).resolve() == REPO / "notebooks" / "01_linear_approximation.ipynb"
+    assert all(len(line) <= 80 for line in out.splitlines() if "ipynb" in line)
+
+
+def test_without_a_checkout_status_says_where_the_notebooks_are(workbook, capsys, monkeypatch):
+    from tinygrad_edu.learn import screens
+
+    monkeypatch.setattr(screens, "_checkout_notebooks", lambda: workbook / "no-such-folder")
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    text = " ".join(out.split())  # the line may be folded to the terminal's width
+    assert "Notebook: 01_linear_approximation.ipynb (in the notebooks/ folder of the tinygrad_edu repository)" in text
+
+
+def test_hint_outside_a_workbook_suggests_commands_that_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = learn("hint", capsys=capsys)
+    assert code == 2
+    suggested = re.findall(r"`(tinygrad-edu learn [^`]*)`", err)
+    assert suggested == [
+        "tinygrad-edu learn hint -w mywork",
+        "tinygrad-edu learn hint 1",
+        "tinygrad-edu learn init mywork",
+    ]
+    # Follow them: make the workbook, then ask for a hint the suggested way.
+    assert learn("init", "mywork", capsys=capsys)[0] == 0
+    code, out, err = learn("hint", "-w", "mywork", capsys=capsys)
+    assert code == 0, err
+    assert "Hint 1 of" in out
+    code, out, err = learn("hint", "1", capsys=capsys)
+    assert code == 0 and "Hint 1 of" in out, err
+
+
+def test_a_workbook_given_where_a_lesson_number_goes_is_answered_with_minus_w(workbook, capsys, monkeypatch):
+    monkeypatch.chdir(workbook.parent)
+    for command, example in (("hint", "hint -w mywork"), ("check", "check N -w mywork")):
+        with pytest.raises(SystemExit) as exit_info:
+            learn(command, "mywork", capsys=capsys)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"usage: tinygrad-edu learn {command} ")  # its own usage
+        assert "expected a lesson number from 1 to" in err and f"`tinygrad-edu learn {example}`" in err

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import Value, ops
+from tinygrad_edu import Value, engine, ops
 from tinygrad_edu.engine import grad, topological_order
 from tinygrad_edu.explain import explain, paths
 from tinygrad_edu.gradcheck import gradcheck
@@ -182,7 +182,7 @@ def test_values_operators_are_the_built_in_ops():
         "sigmoid",
         "relu",
     ]
-    assert Value.__mul__ is ops.MUL.apply  # the operator *is* the op
+    assert (a * b).origin.op is ops.MUL and a.exp().origin.op is ops.EXP  # the operator is the op
 
 
 def test_helpers_work_on_floats_and_values_alike():
@@ -424,24 +424,28 @@ def test_a_value_is_not_silently_a_plain_number(convert):
 # ----- structure -------------------------------------------------------------------------------------
 
 
-def test_the_package_has_no_import_cycle():
-    """Module-level and function-level imports between the package's modules form no cycle."""
+def package_imports():
+    """module -> the package's modules it imports (at module or function level; imports for
+    the type checker only run no code and are left out)."""
     package = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu"
+    modules = {p.stem for p in package.glob("*.py")} | {"learn", "micrograd"}
     edges = {}
     for path in package.glob("*.py"):
-        module = path.stem
-        targets = set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for block in ast.walk(tree):  # imports for the type checker only run no code
+        for block in ast.walk(tree):
             if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING":
                 block.body = []
+        targets = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    targets.add(node.module.split(".")[0])
-                else:
-                    targets.update(alias.name for alias in node.names)
-        edges[module] = targets & {p.stem for p in package.glob("*.py")} | (targets & {"learn", "micrograd"})
+                targets |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+        edges[path.stem] = targets & modules
+    return edges
+
+
+def test_the_package_has_no_import_cycle():
+    """Module-level and function-level imports between the package's modules form no cycle."""
+    edges = package_imports()
     state = {}
 
     def visit(start):
@@ -465,12 +469,16 @@ def test_the_package_has_no_import_cycle():
 
 
 def test_engine_reads_in_one_sitting():
-    engine = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu" / "engine.py"
-    source = engine.read_text(encoding="utf-8").splitlines()
-    assert len(source) <= 345  # about a third of it docstrings and comments
+    package = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu"
+    source = (package / "engine.py").read_text(encoding="utf-8").splitlines()
+    assert len(source) <= 560  # about a third of it docstrings and comments
+    assert len((package / "ops.py").read_text(encoding="utf-8").splitlines()) <= 380  # the Op base and 13 rules
     start = next(i for i, line in enumerate(source) if "def backward(self)" in line)
     sweep = next(i for i, line in enumerate(source) if "a.grad += node.grad * node._da" in line)
     assert sweep - start < 30  # the chain rule is on the first screen of backward()
+    # ``a * b`` reaches the rule in two steps: Value.__mul__ calls binary_node(MUL, ...).
+    mul = next(i for i, line in enumerate(source) if "def __mul__(self" in line)
+    assert "binary_node(MUL, self, other)" in source[mul + 1]
 
 
 # ----- found by a review: threads, odd rules, copies -------------------------------------------------
@@ -500,7 +508,7 @@ def test_building_a_gradient_graph_in_one_thread_does_not_silence_errors_in_anot
         except ValueError as error:
             caught.append(error)
 
-    with ops.building_gradient_graph():
+    with engine.building_gradient_graph():
         worker = threading.Thread(target=elsewhere)
         worker.start()
         worker.join()
@@ -579,5 +587,54 @@ def test_an_odd_formula_is_shown_as_written(odd):
     assert lines == [f"d(y)/d(x) = {odd} = 2"]
 
 
-def test_values_methods_pickle_as_the_ops_they_are():
-    assert pickle.loads(pickle.dumps(Value.sigmoid)) is Value.sigmoid is ops.SIGMOID.apply
+def test_values_methods_and_the_built_in_ops_pickle_as_themselves():
+    assert pickle.loads(pickle.dumps(Value.sigmoid)) is Value.sigmoid
+    assert all(pickle.loads(pickle.dumps(op)) is op for op in ops.BUILT_IN_OPS)
+
+
+# ----- every built-in formula is its rule's local_grads, as text ------------------------------------
+
+FORMULA_POINTS = {
+    "ADD": [(1.5, -2.0), (0.3, 4.0)],
+    "SUB": [(1.5, -2.0), (0.3, 4.0)],
+    "MUL": [(1.5, -2.0), (-0.3, 4.0)],
+    "DIV": [(1.5, -2.0), (-0.3, 4.0)],
+    "POW": [(1.5, 3.0), (-2.0, 2.0), (0.7, 0.5)],
+    "POW_BY_VALUE": [(1.5, 3.0), (0.7, -0.5)],
+    "NEG": [(1.5,), (-0.2,)],
+    "EXP": [(1.5,), (-0.2,)],
+    "LOG": [(1.5,), (0.2,)],
+    "TANH": [(1.5,), (-0.2,)],
+    "SIGMOID": [(1.5,), (-0.2,)],
+    "RELU": [(1.5,), (-0.2,)],
+}
+
+
+def evaluate_formula(text, out, xs):
+    """The number a formula's text stands for: operands and result substituted in brackets,
+    ^ as a power, ln as math.log, a factor beside a bracket multiplying it."""
+    import re
+
+    names = {"out": f"({out!r})", **{key: f"({x!r})" for key, x in zip("ab", xs)}}
+    python = text.format(**names).replace("^", "**")
+    python = re.sub(r"([)\d])\s*(?=[(a-z])(?!if\b|else\b)", r"\1*", python)  # "s(1 - s)", "b a^(b-1)"
+    return eval(python, {"__builtins__": {}, "ln": math.log})
+
+
+@pytest.mark.parametrize("name", sorted(FORMULA_POINTS))
+def test_every_built_in_formula_is_its_local_grads(name):
+    op = getattr(ops, name)
+    texts = (op.formula,) if isinstance(op.formula, str) else op.formula
+    for xs in FORMULA_POINTS[name]:
+        out = op.forward(*xs)
+        local_grads = op.local_grads(out, *xs)
+        assert len(texts) == len(local_grads) == len(xs)
+        for text, local in zip(texts, local_grads):
+            if text:  # "" for the number exponent of x ** c, which has no gradient
+                assert evaluate_formula(text, out, xs) == pytest.approx(local, rel=1e-12)
+
+
+def test_every_built_in_op_has_a_formula_and_a_docstring_without_its_derivative():
+    assert {name for name in dir(ops) if isinstance(getattr(ops, name), Op)} == set(FORMULA_POINTS)
+    for op in ops.BUILT_IN_OPS:
+        assert op.formula and type(op).__doc__ and "d/d" not in type(op).__doc__

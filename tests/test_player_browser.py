@@ -208,6 +208,38 @@ def test_stepping_the_two_neuron_backward_pass(browser, tmp_path, shots):
     print(f"two-neuron walk-through: {time.perf_counter() - started:.2f} s")
 
 
+def in_view(browser, player, value_id):
+    """True when the box of `value_id` lies wholly inside the visible part of the picture."""
+    return browser.execute_script(
+        "var area = arguments[0].querySelector('.tge-graph').getBoundingClientRect();"
+        "var box = arguments[0].querySelector('g.node[data-value=\"' + arguments[1] + '\"]').getBoundingClientRect();"
+        "return box.left >= area.left && box.right <= area.right && box.top >= area.top && box.bottom <= area.bottom;",
+        player,
+        value_id,
+    )
+
+
+def test_the_backward_pass_opens_with_its_root_in_view(browser, tmp_path):
+    # The picture is wider than the window (E is at the far right): step 0 of the
+    # backward pass, which starts from E, scrolls the picture to E.
+    browser.set_window_size(1200, 900)
+    try:
+        root = two_neuron_net()["E"]
+        order = topological_order(root)
+        player = open_page(browser, write_two_neuron_player(tmp_path / "backward.html"))
+        graph = player.find_element("css selector", ".tge-graph")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", graph)
+        root_id, first_leaf = f"v{order.index(root)}", "v0"
+        assert step_number(player) == 0 and in_view(browser, player, root_id)
+        assert not in_view(browser, player, first_leaf)  # so the scrolling was needed
+        player.find_element("css selector", '.tge-mode[data-mode="forward"]').click()
+        assert in_view(browser, player, first_leaf)  # the forward pass starts from the inputs
+        player.find_element("css selector", '.tge-mode[data-mode="backward"]').click()
+        assert in_view(browser, player, root_id)
+    finally:
+        browser.set_window_size(1400, 900)
+
+
 def test_previous_slider_and_keys_move_both_ways(browser, tmp_path):
     root = two_neuron_net()["E"]
     path = viz.player(root).save(tmp_path / "p.html")

@@ -645,7 +645,7 @@ def test_saturation_gives_a_warning_naming_it_and_the_learning_rate(activation):
     model = MLP(2, [4, 1], activation=activation, seed=0)
     with pytest.warns(RuntimeWarning, match=r"saturated.*learning rate 1e\+09") as caught:
         history = fit(model, XOR_X, XOR_Y, lr=1e9, epochs=30, progress=False, out=io.StringIO())
-    assert len(history) == 30  # a warning, not a stop
+    assert 10 <= len(history) < 30  # then training stops: the weights no longer move
     assert len([w for w in caught if w.category is RuntimeWarning]) == 1  # once per call
     assert "below 1e-12 for 10 epochs in a row" in str(caught[0].message)
 

@@ -30,6 +30,15 @@ __all__ = [
     "check_choice",
     "check_finite_floats",
     "check_value",
+    "check_leaf_data",
+    "not_a_value_operand",
+    "bad_operand",
+    "failed_rule",
+    "checked_rule_result",
+    "check_label",
+    "grad_not_a_number",
+    "gradient_overflow",
+    "not_a_number_message",
 ]
 
 
@@ -170,3 +179,121 @@ def check_value(x: Any, where: str, what: str = "root") -> Value:
     if value_type is None or not isinstance(x, value_type):
         raise TypeError(f"{where}: {what} must be a Value, got {describe(x)}")
     return x
+
+
+# ----- the checks of making a node (engine.binary_node, engine.unary_node) ------------------------
+
+
+def check_leaf_data(data: Any, where: str, node_class: type) -> float:
+    """`data` as the finite float a Value holds; a node (of `node_class`, engine.Value) is
+    refused: a Value is not wrapped in another."""
+    if isinstance(data, node_class):
+        raise TypeError(
+            f"{where}: expected a real number, got the Value {data!r} "
+            "(a Value is not wrapped in another; use it as it is)"
+        )
+    return as_finite_float(data, where, "a real number (int, float or a real scalar such as numpy.float64)")
+
+
+def not_a_value_operand(name: str, class_name: str, operands: tuple[Any, ...]) -> TypeError:
+    """The error for an op called on plain numbers only."""
+    shown = ", ".join(describe(x) for x in operands)
+    return TypeError(
+        f"{name}: expected at least one Value operand, got {shown}; an op builds a node "
+        f"of the graph (for the plain number, call {class_name}().forward(...))"
+    )
+
+
+def bad_operand(name: str, error: TypeError, *operands: Any) -> Exception:
+    """forward failed with a TypeError: most likely a .data set by hand to a non-number."""
+    for operand in operands:
+        if operand is not None and not isinstance(operand.data, (int, float)):
+            return TypeError(
+                f"{name}: the operand {short_repr(operand)} has .data = "
+                f"{short_repr(operand.data)}, not a number (was .data set by hand?)"
+            )
+    return error
+
+
+def failed_rule(name: str, error: Exception, count: int, numbers: tuple[float, ...], building: bool) -> float:
+    """local_grads raised. While a graph of gradients is built (`building`), a derivative that
+    cannot be taken here is NaN (it only matters if that graph is differentiated again, and
+    backward reports it then). Otherwise: an error that names the op and the numbers."""
+    if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
+        raise TypeError(
+            f"{name}: local_grads must return a tuple of {count} local "
+            f"derivative{'s' if count > 1 else ''}, one per operand ({error})"
+        ) from None
+    if building:
+        return math.nan
+    if isinstance(error, (OverflowError, ZeroDivisionError)):
+        shown = ", ".join(map(repr, numbers))
+        raise OverflowError(f"{name}: the local derivative at {shown} is too large for a float ({error})") from None
+    raise error
+
+
+def checked_rule_result(
+    name: str, out: Any, numbers: tuple[Any, ...], local_grads: tuple[Any, ...], building: bool
+) -> tuple[Any, ...]:
+    """``(out, *local_grads)`` as floats when an int or an infinite local derivative was the only
+    trouble (infinite is put up with while a graph of gradients is built, `building`); else the
+    error that says which of the operands, the value or a local derivative is wrong."""
+    shown = ", ".join(map(repr, numbers))
+    if not all(is_finite_number(x) for x in numbers):
+        raise ValueError(f"{name}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
+    if not isinstance(out, (int, float)) or isinstance(out, bool):
+        raise TypeError(f"{name}: forward must return a number, got {describe(out)}")
+    if not math.isfinite(out):
+        raise OverflowError(f"{name}: the result of {name} on {shown} is {out!r}, outside the float range")
+    for local in local_grads:
+        if not isinstance(local, (int, float)) or isinstance(local, bool):
+            raise TypeError(f"{name}: local_grads must return numbers, got {describe(local)}")
+        if not building and not math.isfinite(local):
+            raise OverflowError(f"{name}: the local derivative at {shown} is {local!r}, outside the float range")
+    return (float(out), *map(float, local_grads))
+
+
+# ----- the checks of a Value and of backward() ----------------------------------------------------
+
+
+def check_label(label: Any, where: str) -> str:
+    """`label` when it is a str (a node's name), else TypeError naming `where`."""
+    if not isinstance(label, str):
+        raise TypeError(f"{where}: label must be a str, got {describe(label)}")
+    return label
+
+
+def grad_not_a_number(leaves: list[Any], earlier: list[Any]) -> Exception | None:
+    """backward() met a TypeError: the error for a .grad set by hand to something not a number."""
+    for leaf, before in zip(leaves, earlier):
+        if not isinstance(before, (int, float)):
+            return TypeError(
+                f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
+                "set it to a number (e.g. 0.0, or call zero_grad()) before backward()"
+            )
+    return None
+
+
+def gradient_overflow(leaf: Any, gradient: Any = None) -> Exception:
+    """The error for a leaf whose gradient came out as inf or NaN (`gradient`, default its .grad)."""
+    gradient = leaf.grad if gradient is None else gradient
+    number = getattr(gradient, "data", gradient)  # a Value under grad(..., create_graph=True)
+    where = f"backward: the gradient of Value(data={leaf.data!r}{f', label={leaf.label!r}' if leaf.label else ''})"
+    kept = "The leaves' gradients were left as they were before this call."
+    if number != number:  # NaN
+        return ValueError(
+            f"{where} came out as nan: a local derivative on the way is undefined there (such as d/dx of "
+            f"x ** 0.5 at 0, in a graph made by grad(..., create_graph=True)), or inf met 0. {kept}"
+        )
+    return OverflowError(
+        f"{where} came out as {number!r}; a product of local derivatives overflowed the float range "
+        f"(scale your inputs down). {kept}"
+    )
+
+
+def not_a_number_message(what: str, number: str, graph: str) -> str:
+    """Why a Value cannot become `what`: use .data (`number`) for the number, or `graph`."""
+    return (
+        f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
+        f"for its number use .data (e.g. {number}); {graph}"
+    )

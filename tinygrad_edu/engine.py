@@ -1,33 +1,42 @@
 """The computation graph: `Value`, the node, and the backward pass.
 
-A `Value` holds one number and remembers how it was made: the operation (`op`),
-the operands it came from (`children`) and, for each of them, the local
-derivative d(self)/d(child) (`local_grads`), computed in the forward pass by the
-operation's rule in `tinygrad_edu.ops`. `backward()` is the chain rule: it visits
-the nodes from the output back to the inputs and adds ``node.grad * local_grad``
-into every child's gradient.
+Read it top-down, following ``y = a * b; y.backward()``:
 
-Why the node looks the way it does (it is what makes the engine fast):
-
-* A node keeps its (at most two) operands and their local derivatives in plain
-  slots, not in tuples or closures, so it is one object for the garbage collector,
-  with no reference cycle; `children` and `local_grads` are built when you read them.
-* A number operand (the 2 in ``x * 2``) does not become a node: it is kept in
-  `_constant`, and the operand slot it would have used stays None.
-* Every walk over the graph is a loop with an explicit stack: a chain a million
-  nodes deep works, where a recursive walk stops at about a thousand.
+1. `Value`, the node: a number, its gradient, the op that made it, and its operands
+   with d(node)/d(operand) for each, the *local derivatives*.
+2. ``a * b`` is `Value.__mul__`, which is ``binary_node(MUL, a, b)``: the op's rule (in
+   `tinygrad_edu.ops`) gives the value and the local derivatives, and the new node
+   keeps both.
+3. `Value.backward`: the chain rule. From the output back to the inputs, every node
+   adds ``node.grad * local_grad`` into each operand's gradient;
+4. in the order `topological_order` gives: every node after the nodes it was made from.
+5. `gradients` and `grad`: the same sweep into a dictionary, leaving the graph alone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Sequence
-from typing import Any, Union
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple, Union
 
-from .checks import as_finite_float, describe, short_repr
-from .ops import Operators, building_gradient_graph, rule_local_grads
+from . import checks
+from .graph_copy import graph_records, restore_graph, restore_leaf
+from .ops import ADD, DIV, EXP, LOG, MUL, NEG, POW, POW_BY_VALUE, RELU, SIGMOID, SUB, TANH, Op, Operators
 
-__all__ = ["Value", "grad", "gradients", "topological_order"]
+__all__ = [
+    "Value",
+    "Operators",
+    "Origin",
+    "binary_node",
+    "unary_node",
+    "topological_order",
+    "gradients",
+    "grad",
+    "rule_local_grads",
+    "building_gradient_graph",
+]
 
 Operand = Union["Value", float, int]
 _INF = math.inf
@@ -43,74 +52,97 @@ class Value(Operators):
     (-2.0, 2.0)
     """
 
-    # _rule: the Op that made this node (None for a leaf); _a, _b: its operands when
-    # they are Values (else None); _da, _db: d(self)/d(_a), d(self)/d(_b), as floats;
-    # _constant: the operand that is a plain number, if any.
-    __slots__ = ("data", "grad", "_label", "_rule", "_a", "_da", "_b", "_db", "_constant")
+    # A node is one object with plain slots (no tuples, no closures): one object for the
+    # garbage collector, no reference cycle. _rule is the Op that made it (None for a leaf).
+    # Its operands are two pairs of slots, (_a, _da) and (_b, _db): the operand and
+    # d(self)/d(operand). An operand that is a plain number (the 2 in x * 2) is no node: its
+    # first slot is None and the second holds the number. An op of one operand leaves
+    # _b = _db = None. `origin` reads the slots for everyone else.
+    __slots__ = ("data", "grad", "_label", "_rule", "_a", "_da", "_b", "_db")
     data: float
-    grad: Any  # a float; a Value while grad(..., create_graph=True) runs backward()
+    grad: Any  # a float (a Value only in what grad(..., create_graph=True) returns)
     _label: str
-    _rule: Any  # an ops.Op, or None for a leaf
+    _rule: Op | None
     _a: Value | None
-    _b: Value | None
     _da: Any
+    _b: Value | None
     _db: Any
-    _constant: float | None
 
     __array_ufunc__ = None  # numpy: `array + value` asks Value, which refuses arrays
 
     def __init__(self, data: Any, label: str = "") -> None:
         """A leaf: a number not computed from other Values (an input or a parameter)."""
-        if type(data) is float and data - data == 0.0:  # a finite float: the common case, checked fast
-            self.data = data
-        elif isinstance(data, Value):
-            raise TypeError(
-                f"Value(): expected a real number, got the Value {data!r} "
-                "(a Value is not wrapped in another; use it as it is)"
-            )
-        else:
-            self.data = as_finite_float(
-                data, "Value()", "a real number (int, float or a real scalar such as numpy.float64)"
-            )
+        if type(data) is not float or data - data != 0.0:  # not a finite float (checked fast)
+            data = checks.check_leaf_data(data, "Value()", Value)
+        self.data = data
         self.grad = 0.0
-        self._label = label if type(label) is str else _checked_label(label, "Value()")
-        self._rule = self._a = self._b = self._constant = None
-        self._da = self._db = 0.0
+        self._label = label if type(label) is str else checks.check_label(label, "Value()")
+        self._rule = self._a = self._da = self._b = self._db = None
 
-    # ----- what a node shows -----------------------------------------------------------------
+    # ----- the operators: each one is an op of tinygrad_edu.ops ------------------------------
 
-    @property
-    def label(self) -> str:
-        """A name for pictures and error messages ("" when unnamed); writable."""
-        return self._label
+    @staticmethod
+    def apply(op: Op, *operands: Any) -> Value:
+        """The node ``op(*operands)`` (what calling an op does): one operand, or two."""
+        if len(operands) == 2:
+            return binary_node(op, *operands)
+        if len(operands) == 1:
+            return unary_node(op, *operands)
+        raise TypeError(f"{op.name}: an op takes one or two operands, got {len(operands)}")
 
-    @label.setter
-    def label(self, label: str) -> None:
-        self._label = _checked_label(label, "label")
+    def __add__(self, other: Operand) -> Value:
+        return binary_node(ADD, self, other)
 
-    def named(self, label: str) -> Value:
-        """Give this node a label and return it: ``e = (a * b).named("e")``."""
-        self._label = _checked_label(label, "named()")
-        return self
+    def __sub__(self, other: Operand) -> Value:
+        return binary_node(SUB, self, other)
 
-    @property
-    def op(self) -> str:
-        """The name of the operation that made this node ("+", "tanh", ...); "" for a leaf."""
-        return self._rule.name if self._rule is not None else ""
+    def __mul__(self, other: Operand) -> Value:
+        return binary_node(MUL, self, other)
 
-    @property
-    def children(self) -> tuple[Value, ...]:
-        """The Values this node was computed from, in operand order (``a*a`` gives ``(a, a)``)."""
-        return tuple(child for child in (self._a, self._b) if child is not None)
+    def __truediv__(self, other: Operand) -> Value:
+        return binary_node(DIV, self, other)
 
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(child) for each child, in the same order as `children`."""
-        return tuple(d for child, d in ((self._a, self._da), (self._b, self._db)) if child is not None)
+    def __pow__(self, other: Operand) -> Value:
+        return binary_node(POW_BY_VALUE if isinstance(other, Value) else POW, self, other)
 
-    def __repr__(self) -> str:
-        label = f", label={self._label!r}" if self._label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+    # The reflected forms, for a number on the left: 2 + x, 2 - x, ...
+    def __radd__(self, other: Operand) -> Value:
+        return binary_node(ADD, other, self)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return binary_node(SUB, other, self)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return binary_node(MUL, other, self)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return binary_node(DIV, other, self)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return binary_node(POW_BY_VALUE, other, self)
+
+    def __neg__(self) -> Value:
+        return unary_node(NEG, self)
+
+    def exp(self) -> Value:
+        """e^self."""
+        return unary_node(EXP, self)
+
+    def log(self) -> Value:
+        """ln(self), for self > 0."""
+        return unary_node(LOG, self)
+
+    def tanh(self) -> Value:
+        """tanh(self)."""
+        return unary_node(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-self)."""
+        return unary_node(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, self)."""
+        return unary_node(RELU, self)
 
     # ----- the backward pass: the chain rule --------------------------------------------------
 
@@ -141,18 +173,68 @@ class Value(Operators):
             for leaf, before in zip(leaves, earlier):
                 leaf.grad += before
                 if not -_INF < leaf.grad < _INF:  # inf or NaN
-                    raise _overflow_in_backward(leaf)
+                    raise checks.gradient_overflow(leaf)
         except BaseException as error:
             for leaf, before in zip(leaves, earlier):
                 leaf.grad = before
             if isinstance(error, TypeError):
-                raise (_grad_not_a_number(leaves, earlier) or error) from None
+                raise (checks.grad_not_a_number(leaves, earlier) or error) from None
             raise
 
     def zero_grad(self) -> None:
         """Set the gradient of this node and of every node it depends on to 0."""
         for node in topological_order(self):
             node.grad = 0.0
+
+    # ----- what a node shows -----------------------------------------------------------------
+
+    @property
+    def origin(self) -> Origin:
+        """How this node was made: its op, its operands and d(self)/d(operand) for each."""
+        rule = self._rule
+        if rule is None:
+            return _LEAF
+        pairs = (
+            ((self._a, self._da),)
+            if self._db is None and self._b is None
+            else ((self._a, self._da), (self._b, self._db))
+        )
+        operands = tuple(number if child is None else child for child, number in pairs)
+        local_grads = tuple(None if child is None else local for child, local in pairs)
+        return Origin(rule, operands, local_grads)
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in operand order (``a*a`` gives ``(a, a)``)."""
+        return tuple(child for child in (self._a, self._b) if child is not None)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(child) for each child, in the same order as `children`."""
+        return tuple(d for child, d in ((self._a, self._da), (self._b, self._db)) if child is not None)
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this node ("+", "tanh", ...); "" for a leaf."""
+        return self._rule.name if self._rule is not None else ""
+
+    @property
+    def label(self) -> str:
+        """A name for pictures and error messages ("" when unnamed); writable."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = checks.check_label(label, "label")
+
+    def named(self, label: str) -> Value:
+        """Give this node a label and return it: ``e = (a * b).named("e")``."""
+        self._label = checks.check_label(label, "named()")
+        return self
+
+    def __repr__(self) -> str:
+        label = f", label={self._label!r}" if self._label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     # ----- micrograd's names, for the lecture's node-by-node backward -------------------------
 
@@ -173,87 +255,164 @@ class Value(Operators):
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
 
+    # ----- comparisons look at .data (as PyTorch's 0-d tensors do): max(a, b) keeps the graph;
+    # == stays identity (Values are graph nodes, kept in sets and dicts) --------------------------
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _compared(other, ">=")
+
+    def __bool__(self) -> bool:
+        raise TypeError(checks.not_a_number_message("True or False", "if v.data > 0:", "compare Values: if a > b:"))
+
+    def __float__(self) -> float:
+        graph = "use v.exp(), v.log(), v.tanh() to stay in the graph"
+        raise TypeError(
+            checks.not_a_number_message("a float (math.exp(v) and friends ask for one)", "float(v.data)", graph)
+        )
+
+    def __int__(self) -> int:
+        raise TypeError(checks.not_a_number_message("an int", "int(v.data)", "the graph has no integer operations"))
+
+    def __index__(self) -> int:
+        raise TypeError(checks.not_a_number_message("an index", "int(v.data)", "the graph has no integer operations"))
+
+    def __round__(self, ndigits: Any = None) -> float:
+        raise TypeError(
+            checks.not_a_number_message("a rounded number", "round(v.data, 3)", "rounding has no derivative")
+        )
+
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __copy__(self) -> Value:
         """A shallow copy: a new node with the same number, operands and local derivatives."""
-        node = _new(type(self))
-        for slot in Value.__slots__:
-            setattr(node, slot, getattr(self, slot))
+        node = Value.from_origin(self.origin, self.data) if self._rule is not None else Value(self.data)
+        node.grad, node._label = self.grad, self._label
         return node
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickle and deepcopy the graph as a flat list (no recursion, any depth); leaves stay
-        objects of their own, so parameters keep their identity, and the interior is rebuilt."""
+        """Pickle and deepcopy at any depth, as a flat list (see graph_copy)."""
         if self._rule is None:  # a leaf holds no other node
-            return _restore_leaf, (self.data, self.grad, self._label)
-        order = topological_order(self)
-        index = {node: i for i, node in enumerate(order)}
-        records = [node if node._rule is None else [index.get(getattr(node, slot)) if slot in _OPERANDS
-                                                    else getattr(node, slot) for slot in Value.__slots__]
-                   for node in order]  # fmt: skip
-        return _restore_graph, (records,)
+            return restore_leaf, (Value, self.data, self.grad, self._label)
+        return restore_graph, (Value, graph_records(topological_order(self)))
+
+    @staticmethod
+    def from_origin(origin: Origin | tuple[Any, ...], data: float) -> Value:
+        """The node with this `origin` (op, operands, local_grads) and number: for copies."""
+        op, operands, local_grads = origin
+        slots = [(None, x) if d is None else (x, d) for x, d in zip(operands, local_grads)]
+        (a, da), (b, db) = (*slots, (None, None))[:2]
+        return _node(op, data, a, da, b, db)
 
 
-# ----- helpers of the node ----------------------------------------------------------------------
+class Origin(NamedTuple):
+    """How a node was made: `op` (None for a leaf), its `operands` in order (Values, or the
+    number of ``x * 2`` in its place), and `local_grads`, d(node)/d(operand) for each
+    operand (None for a number operand, which has no gradient)."""
+
+    op: Op | None
+    operands: tuple[Value | float, ...]
+    local_grads: tuple[Any, ...]
 
 
-def _checked_label(label: Any, where: str) -> str:
-    if not isinstance(label, str):
-        raise TypeError(f"{where}: label must be a str, got {describe(label)}")
-    return label
+_LEAF = Origin(None, (), ())
+_new = object.__new__  # a node without __init__ (which is for leaves)
 
 
-def _grad_not_a_number(leaves: list[Value], earlier: list[Any]) -> Exception | None:
-    """backward() met a TypeError: a .grad set by hand to something not a number?"""
-    for leaf, before in zip(leaves, earlier):
-        if not isinstance(before, (int, float)):
-            return TypeError(
-                f"backward: {short_repr(leaf)} has .grad = {short_repr(before)}, not a number; "
-                "set it to a number (e.g. 0.0, or call zero_grad()) before backward()"
-            )
-    return None
+# ----- making a node from an op ------------------------------------------------------------------
 
 
-def _overflow_in_backward(leaf: Value) -> Exception:
-    where = f"backward: the gradient of Value(data={leaf.data!r}{f', label={leaf.label!r}' if leaf.label else ''})"
-    kept = "The leaves' gradients were left as they were before this call."
-    if leaf.grad != leaf.grad:  # NaN
-        return ValueError(
-            f"{where} came out as nan: a local derivative on the way is undefined there (such as d/dx of "
-            f"x ** 0.5 at 0, in a graph made by grad(..., create_graph=True)), or inf met 0. {kept}"
-        )
-    return OverflowError(
-        f"{where} came out as {leaf.grad!r}; a product of local derivatives overflowed the float range "
-        f"(scale your inputs down). {kept}"
-    )
+def binary_node(op: Op, a: Any, b: Any) -> Value:
+    """The node ``op(a, b)``: the rule gives the value and the local derivatives from the
+    operands' numbers, and the node keeps both. One operand may be a plain number."""
+    if type(a) is type(b) and isinstance(a, Value):  # two Values: the common case first
+        x, y = a.data, b.data
+    else:
+        a, x, b, y = _with_a_number(op, a, b)
+    try:
+        out = op.forward(x, y)
+    except TypeError as error:
+        raise checks.bad_operand(op.name, error, a, b) from None
+    try:
+        da, db = op.local_grads(out, x, y)
+    except Exception as error:
+        da = db = checks.failed_rule(op.name, error, 2, (x, y), _building_gradient_graph.get())
+    try:
+        finite = type(out) is float and -_INF < out + da + db < _INF  # False for inf and NaN
+    except TypeError:  # a rule returned something that is not a number
+        finite = False
+    if not finite:
+        out, da, db = checks.checked_rule_result(op.name, out, (x, y), (da, db), _building_gradient_graph.get())
+    # The slots are written here, not by _node(): one call less per node is about a tenth
+    # of the forward pass. A number operand's first slot is None, the second its number.
+    node: Any = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node._label = ""
+    node._rule = op
+    node._a = a
+    node._da = da if a is not None else x
+    node._b = b
+    node._db = db if b is not None else y
+    return node
 
 
-def _restore_leaf(data: float, grad: Any, label: str) -> Value:
-    leaf = Value(data, label)
-    leaf.grad = grad
-    return leaf
+def unary_node(op: Op, a: Any) -> Value:
+    """The node ``op(a)``, as `binary_node` makes ``op(a, b)``."""
+    if not isinstance(a, Value):
+        raise checks.not_a_value_operand(op.name, type(op).__name__, (a,))
+    x = a.data
+    try:
+        out = op.forward(x)
+    except TypeError as error:
+        raise checks.bad_operand(op.name, error, a) from None
+    try:
+        (da,) = op.local_grads(out, x)
+    except Exception as error:
+        da = checks.failed_rule(op.name, error, 1, (x,), _building_gradient_graph.get())
+    try:
+        finite = type(out) is float and -_INF < out + da < _INF
+    except TypeError:
+        finite = False
+    if not finite:
+        out, da = checks.checked_rule_result(op.name, out, (x,), (da,), _building_gradient_graph.get())
+    return _node(op, out, a, da, None, None)
 
 
-def _restore_graph(records: list[Any]) -> Value:
-    nodes: list[Value] = []
-    for record in records:
-        if not isinstance(record, Value):  # a computed node, its operands given by position
-            values = [
-                nodes[v] if slot in _OPERANDS and v is not None else v for slot, v in zip(Value.__slots__, record)
-            ]
-            record = _new(Value)
-            for slot, value in zip(Value.__slots__, values):
-                setattr(record, slot, value)
-        nodes.append(record)
-    return nodes[-1]
+def _node(rule: Op | None, data: float, a: Value | None, da: Any, b: Value | None, db: Any) -> Value:
+    node: Any = _new(Value)  # not Value(...): __init__ makes leaves
+    node.data = data
+    node.grad = 0.0
+    node._label = ""
+    node._rule = rule
+    node._a = a
+    node._da = da
+    node._b = b
+    node._db = db
+    return node
 
 
-_OPERANDS = ("_a", "_b")  # the slots that hold other nodes
-_new = object.__new__
+def _with_a_number(op: Op, a: Any, b: Any) -> tuple[Value | None, float, Value | None, float]:
+    """(a, a's number, b, b's number) when an operand is a plain number or the Values are of
+    two classes; the number operand becomes None, its number checked."""
+    if isinstance(a, Value):
+        if isinstance(b, Value):
+            return a, a.data, b, b.data
+        return a, a.data, None, (b if type(b) is float and b - b == 0.0 else checks.as_finite_float(b, op.name))
+    if isinstance(b, Value):
+        return None, (a if type(a) is float and a - a == 0.0 else checks.as_finite_float(a, op.name)), b, b.data
+    raise checks.not_a_value_operand(op.name, type(op).__name__, (a, b))
 
 
-# ----- graph walks ------------------------------------------------------------------------------
+# ----- the order of a walk: every node after its operands ----------------------------------------
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -288,52 +447,59 @@ def topological_order(root: Value) -> list[Value]:
     # END LESSON 3
 
 
-# ----- gradients without touching .grad: grad(), higher derivatives, the step player ------------
+# ----- gradients without touching the graph: grad(), higher derivatives, the step player ---------
 
 
 def gradients(root: Value, order: list[Value] | None = None, create_graph: bool = False) -> dict[Value, Any]:
     """d(root)/d(node) for every node in `order` (default: topological_order(root)), as a
-    dictionary, computed by ``root.backward()`` itself; every .grad is left as it was.
+    dictionary: backward()'s sweep, written into the dictionary instead of the nodes, so
+    no node changes (safe from many threads at once, and under Ctrl-C).
 
-    With ``create_graph=True`` the gradients are Values: for the sweep, each node's local
-    derivatives are recomputed by its op's rule on Values (the same rule that gave the
-    stored floats), so the result is a graph that can be differentiated again.
+    With ``create_graph=True`` the gradients are Values: each node's local derivatives
+    are made again by its op's rule on Values (the same rule that gave the stored
+    floats), so the result is a graph that can be differentiated again.
     """
     if order is None:
         order = topological_order(root)
-    saved = [(node.grad, node._da, node._db) for node in order]
+    sums: dict[Value, Any] = dict.fromkeys(order, 0.0)
+    sums[root] = 1.0
+    token = _building_gradient_graph.set(create_graph)
     try:
-        for node in order:
-            node.grad = 0.0  # backward() adds to what leaves hold: start them from 0
-        if create_graph:
-            with building_gradient_graph():
-                for node in order:
-                    if node._rule is not None:
-                        node._da, node._db = rule_local_grads(node)
-                root.backward()
-            # A gradient that no rule made a Value of is a constant (the 1 of d(x + 2)/dx).
-            return {node: g if isinstance(g, Value) else Value(g) for node, g in ((n, n.grad) for n in order)}
-        root.backward()
-        return {node: node.grad for node in order}
+        # BEGIN CUT WITH LESSON 4
+        for node in reversed(order):
+            a, b = node._a, node._b
+            if a is None and b is None:
+                continue  # a leaf
+            da, db = rule_local_grads(node) if create_graph else (node._da, node._db)
+            if a is not None:
+                sums[a] = sums[a] + sums[node] * da
+            if b is not None:
+                sums[b] = sums[b] + sums[node] * db
+        # END CUT WITH LESSON 4
     finally:
-        for node, (grad_, da, db) in zip(order, saved):
-            node.grad, node._da, node._db = grad_, da, db
+        _building_gradient_graph.reset(token)
+    for node in order:  # as backward() does, refuse a leaf's gradient that overflowed
+        if node._rule is None and not -_INF < sums[node] < _INF:  # (a Value compares by its .data)
+            raise checks.gradient_overflow(node, sums[node])
+    if create_graph:  # a gradient no rule made a Value of is a constant (the 1 of d(x + 2)/dx)
+        return {node: g if isinstance(g, Value) else Value(g) for node, g in sums.items()}
+    return sums
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
-    """d(output)/d(x) for each x in `inputs` (a list of Values), leaving every .grad untouched.
+    """d(output)/d(x) for each x in `inputs` (a list of Values); no node of the graph changes.
 
     By default the gradients are floats. With ``create_graph=True`` they are Values built by
     the ops' own rules, so they can be differentiated again: ``grad(grad(y, [x],
     create_graph=True)[0], [x])`` is d2y/dx2. An input `output` does not depend on gets 0.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {describe(output)}")
+        raise TypeError(f"grad: output must be a Value, got {checks.describe(output)}")
     if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"grad: inputs must be a list of Values, got {describe(inputs)}")
+        raise TypeError(f"grad: inputs must be a list of Values, got {checks.describe(inputs)}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {describe(x)}")
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {checks.describe(x)}")
     sums = gradients(output, create_graph=create_graph)
     result = [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
     for i, value in enumerate(result):
@@ -343,3 +509,52 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
                 f"grad: the gradient for inputs[{i}] is {number!r}; a product of local derivatives overflowed"
             )
     return result
+
+
+def rule_local_grads(node: Value) -> tuple[Any, Any]:
+    """(d/d_a, d/d_b) of `node` from its op's rule, with the node itself as `out` and its
+    operands as Values (a number operand stays a number): the same rule that gave the
+    stored floats, now building a graph. A number operand, or a missing one, gets 0.0."""
+    rule, operands, _ = node.origin
+    if rule is None:
+        return 0.0, 0.0
+    try:
+        local_grads = rule.local_grads(node, *operands)
+    except TypeError as error:
+        raise TypeError(
+            f"{rule.name}: its local_grads ran on Values, for grad(..., create_graph=True), and failed ({error}). "
+            "Write the rule with arithmetic and tinygrad_edu.ops.exp, log, tanh, ... (not math.exp), so that "
+            "it works on floats and on Values alike."
+        ) from None
+    da, db = (*local_grads, 0.0)[:2]
+    return (da if node._a is not None else 0.0), (db if node._b is not None else 0.0)
+
+
+# True while this thread (or task) builds a graph of gradients: a local derivative that cannot
+# be taken is then NaN, not an error (it matters only if that graph is differentiated again).
+_building_gradient_graph: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "building_gradient_graph", default=False
+)
+
+
+@contextlib.contextmanager
+def building_gradient_graph() -> Iterator[None]:
+    """Build nodes as grad(..., create_graph=True) does: a local derivative that cannot be
+    taken is stored as NaN instead of raising."""
+    token = _building_gradient_graph.set(True)
+    try:
+        yield
+    finally:
+        _building_gradient_graph.reset(token)
+
+
+# ----- helpers: messages, labels, comparisons, unpickling ---------------------------------------
+
+
+def _compared(other: Any, where: str) -> float:
+    """The number a comparison looks at: a Value's .data, or the number itself."""
+    if isinstance(other, Value):
+        return other.data
+    if not checks.is_real(other):
+        raise TypeError(f"{where}: cannot compare a Value with {checks.describe(other)}")
+    return float(other)

@@ -8,7 +8,8 @@
 
 `fit` is that loop with a progress bar, printed loss lines, a clean stop on Ctrl-C
 (between two updates, never inside one), and a word when training goes wrong: an
-error when the numbers leave the float range, a warning when the gradients vanish.
+error when the numbers leave the float range, a warning and an early stop when the
+gradients vanish.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ def fit(
     epoch: the mean of ``loss_fn(model(x), y)`` over the samples, before that epoch's update.
 
     The optimizer defaults to ``SGD(model.parameters(), lr)``. A tqdm progress bar shows the
-    loss while it runs in a terminal; a line with the loss is also printed every
-    `print_every` epochs (default: ten lines in all), so logs and notebooks see it too.
+    loss while it runs in a terminal; a line with the loss (``{:.6g}``: short even when it
+    explodes) is also printed every `print_every` epochs (default: ten lines in all).
 
-    Ctrl-C stops training between two updates and returns the losses so far: a step,
-    once begun, is finished first, so every weight and momentum is from the same epoch.
+    Ctrl-C stops training between two updates and returns the losses so far (a step,
+    once begun, is finished: every weight and momentum is from the same epoch).
 
     Runaway training stops with an error: when the loss or a gradient leaves the float
     range (a learning rate far too large makes the weights explode), `OverflowError`
@@ -67,11 +68,12 @@ def fit(
     undone (`optim.StepRollback`) before its error, with the epoch and the learning rate
     added, is raised: the model keeps the weights of the last whole step.
 
-    Stalled training gives a warning, once per call (training goes on): when every
-    parameter's |grad| stays below VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10)
-    epochs in a row while the loss is above STILL_HIGH (1e-3) times the first epoch's, a
-    `RuntimeWarning` names saturation (sigmoid or tanh units stuck at their flat ends,
-    or ReLUs that output 0 for every sample) and the learning rate.
+    Stalled training stops early: when every parameter's |grad| stays below
+    VANISHING_GRAD (1e-12) for VANISHING_EPOCHS (10) epochs in a row while the loss is
+    above STILL_HIGH (1e-3) times the first epoch's, the weights no longer move and every
+    further epoch would give the same loss. A `RuntimeWarning` names saturation (sigmoid
+    or tanh units stuck at their flat ends, or ReLUs that output 0 for every sample) and
+    the learning rate, a line says where it stopped, and the losses so far are returned.
     """
     inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
@@ -85,20 +87,40 @@ def fit(
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in bar:
-            loss = _loss_and_gradients(model, inputs, targets, loss_fn, optimizer, epoch, rate)
-            largest = _largest_gradient(params, epoch, rate)
-            with sigint_deferred():  # a step is whole or not at all
-                _whole_step(optimizer, epoch, rate)
-                history.append(loss.data)
-            stalled.record(epoch, largest, loss.data, history[0])
-            bar.set_postfix(loss=f"{loss.data:.5f}", refresh=False)
-            if epoch % every == 0 or epoch == epochs:
-                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss.data:.6f}", file=out)
+            loss, largest = _one_epoch(model, inputs, targets, loss_fn, optimizer, params, epoch, rate, history)
+            saturated = stalled.record(epoch, largest, loss, history[0])
+            bar.set_postfix(loss=f"{loss:.5g}", refresh=False)
+            if epoch % every == 0 or epoch == epochs or saturated:
+                bar.write(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {loss:.6g}", file=out)
+            if saturated:
+                bar.write(stalled.stop_line(epoch, epochs), file=out)
+                break
     except KeyboardInterrupt:
         bar.write(f"stopped by Ctrl-C after {len(history)} epochs; the model keeps what it learned", file=out)
     finally:
         bar.close()
     return history
+
+
+def _one_epoch(
+    model: Any,
+    inputs: Sequence[Any],
+    targets: Sequence[Any],
+    loss_fn: Callable[[Any, Any], Value],
+    optimizer: Any,
+    params: Sequence[Value],
+    epoch: int,
+    rate: Any,
+    history: list[float],
+) -> tuple[float, float]:
+    """One update: the loss E and every dE/dp, then the step (whole or not at all), with E
+    appended to `history`; returns E and max |dE/dp|."""
+    loss = _loss_and_gradients(model, inputs, targets, loss_fn, optimizer, epoch, rate)
+    largest = _largest_gradient(params, epoch, rate)
+    with sigint_deferred():  # a step is whole or not at all
+        _whole_step(optimizer, epoch, rate)
+        history.append(loss.data)
+    return loss.data, largest
 
 
 def _progress_bar(epochs: int, progress: bool) -> Any:
@@ -164,28 +186,38 @@ def _whole_step(optimizer: Any, epoch: int, rate: Any) -> None:
 
 
 class _StallWatch:
-    """Counts the epochs in a row with every |grad| below VANISHING_GRAD, and warns once
-    when they reach VANISHING_EPOCHS while the loss is still high."""
+    """Counts the epochs in a row with every |grad| below VANISHING_GRAD, and warns
+    when they reach VANISHING_EPOCHS while the loss is still high (then fit stops)."""
 
     def __init__(self, rate: Any) -> None:
         self.rate = rate
         self.flat_epochs = 0
         self.warned = False
 
-    def record(self, epoch: int, largest: float, loss: float, first_loss: float) -> None:
+    def record(self, epoch: int, largest: float, loss: float, first_loss: float) -> bool:
+        """Count this epoch; True (after the warning) when training is stalled."""
         self.flat_epochs = self.flat_epochs + 1 if largest < VANISHING_GRAD else 0
         if self.flat_epochs < VANISHING_EPOCHS or self.warned or loss <= STILL_HIGH * first_loss:
-            return
+            return False
         self.warned = True
         warnings.warn(
             f"fit: every parameter's gradient has been below {VANISHING_GRAD:g} for {self.flat_epochs} epochs "
             f"in a row (up to epoch {epoch}) while the loss is still {loss:.6g} (first epoch: "
             f"{first_loss:.6g}): the units are saturated (sigmoid or tanh outputs stuck at their flat "
-            "ends, or ReLUs that output 0 for every sample), so the weights no longer move. The learning "
-            f"rate {_number(self.rate)} may be too large (big steps throw the units there): start again with "
-            "a smaller one (e.g. 0.1 to 2)",
+            "ends, or ReLUs that output 0 for every sample), so the weights no longer move and fit stops "
+            f"here. The learning rate {_number(self.rate)} may be too large (big steps throw the units "
+            "there): start again with a smaller one (e.g. 0.1 to 2)",
             RuntimeWarning,
             stacklevel=3,  # the line that called fit
+        )
+        return True
+
+    def stop_line(self, epoch: int, epochs: int) -> str:
+        """What fit prints when it stops a stalled run."""
+        return (
+            f"stopped after epoch {epoch} of {epochs}: the gradients have vanished (saturated units), so the "
+            "weights no longer move and every further epoch would give this loss again; start again with a "
+            f"smaller learning rate than {_number(self.rate)}"
         )
 
 

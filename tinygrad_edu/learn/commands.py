@@ -33,6 +33,7 @@ from .workbook import (
     BACKUP_DIR,
     PACKAGE,
     STATE_FILE,
+    enclosing_workbook,
     find_workbook,
     init_workbook,
     locate_workbook,
@@ -90,7 +91,7 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
     number = args.number
     if number is None:
         if workbook is None:
-            workbook = locate_workbook(None)  # says why this folder is not a workbook
+            workbook = _workbook_for_hint()
         result = run_lessons(workbook, stop=True)
         current = current_lesson(result) if result.state == "finished" else LESSONS[0]
         if current is None:
@@ -121,6 +122,18 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
     if workbook is None:
         print(wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"), file=out)
     return 0
+
+
+def _workbook_for_hint() -> Path:
+    """The current folder's workbook, for `hint` without N. Outside every workbook, the
+    error's examples are hint commands, so that following one works."""
+    if enclosing_workbook(Path.cwd()) is None:
+        raise WorkbookError(
+            "this folder is not a workbook, so it has no current lesson to give a hint for. Name the "
+            f"workbook (`{COMMAND} hint -w mywork`) or a lesson (`{COMMAND} hint 1`); "
+            f"`{COMMAND} init mywork` makes a workbook"
+        )
+    return locate_workbook(None)  # inside a workbook's subfolder: says where the workbook is
 
 
 def _hint_levels(workbook: Path | None, lesson: Lesson, asked: int | None) -> tuple[int, int]:

@@ -253,53 +253,24 @@ def is_stub(region: Region) -> bool:
 
 
 def hide_rule_text(text: str, path: str, stubbed: Stubbed) -> str:
-    """`text` without the answers an op class states beside its stubbed rule: the
-    derivative half of its one-line docstring (kept: what the op computes) and its
-    `formula` (the derivatives as text for pictures). `stubbed` as for write_package."""
+    """`text` without the answer an op class states beside its stubbed rule: its `formula`
+    (the derivatives as text for pictures). `stubbed` as for write_package."""
     wanted = stubbed if callable(stubbed) else (lambda region: region.lesson in stubbed)
-    classes = {}
+    classes: dict[str, int] = {}
     for region in find_regions(text, path):
         if "." in region.function and wanted(region):  # a rule to write, or one cut with a lesson
             classes.setdefault(region.function.split(".")[0], region.lesson)
-    if not classes:
-        return text
     lines = text.splitlines(keepends=True)
-    changes = []  # (first line, last line, new lines), 1-based
-    for node in ast.parse(text).body:
-        if not isinstance(node, ast.ClassDef) or node.name not in classes:
-            continue
-        lesson = classes[node.name]
-        first = node.body[0] if node.body else None
-        if (
-            isinstance(first, ast.Expr)
-            and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)
-            and first.lineno == first.end_lineno
-            and "d/d" in first.value.value
-        ):
-            what = first.value.value.split("d/d")[0].strip()
-            line = lines[first.lineno - 1]
-            indent = line[: len(line) - len(line.lstrip())]
-            changes.append((first.lineno, first.end_lineno, [f'{indent}"""{what}"""\n']))
-        for statement in node.body:
-            if (
-                isinstance(statement, ast.Assign)
-                and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)
-                and statement.targets[0].id == "formula"
-            ):
-                line = lines[statement.lineno - 1]
-                indent = line[: len(line) - len(line.lstrip())]
-                changes.append(
-                    (
-                        statement.lineno,
-                        statement.end_lineno,
-                        [
-                            f"{indent}# (formula, the derivatives as text for pictures: left out until lesson "
-                            f"{lesson} is yours)\n"
-                        ],
-                    )
-                )
-    for first, last, new in sorted(changes, reverse=True):
-        lines[first - 1 : last] = new
+    formulas = [
+        (statement, classes[node.name])
+        for node in (ast.parse(text).body if classes else [])
+        if isinstance(node, ast.ClassDef) and node.name in classes
+        for statement in node.body
+        if isinstance(statement, ast.Assign) and any(getattr(t, "id", "") == "formula" for t in statement.targets)
+    ]
+    for statement, lesson in sorted(formulas, key=lambda found: -found[0].lineno):
+        line = lines[statement.lineno - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        note = f"{indent}# (formula, the derivatives as text for pictures: left out until lesson {lesson} is yours)\n"
+        lines[statement.lineno - 1 : statement.end_lineno] = [note]
     return "".join(lines)

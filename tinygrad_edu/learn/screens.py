@@ -5,6 +5,7 @@ Both draw the same model (status.py) with the same pieces: a failing test, the l
 of an error that kept the lessons from running, a lesson's regions, the hint line.
 """
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -125,9 +126,30 @@ def _stuck_line(lesson: Lesson, state: State) -> str:
 
 
 def notebook_line(lesson: Lesson) -> str | None:
+    """The lesson's notebooks, each named by a path that opens from the current folder."""
     if not lesson.notebooks:
         return None
-    return "Notebook: " + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks)
+    return "Notebook: " + ", ".join(notebook_location(name) for name in lesson.notebooks)
+
+
+def notebook_location(name: str) -> str:
+    """Where the learner can open notebook `name`: its path in the checkout that learn
+    runs from (relative to the current folder when that is shorter), else where it is
+    found in the project's repository (a plain `pip install` copies no notebooks)."""
+    path = _checkout_notebooks() / f"{name}.ipynb"
+    if not path.is_file():
+        return f"{name}.ipynb (in the notebooks/ folder of the tinygrad_edu repository)"
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # Windows: the notebooks are on another drive
+        relative = str(path)
+    return min(relative, str(path), key=len)
+
+
+def _checkout_notebooks() -> Path:
+    """The notebooks/ folder next to the package that runs this code (it exists in a
+    checkout, with `pip install -e .`; a workbook's copy of the package has no learn/)."""
+    return Path(__file__).resolve().parent.parent.parent / "notebooks"
 
 
 def _compare_line() -> str:
@@ -221,7 +243,7 @@ def _current_lesson(status: Status, marks: Marks) -> list[str]:
     lines += [marks.text(lesson_title(current)), wrap(marks.text(current.idea), "  ")]
     notebook = notebook_line(current)
     if notebook:
-        lines.append(f"  {notebook}")
+        lines += fold(notebook, "  ")
     lines.append("")
     if status.failure is not None:
         lines += failure_lines(status.failure, status.workbook, marks)

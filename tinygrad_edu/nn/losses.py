@@ -8,6 +8,7 @@ from typing import Any
 
 from ..checks import is_finite_number
 from ..engine import Value
+from ..ops import SIGMOID
 
 __all__ = ["squared_error", "mse", "binary_cross_entropy"]
 
@@ -78,7 +79,7 @@ def binary_cross_entropy(outputs: Sequence[Any], targets: Sequence[Any]) -> Valu
         if not 0.0 <= t_value <= 1.0:
             raise ValueError(f"binary_cross_entropy: a target must be in [0, 1], got {t_value!r}")
         o = _as_value(o, "binary_cross_entropy (output)")
-        if o.op == "sigmoid":
+        if o.origin.op is SIGMOID:
             (z,) = o.children
             term = _bce_from_logit(z, t)
         else:

@@ -52,7 +52,7 @@ class LargeGraphWarning(UserWarning):
 
 def build_dot(
     root: Value,
-    edge_labels: bool,
+    edge_labels: bool | str,
     rankdir: str,
     number_format: str | Callable[[float], Any],
     highlight: Any,
@@ -121,7 +121,7 @@ def _add_operation(
     node: Value,
     index: dict[Value, int],
     fmt: Callable[[float], str],
-    edge_labels: bool,
+    edge_labels: bool | str,
     lit_edges: set[tuple[int, int, int | None]],
 ) -> None:
     """The oval of the operation that made node `i`, an arrow from each operand into it
@@ -133,7 +133,10 @@ def _add_operation(
     for position, (child, local_grad) in enumerate(zip(node.children, node.local_grads)):
         # The spaces keep a label off its own edge and off a neighbour's label
         # (the two edges of a*a run side by side).
-        attrs = {"label": graphviz.nohtml(f" {_escape_text(fmt(local_grad))} ")} if edge_labels else {}
+        # "beside" puts the number next to the arrow (xlabel): dot then adds no rank for it,
+        # which keeps a long chain about half as tall.
+        key = "xlabel" if edge_labels == "beside" else "label"
+        attrs = {key: graphviz.nohtml(f" {_escape_text(fmt(local_grad))} ")} if edge_labels else {}
         j = index[child]
         if (j, i, position) in lit_edges or (j, i, None) in lit_edges:
             attrs.update(_LIT)

@@ -72,7 +72,7 @@ _SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 
 def to_dot(
     root: Value,
-    edge_labels: bool = True,
+    edge_labels: bool | str = True,
     rankdir: str = "LR",
     number_format: str | Callable[[float], Any] = "{:.4g}",
     highlight: Any = None,
@@ -82,7 +82,8 @@ def to_dot(
 
     One box per Value (label, data, grad), one oval per operation, and an arrow from
     each operand into its operation labelled with the local derivative
-    d(result)/d(operand) (leave them off with ``edge_labels=False``).
+    d(result)/d(operand) (leave them off with ``edge_labels=False``; ``edge_labels="beside"``
+    writes them beside the arrows, which draws a long graph about half as tall).
 
     rankdir: "LR" draws left to right (inputs on the left), "TB" top to bottom.
     number_format: a format string such as "{:.4g}" or "{:.3f}", or a function from
@@ -325,7 +326,7 @@ class Drawing(graphviz.Digraph):
 def draw_dot(
     root: Value,
     format: str = "svg",
-    edge_labels: bool = True,
+    edge_labels: bool | str = True,
     rankdir: str = "LR",
     number_format: str | Callable[[float], Any] = "{:.4g}",
     highlight: Any = None,

@@ -263,7 +263,7 @@ def explain(
         total += path.product
     if not math.isfinite(total):
         raise OverflowError(f"explain: the sum of the paths' products is {total!r}, outside the float range")
-    count = "the 1 path" if len(found) == 1 else f"the {len(found)} paths"
+    count = "1 path" if len(found) == 1 else f"the {len(found)} paths"
     terms = ""
     if 1 < len(found) <= 8:
         terms = " + ".join(_factor(fmt, path.product) for path in found) + " = "

@@ -160,6 +160,8 @@ function setUpPlayer(root) {
       (arrowsIn[s.node] || []).forEach(function (arrow) { arrow.g.classList.add("tge-active"); });
       if (arrowsOut[s.node]) arrowsOut[s.node].classList.add("tge-active");
       if (!fit.checked) scrollIntoView(boxes[s.node].g);
+    } else if (!fit.checked) {
+      showStart();
     }
     writeStep(step);
     slider.value = String(step);
@@ -168,6 +170,18 @@ function setUpPlayer(root) {
     prevButton.disabled = step === 0;
     firstButton.disabled = step === 0;
     nextButton.disabled = step === count;
+  }
+
+  function showStart() {
+    // Step 0 shows where the pass starts: the backward pass at the root (E, far right
+    // in a left-to-right picture), the forward pass at the inputs (top left).
+    var start = boxes[data.root.slice(1)];
+    if (mode.name === "backward" && start) {
+      scrollIntoView(start.g);
+    } else {
+      graph.scrollLeft = 0;
+      graph.scrollTop = 0;
+    }
   }
 
   function scrollIntoView(g) {

@@ -42,6 +42,7 @@ from typing import Any
 from ..atomic.files import atomic_write
 from ..checks import check_choice, check_value
 from ..engine import Value, topological_order
+from ..ops import MUL, NEG
 from .dot import build_dot, number_formatter
 from .renderer import RenderError, render
 from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
@@ -71,7 +72,7 @@ class Player:
         direction: str = "backward",
         rankdir: str = "LR",
         number_format: str | Callable[[float], Any] = "{:.4g}",
-        edge_labels: bool = True,
+        edge_labels: bool | str = True,
         stacked: bool = True,
         timeout: float = 60,
     ) -> None:
@@ -331,7 +332,7 @@ class Player:
         symbol = infix_symbol(node.op)
         if symbol is not None and len(names) == 2:
             return f"{names[0]} {symbol} {names[1]}", f"{values[0]} {symbol} {values[1]}"
-        if node.op == "neg":
+        if node.origin.op is NEG:
             return f"-{names[0]}", f"-{values[0]}"
         op = visible(node.op)
         return f"{op}({', '.join(names)})", f"{op}({', '.join(values)})"
@@ -343,7 +344,7 @@ class Player:
         text = formula(node, self._operand_position(node, position), self._name_or_number)
         if text == self._fmt(local_grad) or text in ("1", "-1"):
             return ""
-        if node.op == "*" and node.children and node.children[0] is node.children[-1] and len(node.children) == 2:
+        if node.origin.op is MUL and len(node.children) == 2 and node.children[0] is node.children[1]:
             return f"the other operand, {text} itself (one arrow per use)"
         return text
 

@@ -2,11 +2,12 @@
 
 `backward_steps` and `forward_steps` are what the pictures (`viz`), the step player
 (`player`) and `explain` read; this module sits below all of them. The backward
-steps come from `engine.gradients`, which runs ``backward()`` itself (and then puts
-every .grad back), so they are the numbers backward() computes.
+steps come from `engine.gradients`, backward()'s sweep written into a dictionary (no
+.grad changes), so they are the numbers backward() computes.
 
 A node's operation is described from its op's rule (`tinygrad_edu.ops.Op`): its
-name, its operands (Values, or the number in ``x * 2``) and its formula text.
+name, its operands (Values, or the number in ``x * 2``, from `Value.origin`), its
+display symbol and its formula text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple
 
 from ..checks import describe
 from ..engine import Value, gradients, topological_order
+from ..ops import BUILT_IN_OPS
 
 __all__ = [
     "Update",
@@ -135,28 +137,23 @@ def _unshowable(char: str) -> bool:
 def operands(node: Value) -> tuple[Value | float, ...]:
     """The operands of `node`'s operation, in order: its children, and the number operand
     (the 2 in ``x * 2`` or ``2 - x``) in its place. Empty for a leaf."""
-    a, b, constant = node._a, node._b, node._constant
-    if node._rule is None:
-        return ()
-    values: tuple[Value | float | None, ...] = (
-        (a, b) if constant is None else (constant, b) if a is None else (a, constant)
-    )
-    return tuple(x for x in values if x is not None)
+    return node.origin.operands
 
 
-_INFIX = {"*": "×", "+": "+", "-": "-", "/": "/", "**": "**"}
-
-
-def infix_symbol(op: str) -> str | None:
-    """The symbol written between two operands ("×" for "*"), or None for a named op (exp, ...)."""
-    return _INFIX.get(op)
+def infix_symbol(op: Value | str) -> str | None:
+    """The symbol written between two operands ("×" for "*"), or None for a named op (exp, ...):
+    the `symbol` of the node's op, or of the built-in op of that name."""
+    if isinstance(op, Value):
+        rule = op.origin.op
+        return rule.symbol if rule is not None else None
+    return next((rule.symbol for rule in BUILT_IN_OPS if rule.name == op), None)
 
 
 def formula(node: Value, position: int, name: Any) -> str:
     """The op's formula for d(node)/d(operand number `position`), with ``{out}``, ``{a}`` and
     ``{b}`` replaced by names: `name` maps a Value to its name (numbers are written as they
     are). "" when the op has no formula."""
-    rule = node._rule
+    rule = node.origin.op
     text = getattr(rule, "formula", None) if rule is not None else None
     if not text:
         return ""
