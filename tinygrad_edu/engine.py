@@ -157,6 +157,8 @@ class Value(Operators):
         leaves = [node for node in order if node._rule is None]
         earlier = [leaf.grad for leaf in leaves]
         try:
+            for leaf in leaves:  # this call's sums start from 0; the earlier gradients are added below
+                leaf.grad = 0.0
             # BEGIN LESSON 4
             for node in order:
                 node.grad = 0.0
@@ -251,9 +253,9 @@ class Value(Operators):
     def _backward(self) -> None:
         # BEGIN CUT WITH LESSON 4
         """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
-        # END CUT WITH LESSON 4
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
+        # END CUT WITH LESSON 4
 
     # ----- comparisons look at .data (as PyTorch's 0-d tensors do): max(a, b) keeps the graph;
     # == stays identity (Values are graph nodes, kept in sets and dicts) --------------------------
