@@ -169,8 +169,8 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
     # finished code that would answer a lesson is cut with it: the general power rule with
     # the powers, micrograd's one-node sweep and the dictionary sweep with the sweep, the
     # sigmoid's slope from its output with the activation rules, the delta rule with the
-    # hidden layer, newton() with gradient descent, micrograd's neuron, layer and MLP with
-    # ours, mse() with the error
+    # hidden layer, newton() and the two-neuron ascent step with gradient descent,
+    # micrograd's neuron, layer and MLP with ours, mse() with the error
     cut = {(r.lesson, r.path, r.function) for r in reference_regions() if r.cut}
     assert cut == {
         (2, "ops.py", "PowByValue.local_grads"),
@@ -179,6 +179,7 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
         (6, "backprop.py", "sigmoid_derivative_from_output"),
         (12, "backprop.py", "gradients"),
         (8, "optim.py", "newton"),
+        (8, "backprop.py", "two_neuron_ascent_step"),
         (9, "micrograd/nn.py", "Neuron.__call__"),
         (10, "micrograd/nn.py", "Layer.__call__"),
         (10, "micrograd/nn.py", "Layer.parameters"),
