@@ -79,7 +79,7 @@ LESSONS = (
         slug="add-mul",
         title="A local derivative",
         idea=(
-            "Seed 000: for a small h, f(x + h) is about f(x) + f'(x) h. First turn it around: "
+            "For a small h, f(x + h) is about f(x) + f'(x) h. First turn it around: "
             "with only values of f, no rule, how do you estimate f'(x), and which values of f "
             "make the error shrink fastest as h shrinks? (Move one input at a time.) Then the "
             "first rules: how far do a + b and a * b move per unit move of a, with b held "
