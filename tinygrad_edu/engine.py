@@ -157,7 +157,7 @@ class Value(Operators):
         leaves = [node for node in order if node._rule is None]
         earlier = [leaf.grad for leaf in leaves]
         try:
-            for leaf in leaves:  # this call's sums start from 0; the earlier gradients are added below
+            for leaf in leaves:  # this call's sum starts from 0; the gradient from before is added below
                 leaf.grad = 0.0
             # BEGIN LESSON 4
             for node in order:
@@ -170,9 +170,7 @@ class Value(Operators):
                 if b is not None:
                     b.grad += node.grad * node._db
             # END LESSON 4
-            # Leaves add this call's gradient to what they had, as one sum: two calls give
-            # exactly twice one call.
-            for leaf, before in zip(leaves, earlier):
+            for leaf, before in zip(leaves, earlier):  # as one sum: two calls give twice one call
                 leaf.grad += before
                 if not -_INF < leaf.grad < _INF:  # inf or NaN
                     raise checks.gradient_overflow(leaf)
