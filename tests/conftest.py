@@ -61,7 +61,7 @@ def renderer(monkeypatch):
 
 # The test files that run whole programs: the learn CLI in workbooks, every notebook in a
 # kernel, the player in a browser. `pytest -m "not slow"` is the quick loop of CONTRIBUTING.md.
-_SLOW_FILES = {"test_learn.py", "test_notebooks.py", "test_player_browser.py"}
+_SLOW_FILES = {"test_learn.py", "test_notebooks.py", "test_player_browser.py", "test_site.py"}
 
 
 def pytest_collection_modifyitems(config, items):

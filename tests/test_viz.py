@@ -577,3 +577,11 @@ def test_a_drawing_of_given_dot_text_draws_it_as_is_and_takes_additions():
     assert drawing.source.rstrip().endswith("}") and drawing.copy().source == drawing.source
     with pytest.raises(TypeError, match="DOT text"):
         Drawing(b"digraph {}")
+
+
+def test_edge_labels_beside_the_arrows_use_xlabel():
+    a = Value(3.0, label="a")
+    y = (a * a).named("y")
+    beside = to_dot(y, edge_labels="beside")
+    assert "xlabel=" in beside and " label= 3 " not in beside
+    assert beside.replace("xlabel=", "label=") == to_dot(y)  # the same numbers, only placed beside

@@ -10,7 +10,10 @@
    tinygrad_edu (it is one of its dependencies), so a plain
    ``pip install tinygrad-edu`` can draw pictures with no system packages.
 
-If none can be run, `RendererNotFound` says how to get one.
+In a browser page (Pyodide), where no program can be run, the page's Graphviz compiled
+to WebAssembly draws instead: the page provides it as the JavaScript module
+``tge_browser`` with ``render(dot_source, engine)`` (the site's playground does, with
+``@viz-js/viz``). If none can be run, `RendererNotFound` says how to get one.
 """
 
 from __future__ import annotations
@@ -109,6 +112,8 @@ def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()
             f"The DOT source cannot be encoded as UTF-8 ({error.reason} at position {error.start}: "
             f"{error.object[error.start : error.end]!r}); to_dot writes such characters as escapes"
         ) from None
+    if sys.platform == "emscripten":  # Pyodide in a browser page: no programs to run
+        return _render_in_page(source, fmt, extra_args)
     failures = []
     rejected = False  # a renderer ran and refused the source
     for description, program in _candidates():
@@ -148,3 +153,22 @@ def render(source: str, fmt: str, timeout: float, extra_args: Sequence[str] = ()
             "text is the usual cause."
         )
     raise RenderError(f"Could not draw the graph as {fmt}:\n  " + "\n  ".join(failures) + "\n" + _REMEDIES)
+
+
+def _render_in_page(source: str, fmt: str, extra_args: Sequence[str]) -> bytes:
+    """Under Pyodide: the page's Graphviz in WebAssembly, the JavaScript module
+    ``tge_browser`` with ``render(dot_source, engine) -> SVG text``. SVG only."""
+    if fmt.split(":")[0] != "svg":
+        raise RenderError(f"in a browser only SVG can be drawn, not {fmt!r}: use .svg() or save('graph.svg')")
+    try:
+        import tge_browser  # type: ignore[import-not-found]  # a module of the page, not of Python
+    except ImportError:
+        raise RendererNotFound(
+            "draw_dot runs in a browser (Pyodide) but the page provides no Graphviz: register a JavaScript "
+            "module 'tge_browser' with render(dot_source, engine), as the site's playground does with @viz-js/viz"
+        ) from None
+    engine = next((arg[2:] for arg in extra_args if arg.startswith("-K")), "dot")
+    try:
+        return str(tge_browser.render(source, engine)).encode("utf-8")
+    except Exception as error:  # a JavaScript error from Graphviz
+        raise RenderError(f"Graphviz (WebAssembly) refused the DOT source: {error}") from None
