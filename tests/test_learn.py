@@ -99,7 +99,8 @@ PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
     (9, "A neuron", ["07_training_mlps"]),
     (10, "A layer and an MLP", ["09_vectorised_backprop"]),
     (11, "The error and one training step", ["07_training_mlps"]),
-    (12, "Challenge (optional): deeper than recursion", ["02_chain_rule_graph"]),
+    (12, "A hidden layer's deltas", []),
+    (13, "Challenge (optional): deeper than recursion", []),
 ]
 
 
@@ -109,11 +110,14 @@ def test_the_lesson_table():
         assert (lesson.regions or lesson.challenge) and len(lesson.hints) == 3
         assert (TESTS_DIR / lesson.test_file).is_file()
         assert lesson.marker == f"lesson{lesson.number}"
+    # numbers first: lesson 1 writes the numerical slope before its first rules
+    assert LESSONS[0].regions[0] == ("gradcheck.py", "numerical_gradient")
     # the learner writes rules, not plumbing: lessons 1, 2 and 6 are op rules in ops.py
     for number in (1, 2, 6):
         assert all(
             path == "ops.py" and function.split(".")[1] in ("forward", "local_grads")
             for path, function in LESSONS[number - 1].regions
+            if path != "gradcheck.py"
         )
     assert LESSONS[2].regions == (("engine.py", "topological_order"),)
     assert LESSONS[3].regions == (("engine.py", "Value.backward"),)
@@ -137,13 +141,13 @@ def test_each_lesson_names_its_notebook_and_each_notebook_its_lesson(workbook, c
 
 
 def test_no_hint_gives_a_line_of_the_solution():
-    """Three levels (the idea, where to look, the shape of the code with ____ blanks), and
-    no non-trivial line of any solution region appears in any hint."""
-    from tinygrad_edu.learn.verify import check_hints, solution_lines
+    """Three levels of prose (the idea, where to look, a worked example of another case);
+    no line of any solution region appears in any hint, whole or with blanks."""
+    from tinygrad_edu.learn.verify import check_hints, hint_matches, solution_lines
 
     assert check_hints() == []
     for lesson in LESSONS:
-        assert lesson.hints[0] and lesson.hints[1] and "____" in lesson.hints[2]
+        assert all(lesson.hints) and not any("____" in hint for hint in lesson.hints)
         hints = "".join("".join(hint.split()) for hint in lesson.hints)
         lines = solution_lines(lesson)
         assert lines or lesson.challenge
@@ -151,6 +155,11 @@ def test_no_hint_gives_a_line_of_the_solution():
     # the check does catch a hint that copies a line
     copied = [r for r in reference_regions() if r.lesson == 4 and not r.cut][0].body.splitlines()[-1]
     assert "".join(copied.split()) in solution_lines(LESSONS[3])
+    # and a line of the solution with blanks: the blanks are wildcards
+    every = solution_lines(LESSONS[5], shortest=1)  # the activation rules
+    blanked = "    return (____ * (1 - ____),)  # Sigmoid"
+    assert any(hint_matches(blanked, line) for line in every)
+    assert not any(hint_matches("Differentiate 1 / (1 + e^-x) with the chain rule", line) for line in every)
 
 
 def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
@@ -158,10 +167,26 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
     declared = {(lesson.number, path, function) for lesson in LESSONS for path, function in lesson.regions}
     assert {(r.lesson, r.path, r.function) for r in regions} == declared
     # finished code that would answer a lesson is cut with it: the general power rule with
-    # the powers, micrograd's one-node sweep with the sweep, the delta rule with the
-    # two-neuron net, newton() with gradient descent, mse() with the error
-    cut = {(r.lesson, r.function) for r in reference_regions() if r.cut}
-    assert cut == {(2, "PowByValue.local_grads"), (4, "Value._backward"), (7, "gradients"), (8, "newton"), (11, "mse")}
+    # the powers, micrograd's one-node sweep and the dictionary sweep with the sweep, the
+    # sigmoid's slope from its output with the activation rules, the delta rule with the
+    # hidden layer, newton() and the two-neuron ascent step with gradient descent,
+    # micrograd's neuron, layer and MLP with ours, mse() with the error
+    cut = {(r.lesson, r.path, r.function) for r in reference_regions() if r.cut}
+    assert cut == {
+        (2, "ops.py", "PowByValue.local_grads"),
+        (4, "engine.py", "Value._backward"),
+        (4, "engine.py", "gradients"),
+        (6, "backprop.py", "sigmoid_derivative_from_output"),
+        (12, "backprop.py", "gradients"),
+        (8, "optim.py", "newton"),
+        (8, "backprop.py", "two_neuron_ascent_step"),
+        (9, "micrograd/nn.py", "Neuron.__call__"),
+        (10, "micrograd/nn.py", "Layer.__call__"),
+        (10, "micrograd/nn.py", "Layer.parameters"),
+        (10, "micrograd/nn.py", "MLP.__call__"),
+        (10, "micrograd/nn.py", "MLP.parameters"),
+        (11, "nn/losses.py", "mse"),
+    }
 
 
 def test_no_lesson_region_calls_a_private_function():
@@ -303,8 +328,12 @@ def test_init_writes_a_workbook_of_stubs(workbook):
         expected = hide_rule_text(original, path, {lesson.number for lesson in LESSONS})
         assert _outside(expected, before) == _outside(stubbed, after)
     ops = (workbook / "tinygrad_edu" / "ops.py").read_text(encoding="utf-8")
-    assert 'class Mul(Op):\n    """a * b."""\n' in ops and '"{b}", "{a}"' not in ops
-    assert 'class Log(Op):\n    """ln(a).   d/da = 1/a' in ops  # a finished op is a worked example
+    assert 'class Mul(Op):\n    """a * b' in ops and '"{b}", "{a}"' not in ops
+    assert 'formula = "1/{a}"' in ops  # a finished op (Log) is a worked example
+    # no text of the workbook states a rule before its lesson passes
+    assert "e^x's derivative" not in ops and "{out}(1 - {out})" not in ops
+    backprop = (workbook / "tinygrad_edu" / "backprop.py").read_text(encoding="utf-8")
+    assert "y (1 - y)" not in backprop and "sum_k w_kj delta_k" not in backprop
     # the stubbed package still imports, and it is the workbook's copy that is imported
     result = subprocess.run(
         [
@@ -369,7 +398,7 @@ def test_status_on_a_fresh_workbook_stops_at_lesson_1(workbook, capsys):
     assert sorted(lines) == list(range(1, N + 1))
     assert lines[1][0] == "✗" and all(lines[n][0] == "" for n in range(2, N + 1))
     assert "NotImplementedError: lesson 1: " in out
-    assert "raised by the stub at tinygrad_edu/ops.py, line" in out
+    assert "raised by the stub at tinygrad_edu/gradcheck.py, line" in out  # numbers first
     assert "tinygrad_edu/ops.py:" in out and "Add.forward" in out and "(still the stub)" in out
     assert "tinygrad-edu learn hint" in out
 
@@ -396,10 +425,13 @@ def test_a_wrong_answer_shows_expected_and_received(workbook, capsys):
     write_lesson_like_a_learner(workbook, 1, swapped)
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert code == 1 and f"] 0/{N} lessons pass" in out
-    assert re.search(r"\d+ of 10 tests fail", out) and "Next: fix lesson 1" in out
+    assert re.search(r"\d+ of 16 tests fail", out) and "Next: fix lesson 1" in out
     assert "test_multiply_two_values" in out
     assert "lesson 1, A local derivative" in out
-    assert "expected: (-3.0, 2.0)" in out and "received: (2.0, -3.0)" in out
+    # the learner's number beside the slope a nudge gives
+    assert "your d(a * b)/da at a = 2, b = -3 is 2.0;" in out
+    assert "nudging a by 1e-06 moves a * b by -3 per unit" in out
+    assert "expected: (-3, 2)  (the nudged slopes)" in out and "received: (2.0, -3.0)" in out
 
 
 def test_an_import_error_in_the_workbook_is_reported(workbook, capsys):
@@ -452,7 +484,7 @@ def test_hint_levels_advance_and_stop_at_the_last(workbook, capsys, monkeypatch)
 def test_check_runs_one_lesson(workbook, capsys):
     code, out, _ = learn("check", 4, "--workbook", workbook, capsys=capsys)
     assert code == 1
-    assert "Lesson 4: The chain-rule sweep" in out and "test_paths_that_meet_again_add_up" in out
+    assert "Lesson 4: The chain-rule sweep" in out and "test_a_node_used_by_two_nodes" in out
     assert "tests fail" in out
     write_lesson_like_a_learner(workbook, 1)
     code, out, _ = learn("check", 1, "-w", workbook, capsys=capsys)
@@ -479,7 +511,42 @@ def test_skip_copies_the_reference_solution(workbook, capsys):
     assert load_state(workbook)["skipped"] == [2]
     write_lesson_like_a_learner(workbook, 1)
     code, out, _ = learn("status", workbook, capsys=capsys)
-    assert f"] 2/{N} lessons pass" in out and "(solution copied by skip)" in out
+    assert f"] 2/{N} lessons pass" in out and "solution copied by skip" in out
+    assert all(len(line) <= 80 for line in out.splitlines()[1:]), out  # (the first names the folder)
+
+
+def test_the_skip_mark_clears_and_restore_brings_your_code_back(workbook, capsys):
+    """Your own code of lesson 2, skipped over, then restored: it passes, and is yours."""
+    write_lesson_like_a_learner(workbook, 1)
+    write_lesson_like_a_learner(workbook, 2, lambda region: region.body.rstrip("\n") + "  # mine\n")
+    code, out, _ = learn("skip", 2, "-w", workbook, "--yes", capsys=capsys)
+    assert code == 0 and "lesson02-001-skip-" in out
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert "solution copied by skip" in out
+    code, out, _ = learn("restore", 2, "-w", workbook, capsys=capsys)
+    assert code == 0 and "Brought back your code of lesson 2 from" in out and "lesson02-001-skip-" in out
+    assert "nothing of yours to keep" in out  # what it replaced was the reference
+    assert "# mine" in (workbook / "tinygrad_edu" / "ops.py").read_text(encoding="utf-8")
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert f"] 2/{N} lessons pass" in out and "solution copied by skip" not in out
+    assert load_state(workbook)["skipped"] == []
+    code, out, err = learn("restore", 5, "-w", workbook, capsys=capsys)
+    assert code != 0 and "no kept copy of lesson 5" in out + err
+
+
+def test_the_order_lessons_solution_keeps_the_challenge_a_challenge(workbook, capsys):
+    """Until the challenge passes, solution and skip give lesson 3 a recursive order; the
+    explicit-stack order is the challenge's own solution."""
+    code, out, _ = learn("solution", 3, "--reveal", capsys=capsys)
+    assert code == 0 and "visit(child)" in out and "stack" not in out and "A recursive version" in out
+    code, out, _ = learn("solution", N, "--reveal", capsys=capsys)
+    assert code == 0 and "stack" in out and "visit(child)" not in out
+    for number in (1, 2):
+        write_lesson_like_a_learner(workbook, number)
+    code, out, _ = learn("skip", 3, "-w", workbook, capsys=capsys)
+    assert code == 0
+    engine = (workbook / "tinygrad_edu" / "engine.py").read_text(encoding="utf-8")
+    assert "visit(child)" in engine and "stack" not in engine.split("def topological_order")[1].split("# END")[0]
 
 
 def test_learn_list_and_help(capsys):
@@ -942,7 +1009,7 @@ def test_an_error_is_shown_at_the_line_the_learner_wrote(workbook, capsys):
         r"node\.children:|if node in seen:)\n",
         out,
     ), out
-    assert "Next (optional): lesson 12 asks more of your lesson 3 code" in out
+    assert f"Next (optional): lesson {N} asks more of your lesson 3 code" in out
     assert "between the lines '# BEGIN LESSON 3' and '# END LESSON 3' in:" in out
     code, out, _ = learn("skip", N, "-w", workbook, capsys=capsys)
     assert code == 1 and "no code of its own" in out
@@ -955,7 +1022,9 @@ def test_code_cut_with_a_lesson_comes_back_when_it_passes(workbook, capsys):
     for number in range(1, 5):
         write_lesson_like_a_learner(workbook, number)
     code, out, _ = learn("status", workbook, capsys=capsys)
-    assert "is back in your workbook:\nPowByValue.local_grads() in ops.py, Value._backward() in engine.py." in out
+    back = " ".join(out.split("is back in your workbook:")[1].split())
+    expected = "PowByValue.local_grads() in ops.py, Value._backward() in engine.py, gradients() in engine.py."
+    assert back.startswith(expected), back
     text = engine.read_text(encoding="utf-8")
     assert "until lesson 4 passes" not in text and "# BEGIN CUT WITH LESSON 4" in text
     assert "outside the lesson regions" not in out
@@ -963,13 +1032,38 @@ def test_code_cut_with_a_lesson_comes_back_when_it_passes(workbook, capsys):
     assert code == 0 and "until lesson 4 passes" in engine.read_text(encoding="utf-8")
 
 
-def test_an_endless_loop_is_stopped_and_named(workbook):
+def endless(region):
+    return f"{region.indent}while True:\n{region.indent}    pass\n"
+
+
+def test_an_endless_loop_is_stopped_at_the_learners_line(workbook, capsys, monkeypatch):
+    """A test that runs past its time limit is stopped where it is: it fails naming the
+    learner's function and line, the lesson's other tests are not run, and the lessons
+    before it keep their ✓."""
+    monkeypatch.setenv("TINYGRAD_EDU_LEARN_TEST_LIMIT", "2")
     write_lesson_like_a_learner(workbook, 1)
-    write_lesson_like_a_learner(workbook, 2, lambda region: f"{region.indent}while True:\n{region.indent}    pass\n")
+    write_lesson_like_a_learner(workbook, 2, endless)
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert code == 1 and f"] 1/{N} lessons pass" in out
+    lines = lesson_lines(out)
+    assert lines[1][0] == "✓" and lines[2][0] == "✗"
+    assert "TestTooLong: this test was stopped after 2 s: an endless loop?" in out
+    assert re.search(r"raised at tinygrad_edu/ops\.py, line \d+, in forward:\n +(while True:|pass)\n", out), out
+    result = run_lessons(workbook, lessons=[2])
+    assert sum(t.outcome == "failed" for t in result.tests_of(2)) == 1  # the rest: not run
+
+
+def test_a_run_that_times_out_keeps_the_lessons_that_passed(workbook, monkeypatch):
+    """Without the per-test limit (0), the whole run's time limit stops it; lessons whose
+    tests all passed before keep their outcome."""
+    monkeypatch.setenv("TINYGRAD_EDU_LEARN_TEST_LIMIT", "0")
+    write_lesson_like_a_learner(workbook, 1)
+    write_lesson_like_a_learner(workbook, 2, endless)
     result = run_lessons(workbook, stop=True, timeout=15)
     assert result.state == "timeout"
     assert "did not finish within 15 s" in result.error["message"]
     assert "test_lesson02_more_local_derivatives.py::" in result.error["message"]
+    assert result.outcome(1) == "passed" and result.outcome(2) == "failed" and result.outcome(3) == "not-run"
 
 
 def test_learn_md_lists_every_lesson():

@@ -2,13 +2,9 @@
 
 The engine never writes down a formula for a gradient: it records local
 derivatives and lets the chain rule multiply them. This module does the opposite.
-It spells out the formulas a textbook derives on paper, and computes them with
-ordinary floats:
-
-    sigmoid:       s(z) = 1 / (1 + e^-z),    ds/dz = s (1 - s)
-    output layer:  delta_k = o_k (1 - o_k) (o_k - t_k)
-    hidden layer:  delta_j = o_j (1 - o_j) * sum_k w_kj delta_k
-    any weight:    dE/dw_ji = delta_j * (input i of neuron j),   dE/db_j = delta_j
+It spells out the formulas a textbook derives on paper (the sigmoid's slope from its
+output, the two-neuron net, the delta rule of `gradients`), and computes them with
+ordinary floats.
 
 It imports nothing from the engine or from `nn`, so it is an independent witness:
 when the gradients that emerge from `backward()` equal the numbers below, the
@@ -43,6 +39,7 @@ __all__ = [
     "two_neuron_deltas",
     "two_neuron_performance_gradients",
     "two_neuron_ascent_step",
+    "hidden_layer_deltas",
     "gradients",
 ]
 
@@ -74,6 +71,7 @@ def sigmoid(x: float) -> float:
 
 
 def sigmoid_derivative_from_output(y: float) -> float:
+    # BEGIN CUT WITH LESSON 6
     """ds/dx = y (1 - y), written with the OUTPUT y = s(x), not the input x.
 
     Its largest value is 0.25, at y = 1/2 (x = 0). Far from 0 the neuron
@@ -86,6 +84,7 @@ def sigmoid_derivative_from_output(y: float) -> float:
             "(pass y = sigmoid(x), not x itself)"
         )
     return y * (1.0 - y)
+    # END CUT WITH LESSON 6
 
 
 # ----- the two-neuron net --------------------------------------------------------------------
@@ -170,18 +169,37 @@ def two_neuron_performance_gradients(i_l: float, w_l: float, w_r: float, d: floa
 
 
 def two_neuron_ascent_step(i_l: float, w_l: float, w_r: float, d: float, rate: float) -> tuple[float, float]:
+    # BEGIN CUT WITH LESSON 8
     """One step uphill on P: w' = w + rate * dP/dw for both weights. Returns (w_l', w_r')."""
     i_l, w_l, w_r, d = _two_neuron_inputs("two_neuron_ascent_step", i_l, w_l, w_r, d)
     rate = _finite(rate, "rate", "two_neuron_ascent_step")
     dP_dw_l, dP_dw_r = two_neuron_performance_gradients(i_l, w_l, w_r, d)
     return w_l + rate * dP_dw_l, w_r + rate * dP_dw_r
+    # END CUT WITH LESSON 8
 
 
 # ----- the delta rule for a whole MLP -------------------------------------------------------
 
 
+def hidden_layer_deltas(
+    outputs: Sequence[float], weights_above: Sequence[Sequence[float]], deltas_above: Sequence[float]
+) -> list[float]:
+    """dE/dz_j for each sigmoid neuron j of a hidden layer, from the layer above it.
+
+    `outputs[j]` is neuron j's output o_j, `weights_above[k][j]` the weight from neuron j
+    into neuron k of the next layer, and `deltas_above[k]` that neuron's dE/dz_k.
+    """
+    # BEGIN LESSON 12
+    # o_j feeds every neuron k above, so z_j reaches E along one path per k: the paths add up.
+    return [
+        o_j * (1.0 - o_j) * sum(weights_above[k][j] * delta_k for k, delta_k in enumerate(deltas_above))
+        for j, o_j in enumerate(outputs)
+    ]
+    # END LESSON 12
+
+
 def gradients(mlp: Any, x: Sequence[Any], target: Any) -> list[float]:
-    # BEGIN CUT WITH LESSON 7
+    # BEGIN CUT WITH LESSON 12
     """dE/dp for every parameter p of an all-sigmoid MLP, for one sample, by the delta rule.
 
     E = 1/2 sum_k (t_k - o_k)^2 (what `nn.squared_error` computes). Going backwards:
@@ -224,12 +242,9 @@ def gradients(mlp: Any, x: Sequence[Any], target: Any) -> list[float]:
         grads[n] = [[delta * a_i for a_i in layer_inputs] + [delta] for delta in deltas]
         if n > 0:
             # Neuron j below feeds neuron k of layer n through weights[n][k][j] (w_kj).
-            deltas = [
-                o_j * (1.0 - o_j) * sum(weights[n][k][j] * delta_k for k, delta_k in enumerate(deltas))
-                for j, o_j in enumerate(layer_inputs)
-            ]
+            deltas = hidden_layer_deltas(layer_inputs, weights[n], deltas)
     return [g for layer in grads for neuron in layer for g in neuron]
-    # END CUT WITH LESSON 7
+    # END CUT WITH LESSON 12
 
 
 def _read_numbers(values: Any, name: str) -> list[float]:
@@ -258,7 +273,7 @@ def _read_network(mlp: Any) -> tuple[list[list[list[float]]], list[list[float]]]
             if activation != "sigmoid":
                 raise ValueError(
                     f"gradients: layer {n} uses the activation {activation!r}; the delta rule here "
-                    "is derived for 'sigmoid' only (its o(1 - o) is the sigmoid's derivative)"
+                    "is derived for 'sigmoid' only (it uses the sigmoid's slope)"
                 )
         width_below = len(weights[-1]) if weights else len(neurons[0].w)
         rows, layer_biases = [], []

@@ -156,6 +156,8 @@ class Value(Operators):
         leaves = [node for node in order if node._rule is None]
         earlier = [leaf.grad for leaf in leaves]
         try:
+            for leaf in leaves:  # this call's sum starts from 0; the gradient from before is added below
+                leaf.grad = 0.0
             # BEGIN LESSON 4
             for node in order:
                 node.grad = 0.0
@@ -167,9 +169,7 @@ class Value(Operators):
                 if b is not None:
                     b.grad += node.grad * node._db
             # END LESSON 4
-            # Leaves add this call's gradient to what they had, as one sum: two calls give
-            # exactly twice one call.
-            for leaf, before in zip(leaves, earlier):
+            for leaf, before in zip(leaves, earlier):  # as one sum: two calls give twice one call
                 leaf.grad += before
                 if not -_INF < leaf.grad < _INF:  # inf or NaN
                     raise checks.gradient_overflow(leaf)
@@ -250,9 +250,9 @@ class Value(Operators):
     def _backward(self) -> None:
         # BEGIN CUT WITH LESSON 4
         """The chain rule for this one node: ``child.grad += local_grad * self.grad``."""
-        # END CUT WITH LESSON 4
         for child, local_grad in zip(self.children, self.local_grads):
             child.grad += local_grad * self.grad
+        # END CUT WITH LESSON 4
 
     # ----- comparisons look at .data (as PyTorch's 0-d tensors do): max(a, b) keeps the graph;
     # == stays identity (Values are graph nodes, kept in sets and dicts) --------------------------

@@ -1,12 +1,11 @@
-"""Checking gradients without the chain rule: central differences.
+"""Checking gradients without the chain rule: slopes from values alone.
 
 The derivative is the slope of the best linear approximation,
 
     f(x + dx) ~ f(x) + sum_i df/dx_i * dx_i,
 
-so it can be estimated by nudging one input at a time and watching the output:
-
-    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)      (error shrinks like h^2)
+so it can be estimated from values of f alone, nudging one input at a time and
+watching the output (`numerical_gradient`, whose error shrinks like h^2).
 
 This module uses only the public `Value` API, so it is an independent judge of
 `backward()`.
@@ -25,7 +24,8 @@ __all__ = ["numerical_gradient", "gradcheck", "linear_approximation_errors"]
 
 
 def numerical_gradient(f: Callable[[list[float]], Any], xs: Sequence[float], h: float = 1e-6) -> list[float]:
-    """Central differences: [(f(x + h e_i) - f(x - h e_i)) / 2h for each input i].
+    """The slope of f along each input, from values of f near xs alone (one input nudged
+    by h at a time); the error shrinks like h^2.
 
     `f` maps a list of floats to a float (it may also return a Value, whose .data is used).
     """
@@ -38,15 +38,17 @@ def numerical_gradient(f: Callable[[list[float]], Any], xs: Sequence[float], h: 
 
     slopes = []
     for i in range(len(xs)):
+        # BEGIN LESSON 1
         up, down = list(xs), list(xs)
         up[i] += h
         down[i] -= h
         slopes.append((f_at(up) - f_at(down)) / (2.0 * h))
+        # END LESSON 1
     return slopes
 
 
 def gradcheck(f: Callable[[list[Value]], Value], xs: Sequence[float], tol: float = 1e-6, h: float = 1e-6) -> bool:
-    """Compare backward() through `f` with central differences at `xs`.
+    """Compare backward() through `f` with numerical slopes (`numerical_gradient`) at `xs`.
 
     `f` maps a list of Values to a Value. Returns True when every partial derivative
     agrees within `tol` (relative to the size of the numbers, absolute near zero);

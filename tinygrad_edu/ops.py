@@ -31,7 +31,7 @@ Like PyTorch's ``torch.autograd.Function``, but the rule returns local derivativ
 instead of multiplying an incoming gradient: the engine does that (the chain rule).
 An op takes one or two operands. A formula is written as a textbook would: ``{a}``,
 ``{b}`` stand for the operands, ``{out}`` for the result, ``^`` is a power, ``ln``
-the natural logarithm, a factor beside a bracket multiplies it (``{out}(1 - {out})``).
+the natural logarithm, a factor beside a bracket multiplies it (``{b}({a} + 1)``).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ class Op:
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs) to compute the value")
 
     def local_grads(self, out: Any, *xs: Any) -> Any:
-        """d(out)/d(x_i) for each operand, as a tuple. `out` is the result (reuse it
-        when the maths allows: e^x's derivative is `out` itself)."""
+        """d(out)/d(x_i) for each operand, as a tuple. `out` is the result: a rule
+        may use it (it costs nothing more)."""
         raise NotImplementedError(
             f"{type(self).__name__}: define local_grads(self, out, *xs) to return one derivative per operand"
         )

@@ -1,12 +1,5 @@
-"""Optimisers: how a gradient becomes a step.
-
-Gradient descent moves every parameter a little against its gradient,
-
-    p <- p - lr * dE/dp,
-
-because, to first order, E changes by sum dE/dp * dp, and that sum is most
-negative when dp points along -dE/dp.
-"""
+"""Optimisers: how a gradient becomes a step (seed 003: gradient descent; SGD with
+momentum and Adam as PyTorch defines them; Newton's method for one variable)."""
 
 from __future__ import annotations
 
@@ -103,8 +96,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum as PyTorch defines it:
-    v <- momentum * v + grad;   p <- p - lr * v   (v = grad when momentum is 0)."""
+    """Stochastic gradient descent, with optional momentum as PyTorch defines it
+    (`torch.optim.SGD` with no dampening and no Nesterov: the same numbers, step for step)."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
@@ -112,7 +105,7 @@ class SGD(Optimizer):
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
-        """Update every parameter from its .grad: v = momentum * v + grad, then p -= lr * v."""
+        """Update every parameter from its .grad (and its velocity, with momentum)."""
         self._check_gradients()
         before = StepRollback(self)
         # BEGIN LESSON 11
@@ -136,9 +129,8 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: a step from running averages of the gradient (m) and of its square (v),
-    with bias correction for their zero start:
-    m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  p <- p - lr * m^ / (sqrt(v^) + eps)."""
+    """Adam (as `torch.optim.Adam`): a step from bias-corrected running averages of the
+    gradient and of its square."""
 
     def __init__(
         self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
@@ -180,7 +172,7 @@ def _starting_point(x0: Any, steps: Any, where: str) -> float:
 
 
 def gradient_descent(f: Callable[[Value], Value], x0: float, lr: float, steps: int) -> list[float]:
-    """Minimise a function of one variable: x_{n+1} = x_n - lr * f'(x_n).
+    """Minimise a function of one variable by gradient descent, with the slope from backward().
 
     `f` maps a Value to a Value. Returns the list [x_0, x_1, ..., x_steps] of floats.
     On f(x) = x^2 - 4x + 6 from 8 with lr 0.1 it gives 8, 6.8, 5.84, 5.072, ...
@@ -222,9 +214,9 @@ def _returning_values(f: Callable[[Value], Value], where: str) -> Callable[[Valu
 
 
 def newton(f: Callable[[Value], Value], x0: float, steps: int) -> list[float]:
-    """Newton's method for one variable: x_{n+1} = x_n - f'(x_n) / f''(x_n).
+    """Newton's method for one variable.
 
-    It jumps to the minimum of the parabola that touches f at x_n (same value, slope
+    Each step jumps to the minimum of the parabola that touches f at x_n (same value, slope
     and curvature), so on a parabola such as x^2 - 4x + 6 it lands on the minimum, 2,
     in one step; gradient descent with lr 0.1 needs about 30 steps to get within 0.01.
     f'' comes from `engine.grad` with ``create_graph=True``. Returns [x_0, ..., x_steps].

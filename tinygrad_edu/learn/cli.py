@@ -8,6 +8,7 @@ watch [DIR]      re-run the lessons whenever a file of the workbook is saved
 solution N       the reference solution, once lesson N passes (or with --reveal)
 skip N           copy the reference solution of lesson N into the workbook
 reset N          put lesson N's stubs back (your code is kept in a copy)
+restore N        bring the newest kept copy of lesson N back (what it replaces is kept too)
 list             the lessons
 verify           the maintainers' check of the whole path
 
@@ -38,6 +39,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "solution": commands.solution,
     "skip": commands.skip,
     "reset": commands.reset,
+    "restore": commands.restore,
     "list": commands.list_lessons,
     "verify": commands.verify,
 }
@@ -100,7 +102,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def _add_later_commands(sub: Any) -> None:
-    """watch, solution, skip, reset, list and verify (in the order `learn --help` lists them)."""
+    """watch, solution, skip, reset, restore, list and verify (in the order `learn --help` lists them)."""
     p = _subcommand(sub, "watch", "re-run the lessons each time you save a file of the workbook (Ctrl-C stops)")
     p.add_argument("dir", metavar="DIR", nargs="?", help="the workbook (default: the current folder)")
     p.add_argument(
@@ -123,6 +125,10 @@ def _add_later_commands(sub: Any) -> None:
     p = _subcommand(sub, "reset", "put a lesson's stubs back (a copy of your code is kept)")
     p.add_argument("number", metavar="N", type=_lesson_number("reset"), help="the lesson")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask, even when the lesson passes")
+    _workbook_option(p)
+
+    p = _subcommand(sub, "restore", "bring back the newest copy of your code that skip or reset kept")
+    p.add_argument("number", metavar="N", type=_lesson_number("restore"), help="the lesson")
     _workbook_option(p)
 
     _subcommand(sub, "list", "list the lessons, their ideas and the functions you write")

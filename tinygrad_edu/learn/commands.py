@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import TextIO
 
 from .errors import WorkbookError
-from .lesson_code import copy_solution, reset_lesson
+from .lesson_code import copy_solution, reset_lesson, restore_lesson, shown_solution
 from .lessons import LESSONS, Lesson, lesson_by_number
-from .regions import region_function_source
+from .regions import Region, find_regions, region_function_source, replace_region
 from .runner import run_lessons
-from .screens import collect_error_lines, failure_lines, hint_level_name, lesson_title, notebook_line, status_screen
+from .screens import (
+    collect_error_lines,
+    could_not_run_lines,
+    failure_lines,
+    hint_level_name,
+    lesson_title,
+    notebook_line,
+    status_screen,
+)
 from .state import State, load_state, update_state
 from .status import current_lesson, places, regions_in_workbook, run_and_record, status_of
 from .terminal import COMMAND, Marks, wrap
@@ -167,7 +175,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     result = run_lessons(workbook, lessons=[lesson.number], show_output=args.verbose)
     print(marks.text(lesson_title(lesson)), file=out)
     if result.state != "finished":
-        _print(status_screen(status_of(workbook, result, load_state(workbook), look_outside=False), marks), out)
+        _print(could_not_run_lines(result, marks), out)
         return 1
     tests = result.tests_of(lesson.number)
     for test in tests:
@@ -213,16 +221,46 @@ def solution(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(f"The reference solution of lesson {lesson.number}:", file=out)
     print(marks.text(lesson_title(lesson)), file=out)
-    source = reference_package()
+    passed = _passed_in(args.workbook) if args.reveal else load_state(workbook)["passed"]
     wanted = set(places(lesson))
     for region in reference_regions():
         if region.cut or (region.lesson, region.path, region.function) not in wanted:
             continue
-        text = (source / region.path).read_text(encoding="utf-8")
         print("", file=out)
         print(f"# {PACKAGE}/{region.path}, {region.function}", file=out)
-        print(marks.text(region_function_source(text, region).rstrip()), file=out)
+        done = passed + [lesson.number] if lesson.challenge else passed
+        print(marks.text(_solution_source(region, done).rstrip()), file=out)
+        if shown_solution(region, done) != region.body:
+            print(
+                wrap(
+                    f"(A recursive version: lesson {_challenge_of(region)}, a challenge, asks for one that "
+                    "works at any depth.)"
+                ),
+                file=out,
+            )
     return 0
+
+
+def _challenge_of(region: Region) -> int:
+    return next(c.number for c in LESSONS if (region.lesson, region.path, region.function) in c.revisits)
+
+
+def _passed_in(folder: str | None) -> list[int]:
+    """The lessons that passed at the last run of the workbook, if there is one here."""
+    try:
+        return list(load_state(locate_workbook(folder))["passed"])
+    except (WorkbookError, OSError):
+        return []
+
+
+def _solution_source(region: Region, passed: list[int]) -> str:
+    """The function that holds `region`, with the body `solution` shows (shown_solution)."""
+    text = (reference_package() / region.path).read_text(encoding="utf-8")
+    body = shown_solution(region, passed)
+    if body != region.body:
+        text = replace_region(text, region.path, region.lesson, region.function, body, new_indent=region.indent)
+        [region] = [r for r in find_regions(text, region.path) if r.key == region.key and r.lesson == region.lesson]
+    return region_function_source(text, region)
 
 
 def _confirm(workbook: Path, lesson: Lesson, args: argparse.Namespace, action: str, out: TextIO) -> bool:
@@ -292,7 +330,7 @@ def skip(args: argparse.Namespace, out: TextIO) -> int:
         return _challenge_has_no_code(lesson, "skip", out)
     if not _confirm(workbook, lesson, args, "Skipping replaces your code with the reference solution.", out):
         return 1
-    written, kept = copy_solution(workbook, lesson.number)
+    written, kept = copy_solution(workbook, lesson.number, load_state(workbook)["passed"])
 
     def change(state: State) -> None:
         if lesson.number not in state["skipped"]:
@@ -328,6 +366,18 @@ def reset(args: argparse.Namespace, out: TextIO) -> int:
     update_state(workbook, change)
     print(f"Lesson {lesson.number} is a stub again (nothing else was changed):", file=out)
     _print_written(written, kept, out)
+    return 0
+
+
+def restore(args: argparse.Namespace, out: TextIO) -> int:
+    workbook = locate_workbook(args.workbook)
+    lesson = lesson_by_number(args.number)
+    if lesson.challenge:
+        return _challenge_has_no_code(lesson, "restore", out)
+    written, kept, source = restore_lesson(workbook, lesson.number)
+    print(f"Brought back your code of lesson {lesson.number} from {source.relative_to(workbook)}:", file=out)
+    _print_written(written, kept, out)
+    print(wrap(f"Run `{COMMAND} status` to see how it does."), file=out)
     return 0
 
 

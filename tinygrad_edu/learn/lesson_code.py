@@ -9,6 +9,7 @@ lesson is written.
 
 import datetime
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,11 +17,21 @@ from pathlib import Path
 from ..atomic.files import atomic_write
 from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
-from .lessons import lesson_by_number, stub_message
+from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import Region, RegionError, cut_message, find_regions, is_stub, replace_region, stub_line
 from .workbook import BACKUP_DIR, PACKAGE, reference_regions
 
-__all__ = ["lesson_regions_in", "keep_copy", "copy_solution", "reset_lesson", "fill_cut_regions"]
+__all__ = [
+    "lesson_regions_in",
+    "keep_copy",
+    "shown_solution",
+    "copy_solution",
+    "still_as_copied",
+    "reset_lesson",
+    "restore_lesson",
+    "latest_copy",
+    "fill_cut_regions",
+]
 
 # (file inside the package, function) of each region written
 Written = list[tuple[str, str]]
@@ -133,14 +144,45 @@ def _rewrite_lesson(
     return written
 
 
-def copy_solution(workbook: str | Path, number: int) -> tuple[Written, Path | None]:
-    """Put the reference solution of lesson `number` into the workbook (learn skip), after
-    keeping a copy of the learner's own code of that lesson. Returns (regions written,
-    path of the copy or None)."""
+def shown_solution(region: Region, passed: Iterable[int]) -> str:
+    """The body of a reference region as `skip` copies it and `solution` shows it. A region
+    that a challenge asks more of gets the challenge's counterexample (an answer to its own
+    lesson, not to the challenge) until the challenge passes: no command shows the
+    challenge's answer before that."""
+    done = set(passed)
+    for lesson in LESSONS:
+        if not lesson.challenge or lesson.number in done or region.cut:
+            continue
+        if (region.lesson, region.path, region.function) in lesson.revisits:
+            return textwrap.indent(textwrap.dedent(lesson.counterexample), region.indent)
+    return region.body
+
+
+def still_as_copied(workbook: str | Path, number: int, passed: Iterable[int]) -> bool:
+    """True while every region of lesson `number` in the workbook is the solution `skip`
+    copies (spaces aside); False once the learner's own code is there."""
+    done = list(passed)
+    try:
+        current = lesson_regions_in(workbook, number)
+    except WorkbookError:
+        return False
+    for region in reference_regions():
+        if region.lesson == number and not region.cut:
+            mine = current.get(region.key)
+            if mine is None or _dedent(mine.body) != _dedent(shown_solution(region, done)):
+                return False
+    return True
+
+
+def copy_solution(workbook: str | Path, number: int, passed: Iterable[int] = ()) -> tuple[Written, Path | None]:
+    """Put the solution of lesson `number` (`shown_solution`, given the lessons that pass)
+    into the workbook (learn skip), after keeping a copy of the learner's own code of that
+    lesson. Returns (regions written, path of the copy or None)."""
     lesson_by_number(number)  # a ValueError for a lesson that does not exist
     lesson_regions_in(workbook, number)  # the files are there
     kept = keep_copy(workbook, number, "skip")
-    written = _rewrite_lesson(workbook, number, lambda region: region.body)
+    done = list(passed)
+    written = _rewrite_lesson(workbook, number, lambda region: shown_solution(region, done))
     return written, kept
 
 
@@ -155,6 +197,52 @@ def reset_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | Non
         workbook, number, lambda region: stub_line(region, cut_message(number) if region.cut else stub_message(lesson))
     )
     return written, kept
+
+
+_COPY_HEADER = re.compile(rf"^# {PACKAGE}/(?P<path>\S+), (?P<function>\S+) \(was lines \d+-\d+\)$")
+
+
+def latest_copy(workbook: str | Path, number: int) -> Path | None:
+    """The newest copy `keep_copy` made of lesson `number`, or None."""
+    copies = sorted((Path(workbook) / BACKUP_DIR).glob(f"lesson{number:02d}-*.py"))
+    return copies[-1] if copies else None
+
+
+def read_copy(path: Path) -> dict[tuple[str, str], str]:
+    """{(path, function): body} of a copy written by `keep_copy`."""
+    bodies: dict[tuple[str, str], list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _COPY_HEADER.match(line)
+        if match:
+            current = bodies.setdefault((match["path"], match["function"]), [])
+        elif current is not None:
+            current.append(line)
+    return {key: "\n".join(lines).rstrip("\n") + "\n" for key, lines in bodies.items() if "".join(lines).strip()}
+
+
+def restore_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | None, Path]:
+    """Put the newest kept copy of lesson `number` back into the workbook (learn restore),
+    after keeping a copy of what it replaces. Regions the copy does not hold stay as they
+    are. Returns (regions written, path of the new copy or None, the copy restored)."""
+    lesson = lesson_by_number(number)
+    source = latest_copy(workbook, number)
+    if source is None:
+        raise WorkbookError(f"there is no kept copy of lesson {lesson.number} in {Path(workbook) / BACKUP_DIR}")
+    bodies = read_copy(source)
+    if not bodies:
+        raise WorkbookError(f"{source} holds no code of lesson {lesson.number}")
+    current = lesson_regions_in(workbook, number)
+    kept = keep_copy(workbook, number, "restore")
+
+    def body_for(region: Region) -> str:
+        return bodies.get(region.key, current[region.key].body if region.key in current else region.body)
+
+    def wanted(region: Region, text: str) -> bool:
+        return not region.cut and region.key in bodies
+
+    written = _rewrite_lesson(workbook, number, body_for, wanted=wanted)
+    return written, kept, source
 
 
 def fill_cut_regions(workbook: str | Path, numbers: Iterable[int]) -> Written:

@@ -7,9 +7,11 @@ Each lesson names
   ``# BEGIN LESSON n`` ... ``# END LESSON n`` block. The reference package is the
   solution; ``learn init`` replaces each block with a stub,
 * its tests: the file ``lesson_tests/test_lessonNN_<slug>.py``, marked ``lessonN``,
-* three hints: the idea, where to look, and the shape of the code with blanks
-  (``____``). No hint holds a line of the solution (``learn verify`` checks it);
-  the solution itself comes only from ``learn solution N --reveal``,
+* three hints in prose, as rustlings writes them: the idea; where to look and what
+  to read; a worked example of a different case. No hint holds code of the solution,
+  not even with blanks (``learn verify`` reads a hint's ``____`` as a wildcard and
+  checks that no hint line matches a line of the reference); the solution itself
+  comes only from ``learn solution N --reveal``,
 * the notebook(s) that show the same idea (``notebooks/NN_name.ipynb``).
 
 A challenge lesson (optional, the last) writes no new region: its tests ask more of
@@ -38,7 +40,7 @@ class Lesson:
     idea: str
     seed: str  # the seed question(s) it draws on, e.g. "004", or "" when none
     regions: tuple[tuple[str, str], ...]  # (file inside tinygrad_edu/, qualified function name) pairs
-    hints: tuple[str, ...]  # three levels: the idea, where to look, the shape of the code with blanks (____)
+    hints: tuple[str, ...]  # three levels of prose: the idea, where to look, a worked example of another case
     notebooks: tuple[str, ...] = ()  # the notebooks that show the idea (file names in notebooks/, no .ipynb)
     challenge: bool = False  # optional: the path is done without it
     # (lesson, file, function) of the earlier regions a challenge asks more of
@@ -77,33 +79,38 @@ LESSONS = (
         slug="add-mul",
         title="A local derivative",
         idea=(
-            "An operation's rule has two halves: its value, and how that value moves when one "
-            "operand moves a little while the others stay put: the local derivatives. If a "
-            "grows by h, a + b grows by h, so d(a+b)/da = 1; how far does a * b move? Every node "
-            "stores these numbers; backpropagation only multiplies and adds them."
+            "For a small h, f(x + h) is about f(x) + f'(x) h. First turn it around: "
+            "with only values of f, no rule, how do you estimate f'(x), and which values of f "
+            "make the error shrink fastest as h shrinks? (Move one input at a time.) Then the "
+            "first rules: how far do a + b and a * b move per unit move of a, with b held "
+            "still, and of b? Every later test checks a rule against such a nudge."
         ),
         seed="000",
         regions=(
+            ("gradcheck.py", "numerical_gradient"),
             ("ops.py", "Add.forward"),
             ("ops.py", "Add.local_grads"),
             ("ops.py", "Mul.forward"),
             ("ops.py", "Mul.local_grads"),
         ),
         hints=(
-            "Think of nudging: hold b still, move a by a tiny h, and ask how far the result "
-            "moves, per unit of h. That ratio is d(result)/da. Do the same for b. For a sum "
-            "the answer does not depend on a or b at all; for a product it does.",
-            "tinygrad_edu/ops.py, the classes Add and Mul. Read Log further down: it is a "
-            "finished rule. forward gets the operands' numbers and returns the value; "
-            "local_grads gets the value (out) and the same numbers, and returns a tuple with one "
-            "derivative per operand, in operand order. Making the node, and plain numbers on "
-            "either side, are handled for you.",
-            "Each method is one line:\n"
-            "    def forward(self, a, b):\n"
-            "        return ____                # the value\n"
-            "    def local_grads(self, out, a, b):\n"
-            "        return ____, ____          # d(out)/da, d(out)/db\n"
-            "For Mul, the first blank is how much a * b moves per unit move of a.",
+            "The linear approximation links a change of f to a change of x: solve it for the "
+            "slope. There is more than one choice of points to evaluate f at; try one on paper "
+            "with f(x) = x^2 at x = 3 and h = 0.1 against the tangent's slope, 6. If yours is "
+            "off by about h, find a choice whose errors cancel. For a rule, hold b still, "
+            "move a by h and ask how far the result moves per unit of h; then the same for b.",
+            "Start with tinygrad_edu/gradcheck.py, numerical_gradient: your lines run once for "
+            "each input i and add one slope to the list `slopes`; f_at, just above, gives f's "
+            "number at a point (a list of floats); make new lists, so xs never changes. Then "
+            "tinygrad_edu/ops.py, the classes Add and Mul, and Log further down, a finished "
+            "rule: forward returns the value, local_grads(out, a, b) a tuple of one derivative "
+            "per operand, in operand order. Making the node is done for you.",
+            "Two worked examples of other cases. The curvature from three values: f(x) = x^3 at "
+            "x = 1, h = 0.01: f(1.01) = 1.030301, f(1) = 1, f(0.99) = 0.970299, and (f(x + h) "
+            "- 2 f(x) + f(x - h)) / h^2 = 6.0000, exactly f''(1); the slope needs fewer values "
+            "and the same symmetry. A rule: c = 5a - b^2 at a = 1, b = 2. Moving a by h moves c "
+            "by 5h, a slope of 5 wherever a and b are; moving b by h moves c by -(4h + h^2), "
+            "a slope of -4 at b = 2, a number that depends on where b is.",
         ),
         notebooks=("01_linear_approximation",),
     ),
@@ -112,10 +119,10 @@ LESSONS = (
         slug="more-local-derivatives",
         title="More local derivatives",
         idea=(
-            "The same two halves for a - b, -a, a / b and a ** b. Subtraction is one node with "
-            "local derivatives (1, -1); micrograd builds it as a + (-b), which gives the same "
-            "gradient with one node more. For a / b, moving b moves the result by -a / b^2 "
-            "per unit, which is -out / b: rules may reuse the value they computed."
+            "The same two halves for a - b, -a, a / b and x ** c (c a plain number). How far "
+            "does a / b move when b moves a little, and can you say it with the value out = a / "
+            "b the forward pass already computed? Subtraction is one node here; micrograd "
+            "builds it as a + (-b), two nodes with the same gradient."
         ),
         seed="000",
         regions=(
@@ -129,19 +136,17 @@ LESSONS = (
             ("ops.py", "Pow.local_grads"),
         ),
         hints=(
-            "Nudge each operand on its own, as in lesson 1. a - b falls when b grows. -a has one "
-            "operand, so one local derivative. a / b is a * (1 / b): the power rule on b^-1 "
-            "gives the second derivative. Pow is x ** c with c a plain number: the power rule "
-            "gives d/dx, and c, a constant, gets 0.0.",
+            "Nudge each operand on its own, as in lesson 1. For a / b, write it as a times a "
+            "power of b, and use the calculus you know for powers. For x ** c, c is a plain "
+            "number, not a node: how far does the result move when c moves? It cannot, so that "
+            "slot gets 0.",
             "tinygrad_edu/ops.py, the classes Sub, Neg, Div and Pow. An op of one operand "
-            "returns a tuple of one: (x,) with the comma. The checks for dividing by zero, for "
-            "impossible powers and for x^0 are above your lines and already done. (A power "
-            "with a Value exponent is another op, PowByValue, put back once this lesson passes.)",
-            "    return ____, ____            # Sub: d/da, d/db\n"
-            "    return (____,)               # Neg: one operand, one derivative\n"
-            "    return 1 / ____, -____ / ____  # Div: d/da, d/db (out is a / b)\n"
-            "    return ____ * x ** (____), 0.0  # Pow: d/dx, and 0.0 for the number c\n"
-            "The forward methods are the plain Python operators.",
+            "returns a tuple of one, with the comma. The checks for dividing by zero, for "
+            "impossible powers and for x^0 are above your lines and already done. A failing "
+            "test prints your slope beside the nudged one: use it to find which operand is off.",
+            "A worked example of another case: f = a^2 / 3 at a = 6, so out = 12. Moving a by h "
+            "moves f by about (2 * 6 / 3) h = 4h, which can also be read as 2 * out / a = 2 * 12 "
+            "/ 6 = 4: the same slope, written with the value already computed.",
         ),
         notebooks=("01_linear_approximation",),
     ),
@@ -150,32 +155,27 @@ LESSONS = (
         slug="topological-order",
         title="A topological order",
         idea=(
-            "The chain rule can pass d(output)/d(node) on to a node's children only once it is "
-            "complete, that is once every node that uses this node has passed its share. List "
-            "the graph so that each node comes after everything it was computed from; read "
-            "backwards, that list is a safe order for the sweep. Any such order will do."
+            "A node can pass its gradient on to its children only once it is complete: once "
+            "every node that uses it has passed it its share. In what order must the nodes be "
+            "listed so that, read backwards, each comes after all of its users? Any order with "
+            "that property will do; a wrong one gives a wrong gradient, and the test shows "
+            "which."
         ),
         seed="002",
         regions=(("engine.py", "topological_order"),),
         hints=(
-            "A node may join the list only after all of its children have. Visiting the "
-            "children first and appending the node afterwards (a depth-first search) gives "
-            "exactly that. A node can be reached twice (in a*a, or when two nodes use it): "
-            "remember which nodes are already listed.",
-            "tinygrad_edu/engine.py, topological_order. A node's operands are node.children "
-            "(a tuple; a leaf has none). A set works for 'already seen': Values are hashable. "
-            "A helper function defined inside topological_order that calls itself on each "
-            "child is fine here (lesson 12 is about graphs too deep for that).",
-            "    order, seen = [], set()\n"
-            "    def visit(node):\n"
-            "        if ____ in seen:\n"
-            "            return\n"
-            "        seen.add(____)\n"
-            "        for child in ____:\n"
-            "            ____\n"
-            "        order.append(____)\n"
-            "    visit(____)\n"
-            "    return order",
+            "Turn the question around: a node may join the list only after everything it was "
+            "computed from has joined. Think of how you would list the dependencies of a task "
+            "that has sub-tasks, which have sub-tasks of their own. A node can be reached "
+            "twice (in a * a, or when two nodes use it): it must be listed once.",
+            "tinygrad_edu/engine.py, topological_order. A node's operands are node.children, a "
+            "tuple (a leaf has none). Values are hashable, so a set can remember what is "
+            "listed already. A helper function inside topological_order that calls itself is "
+            "fine here (lesson 13 is about graphs too deep for that).",
+            "A worked example of the same problem elsewhere: to get dressed, socks before "
+            "shoes, shirt before jacket. Start from the jacket: before listing it, list "
+            "everything it needs (the shirt), and before the shirt what the shirt needs. Only "
+            "when all of a thing's needs are listed does the thing itself go on the list.",
         ),
         notebooks=("02_chain_rule_graph",),
     ),
@@ -184,28 +184,27 @@ LESSONS = (
         slug="chain-rule-sweep",
         title="The chain-rule sweep",
         idea=(
-            "d(output)/d(child) = sum over the child's consumers of d(output)/d(consumer) * "
-            "d(consumer)/d(child). Seed the output with d(output)/d(output) = 1, then walk the "
-            "topological order backwards: every node, when reached, is complete and adds "
-            "grad * local derivative into each of its children. Paths that meet again add up."
+            "How does d(output)/d(node) depend on the nodes that use that node? Seed 002: a "
+            "change of a node moves each of its users, and each user moves the output. Write "
+            "the sweep that finds every gradient in one pass over the topological order, from "
+            "the output down, using only each node's local derivatives. What is "
+            "d(output)/d(output)?"
         ),
         seed="002, 004",
         regions=(("engine.py", "Value.backward"),),
         hints=(
-            "Three steps: every node starts at 0 (this call's sum begins empty); the output "
-            "gets 1; then, from the output down, each node hands each child its gradient times "
-            "the local derivative on that edge. Use +=, never =: a child used twice gets "
-            "two shares.",
-            "tinygrad_edu/engine.py, Value.backward: `order` (from your topological_order) is "
-            "ready above your lines, and the code after them gives the leaves back what they "
-            "had before the call (so two calls give twice the gradient). For one node, "
-            "node.children and node.local_grads line up: zip them.",
-            "    for node in ____:\n"
-            "        node.grad = ____\n"
-            "    self.grad = ____\n"
-            "    for node in ____(order):\n"
-            "        for child, local in zip(____, ____):\n"
-            "            child.grad += ____ * ____",
+            "Start at the output and think about one edge, from a user to one of its "
+            "children: how much of the output's change travels along it? A child used by "
+            "several nodes (or twice by one) collects a share from each, and every gradient "
+            "sum starts from nothing in each call.",
+            "tinygrad_edu/engine.py, Value.backward: `order`, from your topological_order, is "
+            "ready above your lines. Each node's operands are node.children and its local "
+            "derivatives node.local_grads, in the same order. The code after your lines adds "
+            "each leaf's gradient from earlier calls back, so start this call from scratch.",
+            "A worked example by hand, on y = (a + b) * b at a = 1, b = 2: the sum s = 3 has "
+            "local derivatives (1, 1), and y = s * b has (b, s) = (2, 3). From y: dy/dy is "
+            "the seed; s gets 2 times it; b gets 3 times it from y, and then 2 more from s "
+            "(2 times s's local 1), so dy/db = 5, and dy/da = 2. Check it by nudging b.",
         ),
         notebooks=("02_chain_rule_graph", "08_forward_vs_reverse_mode"),
     ),
@@ -214,24 +213,26 @@ LESSONS = (
         slug="sigmoid-from-exp",
         title="A sigmoid from exp, + and /",
         idea=(
-            "exp is its own derivative, so its rule can return the value it computed. With exp, "
-            "+, / and negation the sigmoid s(x) = 1 / (1 + e^-x) needs no rule of its own: "
-            "backward() through those four nodes multiplies their local derivatives into "
-            "e^-x / (1 + e^-x)^2, which is y(1 - y) for y = s(x), the formula of the seeds, "
-            "found by the chain rule alone."
+            "What is the slope of e^x, in terms of its output? Then build the sigmoid s(x) = 1 "
+            "/ (1 + e^-x) from exp, +, / and negation: it needs no rule of its own, since "
+            "backward() through those nodes multiplies their local derivatives. Print "
+            "backward()'s slope beside s(x) at a few points: is the slope a function of the "
+            "output alone? Lesson 6 asks you for that function."
         ),
         seed="002, 004",
         regions=(("ops.py", "Exp.forward"), ("ops.py", "Exp.local_grads"), ("nn/models.py", "composed_sigmoid")),
         hints=(
-            "The slope of e^x at x is e^x itself, the value forward just computed. For the "
-            "sigmoid, write the formula 1 / (1 + e^-x) with the operations you have: every "
-            "operator on a Value builds a node, and a plain number on either side is fine.",
-            "tinygrad_edu/ops.py, class Exp (the math module is imported there), and "
-            "composed_sigmoid in tinygrad_edu/nn/models.py, where x is already a Value. A Value has an "
-            "exp() method and supports unary minus.",
-            "    return math.____(a)          # Exp.forward\n"
-            "    return (____,)               # Exp.local_grads: which of out and a?\n"
-            "    return 1 / (1 + (____).exp())  # composed_sigmoid",
+            "For exp, measure its slope at a few points (your numerical_gradient does it) and "
+            "look for a pattern in terms of the output there. For the sigmoid, write the "
+            "formula with the operations you have: every operator on a Value builds a node, "
+            "and a plain number on either side is fine.",
+            "tinygrad_edu/ops.py, class Exp (the math module is imported there); the test hands "
+            "its local_grads only the output, so write the slope with `out`. "
+            "composed_sigmoid is in tinygrad_edu/nn/models.py, where x is already a Value: a "
+            "Value has an exp() method and supports unary minus.",
+            "A worked example of another case: 2^x. Moving x from 3 to 3.001 moves 2^x from 8 "
+            "to about 8.00555, a slope of about 5.55, and 5.55 / 8 is about 0.693 (ln 2): the "
+            "slope is the output times a fixed number. Measure e^x the same way.",
         ),
         notebooks=("03_sigmoid_derivative",),
     ),
@@ -240,23 +241,25 @@ LESSONS = (
         slug="activation-rules",
         title="Activation rules",
         idea=(
-            "Written with its output, each activation's slope is short: s(1 - s) for the "
-            "sigmoid (at most 0.25, at 0), 1 - t^2 for tanh, and a step for ReLU. Far from 0 "
-            "the sigmoid is flat (s'(10) is about 4.54e-5) and k sigmoids in a row multiply "
-            "a gradient by at most 0.25^k; ReLU passes it on unchanged (1) or not at all (0)."
+            "Seed 002 calls it remarkable: the sigmoid's slope can be written with its output "
+            "alone. Which function of y = s(x) is it? tanh's slope is also a function of its "
+            "output. ReLU passes its input on where it is positive and is stuck at 0 "
+            "elsewhere. The tests hand the sigmoid and tanh rules only the output: a rule that "
+            "computes e^-x again cannot pass."
         ),
-        seed="003",
+        seed="002, 003",
         regions=(("ops.py", "Sigmoid.local_grads"), ("ops.py", "Tanh.local_grads"), ("ops.py", "Relu.local_grads")),
         hints=(
-            "Lesson 5 showed the sigmoid's slope is y(1 - y) with y its output; tanh's slope is "
-            "1 minus the square of its output; ReLU's output follows its input where the input "
-            "is positive and is stuck at 0 elsewhere, so its slope is 1 or 0 (take 0 at exactly 0).",
-            "tinygrad_edu/ops.py, the classes Sigmoid, Tanh and Relu: only local_grads is yours "
-            "(the values are computed for you). `out` is the output; `a` the input. Each returns "
-            "a tuple of one.",
-            "    return (____ * (1 - ____),)          # Sigmoid\n"
-            "    return (1 - ____ * ____,)            # Tanh\n"
-            "    return (1.0 if ____ > 0.0 else ____,)  # Relu",
+            "Differentiate 1 / (1 + e^-x) with the chain rule as seed 004's answer does, to get "
+            "a fraction with e^-x in it. Then express e^-x with y: from y = 1 / (1 + e^-x), "
+            "solve for e^-x. Substitute, and simplify. For tanh, use the identity that links "
+            "sinh^2 and cosh^2.",
+            "tinygrad_edu/ops.py, the classes Sigmoid, Tanh and Relu: only local_grads is yours; "
+            "the values are computed for you. `out` is the output and `a` the input. Each "
+            "returns a tuple of one. For ReLU, take the slope at exactly 0 to be 0.",
+            "A worked example of another case: y = sqrt(x). Its slope 1 / (2 sqrt(x)) uses "
+            "sqrt(x), which is y: so dy/dx = 1 / (2y), written with the output alone. At x = 9 "
+            "that is 1/6, and nudging x from 9 to 9.001 moves y by about 0.000167.",
         ),
         notebooks=("06_activation_derivatives_and_saturation",),
     ),
@@ -265,10 +268,10 @@ LESSONS = (
         slug="two-neuron-net",
         title="The two-neuron net by hand",
         idea=(
-            "One input, two sigmoid neurons in a row, performance P = -1/2 (d - o_r)^2. By the "
-            "chain rule dP/dw_r is a product of three factors and dP/dw_l of five: (d - o_r), "
-            "o_r(1 - o_r), w_r, o_l(1 - o_l), i_l. The left gradient reuses the right one's "
-            "first two (delta_r). Your hand-derived numbers must equal what backward() finds."
+            "One input, two sigmoid neurons in a row, performance P = -1/2 (d - o_r)^2. Walk "
+            "the chain rule from P back to each weight, one link at a time: how many factors "
+            "does dP/dw_r have, and dP/dw_l? Which factors do they share? Your hand-derived "
+            "numbers must equal what your backward() finds."
         ),
         seed="002",
         regions=(
@@ -277,18 +280,16 @@ LESSONS = (
             ("backprop.py", "two_neuron_performance_gradients"),
         ),
         hints=(
-            "Walk the picture from the output back to each weight, one link at a time: P "
-            "depends on o_r, o_r on p_r, p_r on w_r (and on o_l), o_l on p_l, p_l on w_l. Each "
-            "link is one local derivative; the product along the path is the gradient. "
-            "dP/do_r = d - o_r and do/dp = o(1 - o).",
+            "Draw the picture: P depends on o_r, o_r on p_r, p_r on w_r and on o_l, o_l on "
+            "p_l, p_l on w_l. Each link is one local derivative you have met: the square, the "
+            "sigmoid of lesson 6, a product. The gradient is the product along the path.",
             "tinygrad_edu/backprop.py, the three functions after the picture comment. Plain "
             "floats only, no Value. sigmoid and sigmoid_derivative_from_output are given; the "
             "results are named tuples (TwoNeuronForward, TwoNeuronDeltas, TwoNeuronGradients): "
-            "mind the order of their fields.",
-            "    p_l = ____;  o_l = sigmoid(____);  p_r = ____;  o_r = sigmoid(____)\n"
-            "    delta_r = sigmoid_derivative_from_output(____) * (____ - ____)\n"
-            "    delta_l = sigmoid_derivative_from_output(____) * ____ * delta_r\n"
-            "    dP/dw_l = delta_l * ____,   dP/dw_r = delta_r * ____",
+            "mind the order of their fields. A delta is dP/dp, the slope at a neuron's product.",
+            "A worked example of a shorter chain: one neuron, o = s(w i), P = -1/2 (d - o)^2, "
+            "at i = 2, w = 0, d = 1. Then o = 0.5, dP/do = 0.5, do/dp = 0.25 and dp/dw = i = 2, "
+            "so dP/dw = 0.5 * 0.25 * 2 = 0.25. Your two neurons add links to that chain.",
         ),
         notebooks=("05_two_neuron_net",),
     ),
@@ -297,20 +298,24 @@ LESSONS = (
         slug="gradient-descent",
         title="Gradient descent",
         idea=(
-            "To go downhill, step against the slope: x <- x - lr * f'(x). On f(x) = x^2 - 4x + 6 "
-            "from 8 with lr 0.1 the steps are 8, 6.8, 5.84, 5.072, ... and x - 2 shrinks by the "
-            "factor 0.8 each time, towards the minimum at 2. Too large a rate overshoots."
+            "To make f smaller, which way should x move, given the slope f'(x), and how far, "
+            "given a learning rate? Seed 003 goes from 8 on f(x) = x^2 - 4x + 6 with rate 0.1 "
+            "to 6.8, then 5.84, 5.072: find the step that gives these numbers, and let your "
+            "backward() supply the slope."
         ),
         seed="003",
         regions=(("optim.py", "gradient_descent"),),
         hints=(
-            "Each step needs f'(x) at the current x, and you have an engine that computes "
-            "derivatives: make the current x a Value, compute f of it, and let backward() fill "
-            "in the slope. Then move x against it.",
-            "tinygrad_edu/optim.py, gradient_descent: the loop, the list `path` and the "
-            "checks are there; your lines run once per step and must leave the new x (a float) "
-            "in x. Make a fresh Value each step: a leaf's .grad adds up across backward() calls.",
-            "    point = Value(____)\n    y = f(____)\n    y.____()\n    x = x - ____ * ____",
+            "Where f slopes up, smaller x means smaller f; where it slopes down, larger x. A "
+            "steeper slope is further from a flat bottom. Check your step on seed 003's first "
+            "numbers: f'(8) = 12, and 8 became 6.8 with rate 0.1.",
+            "tinygrad_edu/optim.py, gradient_descent: the loop, the list `path` and the checks "
+            "are there; your lines run once per step and must leave the new x, a float, in x. "
+            "f takes a Value: make the current x a leaf, call f, and backward() puts the slope "
+            "on the leaf. A fresh leaf each step: a leaf's gradient adds up across calls.",
+            "A worked example of the same idea on another function: f(x) = (x - 1)^2 from x = "
+            "3 with rate 0.25. The slope at 3 is 4, a quarter of it is 1, and moving against "
+            "the slope by that much lands on 2; from 2 the slope is 2 and the next x is 1.5.",
         ),
         notebooks=("04_gradient_descent", "10_optimisation_in_2d"),
     ),
@@ -319,26 +324,23 @@ LESSONS = (
         slug="neuron",
         title="A neuron",
         idea=(
-            "A neuron computes net = w . x + b, a weighted sum of its inputs plus a bias, then "
-            "its activation. Built from Values, every weight gets its gradient from backward(): "
-            "for a sigmoid neuron dOut/dw_j = o(1 - o) x_j, the local factors of lessons 1 and 6."
+            "A neuron computes a weighted sum of its inputs plus a bias, then applies its "
+            "activation. Built from Values, every weight then gets its gradient from "
+            "backward(): which local factors of the lessons before make up d(out)/dw_j?"
         ),
         seed="004",
         regions=(("nn/models.py", "Neuron.__call__"),),
         hints=(
             "Multiply each input by its weight, add the products and the bias, then apply the "
             "neuron's activation. A 'linear' neuron applies nothing.",
-            "tinygrad_edu/nn/models.py, Neuron.__call__: the weights are self.w (a list of Values), the "
-            "bias self.b, the activation's name self.activation. ACTIVATIONS, at the top of the "
-            "file, maps each name to the Value method to call. Add left to right, starting with "
-            "w[0] * x[0]: the tests compare to the last bit.",
-            "    z = w[0] * x[0]\n"
-            "    for i in range(1, ____):\n"
-            "        z = ____\n"
-            "    z = ____\n"
-            "    if self.activation == ____:\n"
-            "        return ____\n"
-            "    return ACTIVATIONS[____](____)",
+            "tinygrad_edu/nn/models.py, Neuron.__call__: the weights are self.w (a list of "
+            "Values), the bias self.b, the activation's name self.activation. ACTIVATIONS, at "
+            "the top of the file, maps each name to the Value method to call. The tests "
+            "compare to the last bit: add the products left to right, the first input's first, "
+            "and the bias last.",
+            "A worked example by hand: weights (2, -1), bias 0.5, inputs (1, 3): the sum is 2 - "
+            "3 + 0.5 = -0.5, and a tanh neuron outputs tanh(-0.5), about -0.462. With Values "
+            "every product and sum is a node, so backward() reaches each weight.",
         ),
         notebooks=("07_training_mlps",),
     ),
@@ -350,7 +352,8 @@ LESSONS = (
             "A layer is neurons that all read the same inputs; an MLP feeds each layer's "
             "outputs to the next. parameters() lists every weight and bias in one fixed order "
             "(layer by layer, neuron by neuron, weights then bias), the order optimisers and "
-            "saved models rely on."
+            "saved models rely on. backward() through it must agree with your numerical "
+            "slope of lesson 1 on every parameter."
         ),
         seed="001",
         regions=(
@@ -363,15 +366,14 @@ LESSONS = (
             "A layer's output is a list: one value per neuron, each neuron reading the whole "
             "input. An MLP passes its input through its layers in turn. parameters() gathers "
             "what the parts below already list.",
-            "tinygrad_edu/nn/models.py: self.neurons in Layer, self.layers in MLP; Neuron.parameters() "
-            "is given. MLP.__call__ returns a single Value when the last layer has one neuron, "
-            "not a list of one; plain numbers in x may become labelled Values (x0, x1, ...) "
-            "so they show up in pictures.",
-            "    return [____ for neuron in self.neurons]                 # Layer.__call__\n"
-            "    return [p for neuron in self.neurons for p in ____]      # Layer.parameters\n"
-            "    for layer in ____:                                       # MLP.__call__\n"
-            "        activations = ____\n"
-            "    return ____ if len(activations) == 1 else ____",
+            "tinygrad_edu/nn/models.py: self.neurons in Layer, self.layers in MLP; "
+            "Neuron.parameters() is given. MLP.__call__ returns a single Value when the last "
+            "layer has one neuron, not a list of one; plain numbers in x may become labelled "
+            "Values (x0, x1, ...) so that they show up in pictures.",
+            "A worked example of the same shape: a pipeline of functions [f, g, h] applied to "
+            "x is h(g(f(x))): keep one running result and replace it with each stage's output "
+            "in turn. A list of lists flattens, in order, by taking each inner list's items "
+            "one after the other.",
         ),
         notebooks=("09_vectorised_backprop",),
     ),
@@ -380,42 +382,66 @@ LESSONS = (
         slug="error-training-step",
         title="The error and one training step",
         idea=(
-            "The error of the seeds is E = 1/2 sum_k (t_k - a_k)^2, whose slope in a_k is "
-            "a_k - t_k. Training repeats: error, zero_grad, backward, step, where SGD moves each "
-            "parameter against its gradient, p <- p - lr * dE/dp (with momentum, against a "
-            "running sum of gradients). A 2-2-1 sigmoid MLP then learns XOR."
+            "The error of the seeds is E = 1/2 sum_k (t_k - a_k)^2: what is its slope in a_k? "
+            "Training repeats: error, zero_grad, backward, step, where a step of SGD is "
+            "lesson 8's step for every parameter at once. With momentum, a velocity remembers "
+            "earlier gradients: from p = 0 with rate 0.1, momentum 0.9 and a gradient of 1 at "
+            "every step, p goes -0.1, -0.29, -0.561; find the update that gives these numbers."
         ),
         seed="001, 004",
         regions=(("nn/losses.py", "squared_error"), ("optim.py", "SGD.step")),
         hints=(
-            "squared_error adds up (t - a)^2 over the output/target pairs and halves the sum; "
-            "build it from Value arithmetic and backward() gives you every dE/dp. SGD.step "
-            "changes each parameter's .data by a small step against its .grad.",
-            "tinygrad_edu/nn/losses.py, squared_error: `pairs` holds (output, target) pairs, the "
-            "outputs already Values. tinygrad_edu/optim.py, SGD.step: self.params, self.lr, "
-            "self.momentum and self.velocity (one number per parameter, starting at 0). With "
-            "momentum m: v = m * v + grad, then p -= lr * v (v is just the gradient when m = 0).",
-            "    total = None                               # squared_error\n"
-            "    for a, t in ____:\n"
-            "        diff = ____\n"
-            "        total = ____ if total is None else ____\n"
-            "    return ____ * total\n"
-            "    for i, p in enumerate(____):               # SGD.step\n"
-            "        v = ____\n"
-            "        ____ = v                            # remembered for the next step\n"
-            "        p.data = ____",
+            "squared_error adds up the squared differences over the output/target pairs and "
+            "halves the sum; build it from Value arithmetic and backward() gives you every "
+            "dE/dp. For momentum, write out the velocity after one, two and three steps of "
+            "seed numbers and look at how each new one is made from the last.",
+            "tinygrad_edu/nn/losses.py, squared_error: `pairs` holds (output, target) pairs, "
+            "the outputs already Values. tinygrad_edu/optim.py, SGD.step: self.params, "
+            "self.lr, self.momentum and self.velocity (one number per parameter, starting at "
+            "0; keep each parameter's new velocity there for the next step). Momentum 0 must "
+            "give lesson 8's plain step.",
+            "A worked example of a running memory elsewhere: a thermometer's smoothed reading "
+            "s, updated each second as s = 0.8 s + 0.2 x, forgets old readings by the factor "
+            "0.8 a second. From s = 0 with x = 10 every second: 2, 3.6, 4.88. Momentum is a "
+            "memory of gradients of a similar kind, but it adds each gradient whole.",
         ),
         notebooks=("07_training_mlps",),
     ),
     Lesson(
         number=12,
+        slug="hidden-layer",
+        title="A hidden layer's deltas",
+        idea=(
+            "Two hidden sigmoid neurons feed two output neurons, and the outputs' deltas "
+            "dE/dz_k are known. What is dE/dz_j for a hidden neuron j? Seed 004 asks it: in "
+            "the net input z_k = sum_j w_kj o_j only one term holds o_j, so why does only one "
+            "term survive, and where does a sum come from all the same?"
+        ),
+        seed="004",
+        regions=(("backprop.py", "hidden_layer_deltas"),),
+        hints=(
+            "Nudge z_j: o_j moves, and o_j appears in the net input of every neuron of the next "
+            "layer. Each of those moves the error on its own path. How do several paths from "
+            "one node to the output combine? You wrote the answer into your sweep in lesson 4.",
+            "tinygrad_edu/backprop.py, hidden_layer_deltas: outputs[j] is o_j, the hidden "
+            "neuron's output; weights_above[k][j] is the weight from hidden neuron j into "
+            "neuron k of the next layer; deltas_above[k] is dE/dz_k. Return one delta per "
+            "hidden neuron, as a list of floats. The test compares with backward().",
+            "A worked example with one path only: a hidden neuron with o = 0.5 feeds a single "
+            "output through w = 2, whose delta is 0.1. Nudging z moves o by 0.25 per unit, "
+            "that moves the output's net input by 2 * 0.25 = 0.5 per unit, so dE/dz = 0.5 * "
+            "0.1 = 0.05. With two outputs there are two such paths.",
+        ),
+        notebooks=(),  # notebook 05 derives this sum: it would answer the lesson
+    ),
+    Lesson(
+        number=13,
         slug="deeper-than-recursion",
         title="Challenge (optional): deeper than recursion",
         idea=(
             "Python stops a recursion about 1,000 calls deep, so a recursive topological order "
             "fails on a long chain (x + 1 + 1 + ... 100,000 times), the graph a loop of "
-            "updates builds. Keep the pending work in a list of your own instead of Python's "
-            "call stack and any depth works."
+            "updates builds. How do you walk the graph without Python's call stack?"
         ),
         seed="002",
         regions=(),
@@ -436,25 +462,19 @@ LESSONS = (
         ),
         hints=(
             "A recursive search remembers, on Python's call stack, which node it was expanding "
-            "and which children are left. Keep that in a list instead: push work, pop it, until "
-            "the list is empty. The trick is to know, when a node is popped, whether its "
-            "children are done yet.",
+            "and which children are left. Keep that in a list of your own instead: push work, "
+            "pop it, until the list is empty. The trick is to know, when a node comes off the "
+            "list, whether its children are done yet.",
             "Rewrite topological_order in tinygrad_edu/engine.py (lesson 3's code; `learn "
-            "reset 3` keeps a copy of yours). One way: push each node twice, first to expand it, "
-            "then again to list it, with a marker (any object()) between the two that says "
-            "'its children are done'. Another: count each node's unlisted children.",
-            "    stack = [root]\n"
-            "    while stack:\n"
-            "        node = stack.pop()\n"
-            "        if node is ____:               # the marker: the node below it is ready\n"
-            "            order.append(____)\n"
-            "        elif node not in seen:\n"
-            "            seen.add(node)\n"
-            "            stack.append(____)           # to list it later...\n"
-            "            stack.append(____)           # ...below the marker\n"
-            "            stack.extend(____)           # its children, expanded first",
+            "reset 3` keeps a copy of yours). Two ways are common: meet each node twice, once "
+            "to expand it and once, after its children, to list it (a marker object can tell "
+            "the two apart); or count each node's children that are not listed yet.",
+            "A worked example of the same trick elsewhere: adding up the sizes of nested "
+            "folders without recursion. Keep a list of folders to open; pop one, add its "
+            "files' sizes, push its sub-folders; stop when the list is empty. Listing in "
+            "dependency order needs one more piece of state per folder: its children are done.",
         ),
-        notebooks=("02_chain_rule_graph",),
+        notebooks=(),  # notebook 02 names the challenge "lesson 12": link it again once it says 13
         challenge=True,
     ),
 )

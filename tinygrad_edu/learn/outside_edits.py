@@ -60,6 +60,10 @@ def _changes_in(mine_path: Path, reference_path: Path, name: str) -> str | None:
         return None
     reference_text = reference_path.read_text(encoding="utf-8")
     try:
+        compile(mine_text, str(mine_path), "exec")
+    except (SyntaxError, ValueError):
+        return None  # the run reports the syntax error, with its line; the markers may be fine
+    try:
         if "LESSON" in reference_text:  # as `learn init` wrote it
             reference_text = hide_rule_text(reference_text, name, {lesson.number for lesson in LESSONS})
         theirs, mine = _outside_lines(reference_text, name), _outside_lines(mine_text, name)

@@ -71,6 +71,11 @@ class RunResult:
     def outcome(self, number: int) -> str:
         """passed, failed, or not-run (skipped because an earlier lesson fails, or no
         result at all) for lesson `number`."""
+        if self.state == "timeout":  # the lessons whose tests all ran before it keep their outcome
+            tests = self.tests_of(number)
+            if tests and all(t.outcome == "passed" for t in tests):
+                return "passed"
+            return "failed" if any(t.nodeid == self.running for t in tests) else "not-run"
         if self.state != "finished":
             return "failed"
         if any(_file_lesson(error["nodeid"]) == number for error in self.collect_errors):

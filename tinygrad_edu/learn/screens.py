@@ -19,16 +19,16 @@ from .status import RegionRow, Status, status_of
 from .terminal import COMMAND, WIDTH, Marks, fold, wrap
 from .workbook import PACKAGE
 
-__all__ = ["failure_lines", "hint_level_name", "lesson_title", "status_screen", "watch_screen"]
+__all__ = ["could_not_run_lines", "failure_lines", "hint_level_name", "lesson_title", "status_screen", "watch_screen"]
 
-_HINT_LEVELS = ("the idea", "where to look", "the shape of the code")
+_HINT_LEVELS = ("the idea", "where to look", "a worked example")
 
 
 def hint_level_name(level: int, total: int) -> str:
-    """What hint `level` of `total` gives: the idea, where to look, the shape of the code."""
+    """What hint `level` of `total` gives: the idea, where to look, a worked example of another case."""
     if total == len(_HINT_LEVELS):
         return _HINT_LEVELS[level - 1]
-    return "a nudge" if level == 1 else "closer" if level < total else "the shape of the code"
+    return "a nudge" if level == 1 else "closer" if level < total else "a worked example"
 
 
 def lesson_title(lesson: Lesson) -> str:
@@ -111,7 +111,7 @@ def _region_row(row: RegionRow) -> str:
     """One region: where it is, the function, and whether it is still the stub."""
     location = f"{PACKAGE}/{row.path}:{row.line}" if row.line else f"{PACKAGE}/{row.path}"
     note = {True: "still the stub", False: "edited", None: "markers not found: put them back"}[row.stub]
-    return f"{location:<27} {row.function:<24} ({note})"
+    return f"{location:<30} {row.function:<24} ({note})"
 
 
 def _stuck_line(lesson: Lesson, state: State) -> str:
@@ -163,8 +163,7 @@ def status_screen(status: Status, marks: Marks) -> list[str]:
     """The lines `learn status` prints (a line may hold several, wrapped to the terminal)."""
     lines = [f"Workbook {status.workbook}"]
     lines += [
-        marks.text(f"{marks.passed} Lesson {n} passes now. Compare with the reference: `{COMMAND} solution {n}`")
-        for n in status.newly
+        marks.text(f"{marks.passed} Lesson {n} passes now. (`{COMMAND} solution {n}` to compare)") for n in status.newly
     ]
     if not status.ran:
         lines += _could_not_run(status.result, marks)
@@ -177,8 +176,19 @@ def status_screen(status: Status, marks: Marks) -> list[str]:
     return lines + _outside_changes(status, marks)
 
 
+def could_not_run_lines(result: RunResult, marks: Marks) -> list[str]:
+    """Why a run did not finish, and where, without the lesson table."""
+    lines = [_could_not_run_headline(result, marks)]
+    lines += [marks.text(f"    {text}") for text in _error_texts(result)]
+    return lines + [f"Fix that, then run `{COMMAND} status` again."]
+
+
 def _could_not_run(result: RunResult, marks: Marks) -> list[str]:
-    lines = ["", *(f"   {lesson.number:>2}  {marks.text(lesson.title)}" for lesson in LESSONS), ""]
+    rows = []
+    for lesson in LESSONS:
+        mark = {"passed": marks.passed, "failed": marks.failed}.get(result.outcome(lesson.number), " ")
+        rows.append(marks.text(f"{mark}  {lesson.number:>2}  {lesson.title}"))
+    lines = ["", *rows, ""]
     lines.append(_could_not_run_headline(result, marks))
     lines += [marks.text(f"    {text}") for text in _error_texts(result)]
     return lines + [f"Fix that, then run `{COMMAND} status` again."]
@@ -193,17 +203,15 @@ def _lesson_table(status: Status, marks: Marks, width: int = 32) -> list[str]:
         outcome = status.result.outcome(lesson.number)
         tests = status.result.tests_of(lesson.number)
         if outcome == "passed":
-            mark, note = marks.passed, ""
+            mark = marks.passed
+            note = "solution copied by skip" if lesson.number in status.state["skipped"] else ""
         elif status.current is not None and lesson.number == status.current.number:
             failing = sum(t.outcome == "failed" for t in tests)
             mark = marks.failed
             note = f"{failing} of {len(tests)} tests fail" if tests else "its tests could not be loaded"
         else:
             mark, note = " ", ""
-        skipped = (
-            " (solution copied by skip)" if lesson.number in status.state["skipped"] and outcome == "passed" else ""
-        )
-        line = f"{mark}  {lesson.number:>2}  {lesson.title}{skipped}"
+        line = f"{mark}  {lesson.number:>2}  {lesson.title}"
         if note:
             line = (
                 f"{line:<{WIDTH - len(note) - 2}} {note}" if len(line) + len(note) < WIDTH - 1 else f"{line}  ({note})"
@@ -385,7 +393,8 @@ def _folded_lessons(status: Status, marks: Marks) -> str:
 
     result, current = status.result, status.current
     if not status.ran:
-        return f"Lessons 1-{len(LESSONS)}: not run"
+        passed = [lesson.number for lesson in LESSONS if result.outcome(lesson.number) == "passed"]
+        return f"Lessons: {marks.passed} {span(passed)}, the rest not run" if passed else "Lessons: not run"
     if current is None:
         return f"Lessons: {marks.passed} 1-{len(LESSONS)}, all pass"
     passed = [lesson.number for lesson in LESSONS if result.outcome(lesson.number) == "passed"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .lesson_code import Written, fill_cut_regions
+from .lesson_code import Written, fill_cut_regions, still_as_copied
 from .lessons import LESSONS, Lesson
 from .outside_edits import outside_changes
 from .regions import RegionError, find_regions, is_stub
@@ -51,6 +51,8 @@ def record_progress(workbook: Path, result: RunResult) -> tuple[State, list[int]
     def change(state: State) -> None:
         newly.extend(n for n in passed if n not in state["passed"])
         state["passed"] = passed
+        # a lesson skipped, then passed with the learner's own code, is theirs again
+        state["skipped"] = [n for n in state["skipped"] if still_as_copied(workbook, n, passed)]
 
     state = update_state(workbook, change)
     return state, newly, fill_cut_regions(workbook, passed)

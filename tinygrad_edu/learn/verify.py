@@ -15,6 +15,7 @@ Each run happens in its own pytest process, several at a time.
 """
 
 import os
+import re
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ from .workbook import package_modules, reference_package, reference_regions, wri
 __all__ = ["verify"]
 
 
-def solution_lines(lesson: Lesson, regions: Iterable[Region] | None = None) -> set[str]:
+def solution_lines(lesson: Lesson, regions: Iterable[Region] | None = None, shortest: int = 12) -> set[str]:
     """The non-trivial lines of lesson `lesson`'s reference solution, whitespace removed:
     the lines a hint must never give away (short ones such as `return out` are common
     to any code and are let through)."""
@@ -44,29 +45,47 @@ def solution_lines(lesson: Lesson, regions: Iterable[Region] | None = None) -> s
             if code.startswith("#"):
                 continue
             squeezed = "".join(code.split())
-            if len(squeezed) >= 12:
+            if len(squeezed) >= shortest:
                 lines.add(squeezed)
     return lines
 
 
+def hint_matches(hint_line: str, solution_line: str) -> bool:
+    """True when one line of a hint, with each ``____`` read as a wildcard and spaces
+    ignored, is a line of the solution: code with blanks gives the answer away too."""
+    squeezed = "".join(hint_line.split("  #")[0].split())
+    if len(squeezed.replace("____", "")) < 6:
+        return False
+    pattern = ".+?".join(re.escape(piece) for piece in squeezed.split("____"))
+    return re.fullmatch(pattern, solution_line) is not None
+
+
 def check_hints(regions: Iterable[Region] | None = None) -> list[str]:
-    """Problems with the hints: three levels (the idea, where to look, the shape of the
-    code with ____ blanks), and no line of the solution in any of them."""
+    """Problems with the hints: three levels of prose (the idea; where to look; a worked
+    example of another case), and no line of the solution in any of them, whether
+    copied whole or with blanks."""
     problems = []
     for lesson in LESSONS:
         if len(lesson.hints) != 3:
             problems.append(
-                f"lesson {lesson.number} needs three hints (the idea, where to look, the shape of "
-                f"the code); it has {len(lesson.hints)}"
+                f"lesson {lesson.number} needs three hints (the idea, where to look, a worked "
+                f"example of another case); it has {len(lesson.hints)}"
             )
-        elif "____" not in lesson.hints[2]:
-            problems.append(f"lesson {lesson.number}: the last hint shows the shape of the code with ____ blanks")
+        regions = list(regions) if regions is not None else None
         given = solution_lines(lesson, regions)
+        every_line = solution_lines(lesson, regions, shortest=1)
         for level, hint in enumerate(lesson.hints, start=1):
             squeezed = "".join(hint.split())
             for line in sorted(given):
                 if line in squeezed:
                     problems.append(f"lesson {lesson.number}, hint {level} gives away a line of the solution: {line}")
+            for hint_line in hint.split("\n"):
+                for line in sorted(every_line):
+                    if hint_matches(hint_line, line):
+                        problems.append(
+                            f"lesson {lesson.number}, hint {level} is a line of the solution with blanks: "
+                            f"{hint_line.strip()!r} matches {line}"
+                        )
     return problems
 
 
@@ -227,7 +246,7 @@ def _check_the_sources(report: _Report) -> list[Region] | None:
     hint_problems = check_hints(regions)
     report(
         not hint_problems,
-        "the hints: the idea, where to look, the shape of the code; no line of a solution",
+        "the hints: the idea, where to look, a worked example; no line of a solution, whole or with blanks",
         hint_problems,
     )
     return None if table or marker_problems or hint_problems else regions

@@ -100,13 +100,17 @@ class _Progress:
 
 
 def _draw(screen: list[str], out: TextIO, tty: bool) -> None:
+    """The whole screen. On a terminal its last line has no newline: the "running lesson
+    N..." line of the next run is written over it, so the screen never grows."""
     if tty:
         out.write("\033[2J\033[H")
     else:
         print("-" * 40, file=out)
     for line in screen:
         print(line, file=out)
-    print(f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops", file=out, flush=True)
+    last = f"{time.strftime('%H:%M:%S')} watching {PACKAGE}/: save to run again; Ctrl-C stops"
+    out.write(last if tty else last + "\n")
+    out.flush()
 
 
 def watch(workbook: Path, out: TextIO, poll: bool = False) -> int:
@@ -130,10 +134,8 @@ def watch(workbook: Path, out: TextIO, poll: bool = False) -> int:
             filled += [f for f in back if f not in filled]
             lesson = current_lesson(result) if result.state == "finished" else None
             progress.current = lesson.number if lesson else 1
-            if saves.pending():  # saved again while the lessons ran: run again at once
+            if saves.pending():  # saved again while the lessons ran: run again at once, on the same line
                 saved = saves.wait()
-                if tty:
-                    out.write("\n")
                 continue
             _draw(watch_screen(workbook, result, state, newly=newly, height=max(12, height), filled=filled), out, tty)
             newly, filled = [], []

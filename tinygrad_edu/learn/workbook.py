@@ -109,7 +109,7 @@ def reference_regions() -> list[Region]:
     regions = []
     for name in package_modules(source):
         text = (source / name).read_text(encoding="utf-8")
-        if "# BEGIN LESSON" in text:
+        if "LESSON " in text:  # regions, or finished code cut with a lesson
             regions.extend(find_regions(text, name))
     return regions
 
@@ -258,7 +258,8 @@ is yours to fill in. Everything else is finished code you can read and use.
    running in a second terminal: it runs the lessons again each time you save.
 
 Stuck? `tinygrad-edu learn hint` gives a hint for the current lesson: first the idea,
-then where to look, then the shape of the code with blanks. `tinygrad-edu learn check N`
+then where to look, then a worked example of another case (never your code with
+blanks). `tinygrad-edu learn check N`
 runs lesson N alone. `tinygrad-edu learn solution N` shows the reference solution
 once lesson N passes (or at once with `--reveal`); `tinygrad-edu learn skip N` copies
 it in and `tinygrad-edu learn reset N` puts the stub back. Both first keep a copy of

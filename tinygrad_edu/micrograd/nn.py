@@ -70,10 +70,12 @@ class Neuron(Module):
 
     def __call__(self, x):
         x = _inputs(x, len(self.w), self)
+        # BEGIN CUT WITH LESSON 9
         act = self.b  # the bias first, then each product: micrograd's order of additions
         for wi, xi in zip(self.w, x):
             act = act + wi * xi
         return act.relu() if self.nonlin else act
+        # END CUT WITH LESSON 9
 
     def parameters(self) -> list[Value]:
         """The weights, then the bias."""
@@ -93,12 +95,16 @@ class Layer(Module):
 
     def __call__(self, x):
         """The neurons' outputs as a list; a layer of one neuron returns its Value alone."""
+        # BEGIN CUT WITH LESSON 10
         outputs = [neuron(x) for neuron in self.neurons]
         return outputs[0] if len(outputs) == 1 else outputs
+        # END CUT WITH LESSON 10
 
     def parameters(self) -> list[Value]:
         """Neuron by neuron, each neuron's weights then its bias."""
+        # BEGIN CUT WITH LESSON 10
         return [p for neuron in self.neurons for p in neuron.parameters()]
+        # END CUT WITH LESSON 10
 
     def __repr__(self):
         return "Layer of [" + ", ".join(str(neuron) for neuron in self.neurons) + "]"
@@ -125,13 +131,17 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(nouts))]
 
     def __call__(self, x):
+        # BEGIN CUT WITH LESSON 10
         for layer in self.layers:
             x = layer(x)
         return x
+        # END CUT WITH LESSON 10
 
     def parameters(self) -> list[Value]:
         """Layer by layer, in each layer's order."""
+        # BEGIN CUT WITH LESSON 10
         return [p for layer in self.layers for p in layer.parameters()]
+        # END CUT WITH LESSON 10
 
     def __repr__(self):
         return "MLP of [" + ", ".join(str(layer) for layer in self.layers) + "]"

@@ -5,7 +5,7 @@ Nothing here knows about derivatives. A neuron computes
     z = w_1 x_1 + ... + w_n x_n + b,     a = activation(z)
 
 with ordinary Value arithmetic, and `loss.backward()` finds every dE/dw by the
-chain rule. The textbook formulas (sigmoid' = y(1 - y), the delta rule) are not
+chain rule. The textbook formulas (the sigmoid's slope, the delta rule) are not
 written anywhere in this package: they emerge from the graph, and `backprop.py`
 checks that they are the same numbers.
 """

@@ -9,6 +9,11 @@ The same tests judge the reference package and a learner's workbook:
 * ``--learn-report FILE`` (or TINYGRAD_EDU_LEARN_REPORT=FILE) writes every test's
   outcome and failure message to FILE as JSON, for the `learn` command to show.
 * ``--learn-stop`` skips the tests of every lesson after the first lesson that fails.
+* ``--learn-test-limit S`` (or TINYGRAD_EDU_LEARN_TEST_LIMIT=S; default 10) stops a test
+  that runs longer than S seconds (an endless loop, most likely) where it is, so that it
+  fails with the learner's line, and skips the rest of that lesson's tests. It needs
+  SIGALRM (not on Windows, where the `learn` command's time limit for the whole run is
+  the only one).
 
 Each test is marked with its lesson (``pytest -m lesson3``). Tests compare numbers
 through the `expect` fixture, whose failures name the lesson and show what was
@@ -19,6 +24,7 @@ import importlib.util
 import json
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +32,7 @@ import pytest
 
 IMPL_ENV = "TINYGRAD_EDU_LEARN_IMPL"
 REPORT_ENV = "TINYGRAD_EDU_LEARN_REPORT"
+LIMIT_ENV = "TINYGRAD_EDU_LEARN_TEST_LIMIT"
 HERE = Path(__file__).resolve().parent
 MODULES = ("engine", "ops", "nn", "optim", "gradcheck", "backprop")
 _CONFIG = [None]  # the running config, for the hooks that are not handed it
@@ -63,6 +70,13 @@ def pytest_addoption(parser):
         help=f"write outcomes and failure messages as JSON (default: ${REPORT_ENV})",
     )
     group.addoption("--learn-stop", action="store_true", help="skip the lessons after the first lesson that fails")
+    group.addoption(
+        "--learn-test-limit",
+        metavar="S",
+        type=float,
+        default=float(os.environ.get(LIMIT_ENV, "10")),
+        help=f"stop a test after S seconds, where it is (default: ${LIMIT_ENV}, else 10; 0: no limit)",
+    )
 
 
 class _Report:
@@ -263,6 +277,37 @@ def pytest_runtest_setup(item):
     config._learn_report.write()
     if config.getoption("learn_stop", False) and failed is not None and failed < _lesson_of(item):
         pytest.skip(f"not run: lesson {failed} fails first")
+    if _lesson_of(item) in getattr(config, "_learn_stuck", set()):
+        pytest.skip("not run: an earlier test of this lesson did not finish")
+
+
+class TestTooLong(Exception):
+    """A lesson test ran past its time limit and was stopped where it was."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Stop a test that runs past --learn-test-limit where it is (an endless loop in the
+    learner's code, most likely), so that it fails naming the line it was on."""
+    limit = item.config.getoption("learn_test_limit", 10.0) or 0.0
+    if limit <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        item.config.__dict__.setdefault("_learn_stuck", set()).add(_lesson_of(item))
+        raise TestTooLong(
+            f"this test was stopped after {limit:g} s: an endless loop? (a loop whose condition "
+            "never changes, or a walk that visits the same nodes again and again)"
+        )
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_runtest_makereport(item, call):
@@ -427,6 +472,84 @@ class Expect:
         except Exception as error:  # noqa: BLE001 - reported as "received"
             self.fail(what, f"{exception.__name__} raised", f"{type(error).__name__}: {error}")
         self.fail(what, f"{exception.__name__} raised", f"no error; the result was {_show(result)}")
+
+    # ----- a rule against the numerical slope ---------------------------------------------
+
+    def slopes(self, received, f, point, names, text, h=1e-6, rel=1e-5, abs=1e-8):
+        """Fail unless `received` (one derivative per operand) agrees with the slope found by
+        nudging each operand of the plain function `f` by h at `point`. The message puts the
+        learner's number beside the nudged one, for the first operand that is off."""
+        __tracebackhide__ = True
+        nudged = tuple(central_slope(f, point, i, h) for i in range(len(point)))
+        where = ", ".join(f"{name} = {value:g}" for name, value in zip(names, point))
+        expected = _show_slopes(nudged)
+        if not isinstance(received, tuple) or len(received) != len(nudged):
+            self.fail(
+                f"the local derivatives of {text} at {where}: a tuple with one number per operand",
+                expected,
+                f"{_show(received)} ({type(received).__name__}"
+                + (f" of {len(received)})" if isinstance(received, (tuple, list)) else ")"),
+            )
+        for name, mine, slope in zip(names, received, nudged):
+            if not _is_number(mine) or not math.isclose(mine, slope, rel_tol=rel, abs_tol=abs):
+                self.fail(
+                    f"your d({text})/d{name} at {where} is {_show(mine)};\n"
+                    f"nudging {name} by {h:g} moves {text} by {slope:.6g} per unit",
+                    expected,
+                    _show(received),
+                )
+        return nudged
+
+    @staticmethod
+    def nudged(f, point, i=0, h=1e-6):
+        """How far the plain function f moves per unit move of its operand i at `point`."""
+        return central_slope(f, point, i, h)
+
+    def output_only(self, op, x, text, why):
+        """op.local_grads(out, <the operand, unusable>) at input x: the rule may read only `out`.
+        Returns the local derivatives it gave."""
+        __tracebackhide__ = True
+        out = op.forward(x)
+        return op.local_grads(out, OutputOnly(self, text, out, why))
+
+
+def central_slope(f, point, i, h):
+    """How far f moves per unit move of operand i, from a nudge of h to either side."""
+    up, down = list(point), list(point)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
+def _show_slopes(slopes):
+    text = ", ".join(f"{s:.6g}" for s in slopes)
+    return f"({text},)  (the nudged slopes)" if len(slopes) == 1 else f"({text})  (the nudged slopes)"
+
+
+class OutputOnly:
+    """The operand, in a call of local_grads that must use only its output: any use of it
+    (arithmetic, comparison, float(), math.exp ...) fails with a message that says why."""
+
+    def __init__(self, expect, text, out, why):
+        self._expect, self._text, self._out, self._why = expect, text, out, why
+
+    def _refuse(self, *args, **kwargs):
+        __tracebackhide__ = True
+        self._expect.fail(
+            f"the rule of {self._text} used its input; this test hands local_grads only the "
+            f"output out = {self._out!r}\n(why: {self._why})",
+            "a slope written with out alone",
+            "a rule that reads the input a",
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse
+    __float__ = __int__ = __index__ = __round__ = __trunc__ = __floor__ = __ceil__ = _refuse
+    __hash__ = None
+
+    def __repr__(self):
+        return "<the input, not available to this rule>"
 
 
 @pytest.fixture

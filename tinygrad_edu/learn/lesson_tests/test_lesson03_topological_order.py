@@ -1,6 +1,6 @@
-"""Lesson 3: topological_order(root) lists every node that root depends on, each after
-all of its children, so that a backward sweep can read it in reverse. Any such order
-passes.
+"""Lesson 3: topological_order(root) lists every node that root depends on, in an order
+that a backward sweep can read in reverse. Any such order passes; a wrong one is shown
+with the wrong gradient it would give.
 
 You write the body of topological_order in tinygrad_edu/engine.py.
 """
@@ -13,8 +13,21 @@ from tinygrad_edu.engine import topological_order
 pytestmark = pytest.mark.lesson3
 
 
-def check_order(expect, root, what, expected_count):
-    """Every node once, every child before its parent, root last."""
+def sweep_along(order, root):
+    """The chain rule run over `order` read backwards (what lesson 4's sweep will do): the
+    gradient each node ends up with. Wrong when the order is not topological."""
+    grads = {node: 0.0 for node in order}
+    grads[root] = 1.0
+    for node in reversed(order):
+        for child, local in zip(node.children, node.local_grads):
+            if child in grads:
+                grads[child] += grads[node] * local
+    return grads
+
+
+def check_order(expect, root, what, expected_count, leaf=None, slope=None):
+    """Every node once, every child before its parent, root last. With `leaf` and its true
+    `slope`, a misplaced child also shows the gradient a sweep in that order would give."""
     __tracebackhide__ = True
     order = topological_order(root)
     if not isinstance(order, list):
@@ -38,8 +51,16 @@ def check_order(expect, root, what, expected_count):
                     "it is missing",
                 )
             if position[child] > position[node]:
+                consequence = ""
+                if leaf is not None:
+                    wrong = sweep_along(order, root).get(leaf, 0.0)
+                    consequence = (
+                        f"\nswept backwards in your order, the gradient of {leaf.label} comes out as "
+                        f"{wrong:.6g}; nudging {leaf.label} moves the result by {slope:.6g} per unit "
+                        "(a node passed its gradient on before all of its shares had arrived)"
+                    )
                 expect.fail(
-                    f"a child comes before its parent in topological_order({what})",
+                    f"a child comes before its parent in topological_order({what}){consequence}",
                     f"{child!r} before {node!r}",
                     f"the child at position {position[child]}, the parent at position {position[node]}",
                 )
@@ -59,7 +80,8 @@ def test_an_expression(expect):
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
     ab = a * b
     e = ab + c
-    order = check_order(expect, e, "a * b + c", 5)
+    slope = expect.nudged(lambda a: a * -3.0 + 10.0, (2.0,))
+    order = check_order(expect, e, "a * b + c", 5, leaf=a, slope=slope)
     expect.true(
         order.index(ab) < order.index(e),
         "a*b is listed before a*b + c",
@@ -71,15 +93,20 @@ def test_an_expression(expect):
 def test_a_times_a_lists_a_once(expect):
     """a * a has the child a twice, but a is one node."""
     a = Value(3.0, label="a")
-    check_order(expect, a * a, "a * a", 2)
+    check_order(expect, a * a, "a * a", 2, leaf=a, slope=expect.nudged(lambda a: a * a, (3.0,)))
 
 
 def test_a_diamond(expect):
-    """b and c both use a, and d uses b and c: a must come before both."""
+    """b and c both use a, and d uses b and c."""
     a = Value(1.5, label="a")
     b, c = a * 2, a + 1
     d = b * c
-    check_order(expect, d, "d = (2a) * (a + 1)", 4)
+    slope = expect.nudged(lambda a: (a * 2) * (a + 1), (1.5,))
+    check_order(expect, d, "d = (2a) * (a + 1)", 4, leaf=a, slope=slope)
+    c2 = Value(0.5, label="c")
+    e = (d + c2) * d
+    slope = expect.nudged(lambda a: ((a * 2) * (a + 1) + 0.5) * ((a * 2) * (a + 1)), (1.5,))
+    check_order(expect, e, "e = (d + c) * d", 7, leaf=a, slope=slope)
 
 
 def test_only_what_the_root_depends_on(expect):
@@ -93,7 +120,7 @@ def test_only_what_the_root_depends_on(expect):
 
 
 def test_a_chain_three_hundred_deep(expect):
-    """A longer chain (recursion handles 300 levels; lesson 12 goes much deeper)."""
+    """A longer chain (recursion handles 300 levels; lesson 13 goes much deeper)."""
     a = Value(0.0, label="a")
     x = a
     for _ in range(300):

@@ -5,11 +5,12 @@ You write two_neuron_forward, two_neuron_deltas and two_neuron_performance_gradi
 in tinygrad_edu/backprop.py.
 """
 
+import math
+
 import pytest
 
 from tinygrad_edu import Value
 from tinygrad_edu.backprop import (
-    two_neuron_ascent_step,
     two_neuron_deltas,
     two_neuron_forward,
     two_neuron_performance,
@@ -21,6 +22,13 @@ pytestmark = pytest.mark.lesson7
 # (i_l, w_l, w_r, d): input, left weight, right weight, desired output
 POINTS = [(1.5, 0.8, -1.2, 1.0), (-0.7, 2.0, 0.5, 0.0), (2.0, -1.5, 3.0, 0.3)]
 IDS = ["i=1.5", "i=-0.7", "i=2.0"]
+
+
+def performance(i_l, w_l, w_r, d):
+    """P in plain floats, to nudge."""
+    o_l = 1.0 / (1.0 + math.exp(-w_l * i_l))
+    o_r = 1.0 / (1.0 + math.exp(-w_r * o_l))
+    return -0.5 * (d - o_r) ** 2
 
 
 def engine_net(i_l, w_l, w_r, d):
@@ -61,10 +69,18 @@ def test_the_deltas_are_dP_by_dp(expect, point):
 
 @pytest.mark.parametrize("point", POINTS, ids=IDS)
 def test_the_hand_formulas_equal_backward(expect, point):
-    """The three factors of dP/dw_r and the five of dP/dw_l, multiplied by hand, equal
-    the gradients backward() leaves on the weights."""
+    """dP/dw_l and dP/dw_r, multiplied by hand link by link, equal the gradients
+    backward() leaves on the weights."""
     net = engine_net(*point)
     gradients = two_neuron_performance_gradients(*point)
+    i_l, w_l, w_r, d = point
+    expect.slopes(
+        tuple(gradients),
+        lambda w_l, w_r: performance(i_l, w_l, w_r, d),
+        (w_l, w_r),
+        ["w_l", "w_r"],
+        "P",
+    )
     expect(
         tuple(gradients),
         (net["w_l"].grad, net["w_r"].grad),
@@ -79,14 +95,22 @@ def test_the_left_gradient_reuses_the_right_delta(expect):
     delta_l, delta_r = two_neuron_deltas(i_l, w_l, w_r, d)
     dP_dw_l, dP_dw_r = two_neuron_performance_gradients(i_l, w_l, w_r, d)
     o_l = forward.o_l
-    expect(delta_l, o_l * (1 - o_l) * w_r * delta_r, "delta_l = o_l(1 - o_l) w_r delta_r")
-    expect((dP_dw_l, dP_dw_r), (delta_l * i_l, delta_r * o_l), "(dP/dw_l, dP/dw_r) = (delta_l i_l, delta_r o_l)")
+    expect(
+        delta_l / delta_r,
+        o_l * (1 - o_l) * w_r,
+        f"delta_l / delta_r at {POINTS[0]}: what the left neuron's own links add to the right delta",
+    )
+    expect(
+        (dP_dw_l, dP_dw_r),
+        (delta_l * i_l, delta_r * o_l),
+        "(dP/dw_l, dP/dw_r) versus each neuron's delta times the input of its weight",
+    )
 
 
 def test_a_step_uphill_improves_the_performance(expect):
-    """w' = w + rate dP/dw (gradient ascent on P) brings o_r closer to d."""
+    """A small step of both weights along your gradients brings o_r closer to d."""
     i_l, w_l, w_r, d = POINTS[0]
     before = two_neuron_performance(i_l, w_l, w_r, d)
-    new_w_l, new_w_r = two_neuron_ascent_step(i_l, w_l, w_r, d, rate=0.5)
-    after = two_neuron_performance(i_l, new_w_l, new_w_r, d)
+    dP_dw_l, dP_dw_r = two_neuron_performance_gradients(i_l, w_l, w_r, d)
+    after = two_neuron_performance(i_l, w_l + 0.5 * dP_dw_l, w_r + 0.5 * dP_dw_r, d)
     expect.true(after > before, "P after one ascent step with rate 0.5", f"greater than {before!r}", repr(after))

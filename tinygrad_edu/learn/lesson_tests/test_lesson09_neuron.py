@@ -57,8 +57,8 @@ def test_inputs_may_be_values(expect):
 
 
 def test_every_weight_gets_its_gradient(expect):
-    """d out/d w_j = out (1 - out) x_j and d out/d b = out (1 - out) for a sigmoid neuron:
-    the sum's local derivative x_j times the sigmoid's."""
+    """backward() through a sigmoid neuron: each weight's gradient is the sigmoid's slope
+    (lesson 6) times the weight's input."""
     neuron = make_neuron([0.3, -0.8, 1.1], 0.2)
     x = [1.5, -0.5, 2.0]
     a = neuron(x)

@@ -1,4 +1,4 @@
-"""Lesson 12 (a challenge, optional): a topological order, and so backward(), for a
+"""Lesson 13 (a challenge, optional): a topological order, and so backward(), for a
 chain far deeper than Python's recursion limit.
 
 You rewrite topological_order in tinygrad_edu/engine.py (lesson 3's code).
@@ -11,7 +11,7 @@ import pytest
 from tinygrad_edu import Value
 from tinygrad_edu.engine import topological_order
 
-pytestmark = pytest.mark.lesson12
+pytestmark = pytest.mark.lesson13
 
 DEPTH = 100_000
 
