@@ -136,7 +136,7 @@ LESSONS = {
     "02": [
         (3, "A topological order"),
         (4, "The chain-rule sweep"),
-        (12, "Challenge (optional): deeper than recursion"),
+        (13, "Challenge (optional): deeper than recursion"),
     ],
     "03": [(5, "A sigmoid from exp, + and /")],
     "04": [(8, "Gradient descent")],
