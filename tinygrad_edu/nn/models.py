@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..atomic.files import atomic_write
-from ..checks import check_positive_int
+from ..checks import check_positive_int, check_whole_number
 from ..engine import Value
 from . import model_file
 from .losses import _as_value
@@ -165,7 +165,7 @@ class MLP(Module):
         _check_activation(activation, "MLP")
         if output_activation is not None:
             _check_activation(output_activation, "MLP (output_activation)")
-        rng = random.Random(seed)
+        rng = random.Random(check_whole_number(seed, "MLP: seed"))
         sizes = [nin] + nouts
         self.layers = []
         for i in range(len(nouts)):

@@ -150,9 +150,10 @@ def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[f
         )
     try:
         number_format.format(1.5)
-    except (ValueError, IndexError, KeyError) as error:
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as error:
         raise ValueError(
-            f"number_format {number_format!r} cannot format a float ({error}); use e.g. '{{:.4g}}'"
+            f"number_format {number_format!r} cannot format a float ({type(error).__name__}: {error}); "
+            "expected a format string with one field for the number, e.g. '{:.4g}'"
         ) from None
     return number_format.format
 
