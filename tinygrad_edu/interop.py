@@ -163,12 +163,42 @@ def from_torch(module: Any) -> MLP:
             )
         width_in, previous = len(weights), path
         data_layers.append({"activation": activation or "linear", "weights": weights, "biases": biases})
+    _refuse_hooks(torch, module)  # after the layers: a lazy Linear's own pre-hook is named there
     nin = len(data_layers[0]["weights"][0])
     # Build through MLP.from_dict, which checks everything once more; the header
     # (format name and version) is taken from to_dict so the two never drift apart.
     data = MLP(1, [1], activation="linear").to_dict()
     data.update(nin=nin, layers=data_layers)
     return MLP.from_dict(data, source="from_torch")
+
+
+# The hooks torch runs around a module's forward and backward, by the attribute that holds
+# them on a module and on torch.nn.modules.module for every module.
+_HOOKS = {
+    "forward hook": ("_forward_hooks", "_global_forward_hooks"),
+    "forward pre-hook": ("_forward_pre_hooks", "_global_forward_pre_hooks"),
+    "backward hook": ("_backward_hooks", "_global_backward_hooks"),
+    "backward pre-hook": ("_backward_pre_hooks", "_global_backward_pre_hooks"),
+}
+
+
+def _refuse_hooks(torch: Any, module: Any) -> None:
+    """ValueError when a hook may change what `module` computes: the copy would not have it."""
+    registry = torch.nn.modules.module
+    for kind, (own, every) in _HOOKS.items():
+        if getattr(registry, every, None):
+            raise ValueError(
+                f"from_torch: a {kind} for every module is registered (torch.nn.modules.module.register_module_...); "
+                "a hook can change what the module computes and the MLP would not have it: remove it first"
+            )
+        for path, item in module.named_modules():
+            hooks = getattr(item, own, None)
+            if hooks:
+                names = ", ".join(getattr(hook, "__qualname__", repr(hook)) for hook in hooks.values())
+                raise ValueError(
+                    f"from_torch: {_where(path)} {_short_repr(item)} has a {kind} ({names}); a hook can change "
+                    "what the module computes and the MLP would not have it: remove it first (handle.remove())"
+                )
 
 
 def _linear_layers(module: Any, nn: Any, activation_names: dict[Any, str]) -> list[list[Any]]:
