@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 from ..checks import check_positive_int, check_value
 from ..engine import Value, topological_order
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
+from .steps import visible
 
 __all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT"]
 
@@ -101,7 +102,7 @@ class Path:
         return iter(self.nodes)
 
     def __repr__(self):
-        route = " -> ".join(node.label or node.op or "leaf" for node in self.nodes)
+        route = " -> ".join(visible(node.label) or node.op or "leaf" for node in self.nodes)
         return f"Path({route}, product={self.product!r})"
 
 
@@ -278,7 +279,7 @@ def _factor(fmt, x):
 
 def _display_name(node, position):
     if node.label:
-        return node.label
+        return visible(node.label)
     return f"{node.op}#{position}" if node.op else f"leaf#{position}"
 
 
