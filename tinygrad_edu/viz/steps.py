@@ -32,7 +32,28 @@ __all__ = [
     "node_names",
     "infix_symbol",
     "visible",
+    "MAX_DRAWN",
+    "GraphTooLarge",
+    "check_drawable",
 ]
+
+# The most Values a picture or a player page is made of: Graphviz lays out 10,000 in
+# seconds, and a page of that many boxes is already tens of megabytes.
+MAX_DRAWN = 10_000
+
+
+class GraphTooLarge(ValueError):
+    """A graph with more Values than a picture or a player page can show (`MAX_DRAWN`)."""
+
+
+def check_drawable(order: Sequence[Value], where: str) -> None:
+    """GraphTooLarge, naming the size and the limit, for more than MAX_DRAWN Values."""
+    if len(order) > MAX_DRAWN:
+        raise GraphTooLarge(
+            f"{where}: this graph has {len(order)} Values, more than the {MAX_DRAWN} a picture or a "
+            "player page can show; draw a part of it: pass an intermediate node as root (for a "
+            "network, one neuron's output), or build the graph on fewer inputs"
+        )
 
 
 class Update(NamedTuple):
