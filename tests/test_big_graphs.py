@@ -1,5 +1,6 @@
 """Graphs too big to show or to list fail at once, naming their size and the limit."""
 
+import math
 import time
 
 import pytest
@@ -62,3 +63,35 @@ def test_the_advice_of_too_many_paths_works_when_followed():
         paths(y, x, limit=10)
     assert "limit=None" not in str(error.value)
     assert len(paths(y, x, limit=32)) == 32
+
+
+def test_to_torch_of_a_deep_network_skips_torchs_initialisation(torch):
+    from tinygrad_edu import MLP
+    from tinygrad_edu.interop import to_torch
+
+    model = MLP(1, [1] * 3000)
+    start = time.perf_counter()
+    net = to_torch(model)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(3000):  # what each layer cost before: an initialised Linear, then skipped
+        torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, dtype=torch.float64)
+    theirs = time.perf_counter() - start
+    assert ours < theirs  # 100,000 layers took 60 s, now 10 s
+    x = torch.tensor([0.3], dtype=torch.float64)
+    assert net(x).item() == pytest.approx(model([0.3]).data, abs=1e-12)
+
+
+def test_mlp_load_of_a_deep_network_grows_linearly(tmp_path):
+    from tinygrad_edu import MLP
+
+    times = []
+    for layers in (5000, 20000):
+        MLP(1, [1] * layers).save(tmp_path / f"{layers}.json")
+        best = math.inf
+        for _ in range(2):  # the better of two: a busy machine slows one run, not both
+            start = time.perf_counter()
+            assert len(MLP.load(tmp_path / f"{layers}.json").layers) == layers
+            best = min(best, time.perf_counter() - start)
+        times.append(best)
+    assert times[1] < 8 * times[0]  # four times the layers: about four times the time

@@ -27,6 +27,7 @@ from typing import Any
 
 from .checks import describe, short_repr
 from .nn import MLP
+from .nn.model_file import gc_paused
 
 __all__ = ["to_torch", "from_torch"]
 
@@ -81,13 +82,23 @@ def to_torch(mlp: MLP) -> Any:
     torch = _import_torch("to_torch")
     nn = torch.nn
     modules = []
-    for activation, weights, biases in layers:
-        linear = nn.utils.skip_init(nn.Linear, len(weights[0]), len(weights), dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
-            linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
-        modules += [linear, getattr(nn, _TORCH_ACTIVATIONS[activation])()]
-    return nn.Sequential(*modules)
+    with gc_paused():  # a deep network is hundreds of thousands of modules
+        for activation, weights, biases in layers:
+            modules += [_linear(torch, weights, biases), getattr(nn, _TORCH_ACTIVATIONS[activation])()]
+        return nn.Sequential(*modules)
+
+
+def _linear(torch: Any, weights: list[list[float]], biases: list[float]) -> Any:
+    """A torch.nn.Linear holding these weights and biases, made without its random
+    initialisation (which costs most of the time for a deep network, and draws from
+    torch's generator): the attributes Linear.__init__ sets, set to our numbers."""
+    nn = torch.nn
+    linear = nn.Linear.__new__(nn.Linear)
+    nn.Module.__init__(linear)
+    linear.in_features, linear.out_features = len(weights[0]), len(weights)
+    linear.weight = nn.Parameter(torch.tensor(weights, dtype=torch.float64))
+    linear.bias = nn.Parameter(torch.tensor(biases, dtype=torch.float64))
+    return linear
 
 
 def _read_mlp(mlp: Any) -> list[tuple[str, list[list[float]], list[float]]]:

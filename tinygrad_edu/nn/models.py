@@ -246,8 +246,14 @@ class MLP(Module):
         path = os.fspath(path)
         where = f"MLP.load({path!r})"
         raw = model_file.read_model_file(path, where)
+        with model_file.gc_paused():
+            return cls.from_dict(cls._parsed(raw, where), source=where)
+
+    @staticmethod
+    def _parsed(raw: bytes, where: str) -> Any:
+        """The JSON of a model file, parsed; ValueError naming `where` when it is not JSON."""
         try:
-            data = json.loads(
+            return json.loads(
                 raw.decode("utf-8"), parse_constant=model_file.reject_constant, parse_int=model_file.parse_int
             )
         except UnicodeDecodeError as e:
@@ -258,7 +264,6 @@ class MLP(Module):
             raise ValueError(f"{where}: {e}") from None
         except RecursionError:
             raise ValueError(f"{where}: the JSON is nested far too deeply to be a model file") from None
-        return cls.from_dict(data, source=where)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "MLP.from_dict") -> MLP:
