@@ -75,8 +75,7 @@ def fit(
     """
     inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
-    _check_model(model, optimizer)
-    optimizer = SGD(model.parameters(), lr) if optimizer is None else optimizer
+    optimizer = _checked_optimizer(model, optimizer, lr)
     every = max(1, epochs // 10) if print_every is None else check_positive_int(print_every, "fit: print_every")
     out = sys.stdout if out is None else out
     rate = getattr(optimizer, "lr", lr)  # the learning rate that messages name
@@ -144,8 +143,9 @@ def _loss_and_gradients(
     return loss
 
 
-def _check_model(model: Any, optimizer: Any) -> None:
-    """A model is called on each input and, without an optimizer, gives its parameters."""
+def _checked_optimizer(model: Any, optimizer: Any, lr: float) -> Any:
+    """`optimizer`, or SGD(model.parameters(), lr) when None, after checking that the model
+    can be called on an input and, without an optimizer, gives its parameters."""
     if not callable(model):
         raise TypeError(f"fit: model must be callable (model(x) gives the output), got {describe(model)}")
     if optimizer is None and not callable(getattr(model, "parameters", None)):
@@ -153,6 +153,7 @@ def _check_model(model: Any, optimizer: Any) -> None:
             f"fit: model must have a .parameters() method (the Values to train), got {describe(model)}; "
             "or pass optimizer=SGD(params, lr) with the parameters"
         )
+    return SGD(model.parameters(), lr) if optimizer is None else optimizer
 
 
 def _sample_loss(

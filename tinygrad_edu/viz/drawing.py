@@ -252,16 +252,19 @@ class Drawing(graphviz.Digraph):
             )
         if raise_if_result_exists and outfile.exists():
             raise graphviz.FileExistsError(f"render: {str(outfile)!r} exists already (raise_if_result_exists=True)")
-        # The source and the picture are one step: both are replaced, or neither is. With
-        # `cleanup` (or the picture in the source's place) the source is not kept at all.
+        self._write_pair(source_path, outfile, picture, cleanup)
+        if view or quiet_view:
+            graphviz.view(outfile, quiet=quiet_view)
+        return os.fspath(outfile)
+
+    def _write_pair(self, source_path, outfile, picture, cleanup):
+        """The source and the picture in one step: both are replaced, or neither is. With
+        `cleanup` (or the picture in the source's place) the source is not kept at all."""
         same = os.path.abspath(outfile) == os.path.abspath(source_path)
         source = [] if cleanup or same else [(source_path, self.source)]
         atomic_write_all([*source, (outfile, picture)], encoding=self.encoding)
         if cleanup and not same and os.path.lexists(source_path):
             os.remove(source_path)  # an older source of the same name, as graphviz's cleanup removes it
-        if view or quiet_view:
-            graphviz.view(outfile, quiet=quiet_view)
-        return os.fspath(outfile)
 
     def _write_source(self, filename, directory):
         """graphviz's saving of the DOT source (it remembers `filename` and `directory`), done atomically."""
