@@ -240,7 +240,7 @@ def checked_rule_result(
     error that says which of the operands, the value or a local derivative is wrong."""
     shown = ", ".join(map(repr, numbers))
     if not all(is_finite_number(x) for x in numbers):
-        raise ValueError(f"{name}: an operand is not a finite number ({shown}); was a .data set to nan or inf?")
+        raise not_finite_operand(name, numbers)
     if not isinstance(out, (int, float)) or isinstance(out, bool):
         raise TypeError(f"{name}: forward must return a number, got {describe(out)}")
     if not math.isfinite(out):
@@ -296,4 +296,25 @@ def not_a_number_message(what: str, number: str, graph: str) -> str:
     return (
         f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
         f"for its number use .data (e.g. {number}); {graph}"
+    )
+
+
+# ----- messages added for arguments the checks above do not cover -------------------------------
+
+
+def check_pair(pair: Any, what: str) -> tuple[Any, Any]:
+    """`pair` as a tuple of two items (Adam's betas), else ValueError naming `what`."""
+    if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        raise ValueError(f"{what} must be a pair of two numbers such as (0.9, 0.999), got {short_repr(pair)}")
+    first, second = pair
+    return first, second
+
+
+def not_finite_operand(name: str, numbers: tuple[Any, ...]) -> ValueError:
+    """An operand's number is no finite real number: most likely a .data set by hand."""
+    bad = next(x for x in numbers if not is_finite_number(x))
+    shown = ", ".join(map(short_repr, numbers))
+    return ValueError(
+        f"{name}: an operand is not a finite number ({shown}): its .data is {short_repr(bad)} where a finite "
+        "real number (a float) was expected; was a .data set by hand to nan, inf or a non-real number?"
     )

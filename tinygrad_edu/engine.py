@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Union
 
 from . import checks
-from .graph_copy import graph_records, restore_graph, restore_leaf
+from .graph_copy import as_node_class, node_record, shallow_copy
 from .ops import ADD, DIV, EXP, LOG, MUL, NEG, POW, POW_BY_VALUE, RELU, SIGMOID, SUB, TANH, Op, Operators
 
 __all__ = [
@@ -292,24 +292,22 @@ class Value(Operators):
     # ----- copy and pickle at any depth -------------------------------------------------------
 
     def __copy__(self) -> Value:
-        """A shallow copy: a new node with the same number, operands and local derivatives."""
-        node = Value.from_origin(self.origin, self.data) if self._rule is not None else Value(self.data)
-        node.grad, node._label = self.grad, self._label
-        return node
+        """A shallow copy: a new node of the same class, number, operands and local derivatives."""
+        return shallow_copy(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickle and deepcopy at any depth, as a flat list (see graph_copy)."""
-        if self._rule is None:  # a leaf holds no other node
-            return restore_leaf, (Value, self.data, self.grad, self._label)
-        return restore_graph, (Value, graph_records(topological_order(self)))
+        """Pickle and deepcopy at any depth, each node once, as a small record (see graph_copy)."""
+        return node_record(self)
 
     @staticmethod
-    def from_origin(origin: Origin | tuple[Any, ...], data: float) -> Value:
-        """The node with this `origin` (op, operands, local_grads) and number: for copies."""
+    def from_origin(origin: Origin | tuple[Any, ...], data: float, node_class: type[Value] | None = None) -> Value:
+        """The node with this `origin` (op, operands, local_grads) and number, of class
+        `node_class` (Value when not given): for copies."""
         op, operands, local_grads = origin
         slots = [(None, x) if d is None else (x, d) for x, d in zip(operands, local_grads)]
-        (a, da), (b, db) = (*slots, (None, None))[:2]
-        return _node(op, data, a, da, b, db)
+        (a, da), (b, db) = (*slots, (None, None), (None, None))[:2]
+        node = _node(op, data, a, da, b, db)
+        return node if node_class is None or node_class is Value else as_node_class(node, node_class)
 
 
 class Origin(NamedTuple):

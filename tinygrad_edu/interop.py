@@ -27,6 +27,7 @@ from typing import Any
 
 from .checks import describe, short_repr
 from .nn import MLP
+from .nn.model_file import gc_paused
 
 __all__ = ["to_torch", "from_torch"]
 
@@ -81,13 +82,23 @@ def to_torch(mlp: MLP) -> Any:
     torch = _import_torch("to_torch")
     nn = torch.nn
     modules = []
-    for activation, weights, biases in layers:
-        linear = nn.utils.skip_init(nn.Linear, len(weights[0]), len(weights), dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
-            linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
-        modules += [linear, getattr(nn, _TORCH_ACTIVATIONS[activation])()]
-    return nn.Sequential(*modules)
+    with gc_paused():  # a deep network is hundreds of thousands of modules
+        for activation, weights, biases in layers:
+            modules += [_linear(torch, weights, biases), getattr(nn, _TORCH_ACTIVATIONS[activation])()]
+        return nn.Sequential(*modules)
+
+
+def _linear(torch: Any, weights: list[list[float]], biases: list[float]) -> Any:
+    """A torch.nn.Linear holding these weights and biases, made without its random
+    initialisation (which costs most of the time for a deep network, and draws from
+    torch's generator): the attributes Linear.__init__ sets, set to our numbers."""
+    nn = torch.nn
+    linear = nn.Linear.__new__(nn.Linear)
+    nn.Module.__init__(linear)
+    linear.in_features, linear.out_features = len(weights[0]), len(weights)
+    linear.weight = nn.Parameter(torch.tensor(weights, dtype=torch.float64))
+    linear.bias = nn.Parameter(torch.tensor(biases, dtype=torch.float64))
+    return linear
 
 
 def _read_mlp(mlp: Any) -> list[tuple[str, list[list[float]], list[float]]]:
@@ -163,12 +174,42 @@ def from_torch(module: Any) -> MLP:
             )
         width_in, previous = len(weights), path
         data_layers.append({"activation": activation or "linear", "weights": weights, "biases": biases})
+    _refuse_hooks(torch, module)  # after the layers: a lazy Linear's own pre-hook is named there
     nin = len(data_layers[0]["weights"][0])
     # Build through MLP.from_dict, which checks everything once more; the header
     # (format name and version) is taken from to_dict so the two never drift apart.
     data = MLP(1, [1], activation="linear").to_dict()
     data.update(nin=nin, layers=data_layers)
     return MLP.from_dict(data, source="from_torch")
+
+
+# The hooks torch runs around a module's forward and backward, by the attribute that holds
+# them on a module and on torch.nn.modules.module for every module.
+_HOOKS = {
+    "forward hook": ("_forward_hooks", "_global_forward_hooks"),
+    "forward pre-hook": ("_forward_pre_hooks", "_global_forward_pre_hooks"),
+    "backward hook": ("_backward_hooks", "_global_backward_hooks"),
+    "backward pre-hook": ("_backward_pre_hooks", "_global_backward_pre_hooks"),
+}
+
+
+def _refuse_hooks(torch: Any, module: Any) -> None:
+    """ValueError when a hook may change what `module` computes: the copy would not have it."""
+    registry = torch.nn.modules.module
+    for kind, (own, every) in _HOOKS.items():
+        if getattr(registry, every, None):
+            raise ValueError(
+                f"from_torch: a {kind} for every module is registered (torch.nn.modules.module.register_module_...); "
+                "a hook can change what the module computes and the MLP would not have it: remove it first"
+            )
+        for path, item in module.named_modules():
+            hooks = getattr(item, own, None)
+            if hooks:
+                names = ", ".join(getattr(hook, "__qualname__", repr(hook)) for hook in hooks.values())
+                raise ValueError(
+                    f"from_torch: {_where(path)} {_short_repr(item)} has a {kind} ({names}); a hook can change "
+                    "what the module computes and the MLP would not have it: remove it first (handle.remove())"
+                )
 
 
 def _linear_layers(module: Any, nn: Any, activation_names: dict[Any, str]) -> list[list[Any]]:

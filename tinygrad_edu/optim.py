@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from .checks import check_fraction, check_positive_finite, check_value, check_whole_number, describe
+from .checks import check_fraction, check_pair, check_positive_finite, check_value, check_whole_number, describe
 from .engine import Value, grad
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepRollback", "gradient_descent", "newton"]
@@ -136,7 +136,7 @@ class Adam(Optimizer):
         self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
     ) -> None:
         super().__init__(params, lr)
-        b1, b2 = betas
+        b1, b2 = check_pair(betas, "Adam: betas")
         self.betas = (check_fraction(b1, "Adam: betas[0]"), check_fraction(b2, "Adam: betas[1]"))
         self.eps = check_positive_finite(eps, "Adam: eps")
         self.m = [0.0] * len(self.params)

@@ -25,7 +25,7 @@ from tqdm import (
 )
 
 from .atomic.interrupts import sigint_deferred
-from .checks import check_positive_int
+from .checks import check_positive_int, describe, short_repr
 from .engine import Value
 from .nn import squared_error
 from .optim import SGD, StepRollback
@@ -77,7 +77,7 @@ def fit(
     """
     inputs, targets = _samples(xs, ys)
     check_positive_int(epochs, "fit: epochs")
-    optimizer = SGD(model.parameters(), lr) if optimizer is None else optimizer
+    optimizer = _checked_optimizer(model, optimizer, lr)
     every = max(1, epochs // 10) if print_every is None else check_positive_int(print_every, "fit: print_every")
     out = sys.stdout if out is None else out
     rate = getattr(optimizer, "lr", lr)  # the learning rate that messages name
@@ -152,9 +152,9 @@ def _loss_and_gradients(
 ) -> Value:
     """E = mean of loss_fn(model(x), y), with every gradient dE/dp filled in (zeroed first)."""
     try:
-        total = loss_fn(model(xs[0]), ys[0])
-        for x, y in zip(xs[1:], ys[1:]):
-            total = total + loss_fn(model(x), y)
+        total = _sample_loss(model, loss_fn, xs, ys, 0)
+        for i in range(1, len(xs)):
+            total = total + _sample_loss(model, loss_fn, xs, ys, i)
         loss = total * (1.0 / len(xs))
         optimizer.zero_grad()
         loss.backward()
@@ -162,6 +162,37 @@ def _loss_and_gradients(
         raise _diverged(epoch, rate, str(error)) from error
     if not math.isfinite(loss.data):
         raise _diverged(epoch, rate, f"the loss is {loss.data!r}")
+    return loss
+
+
+def _checked_optimizer(model: Any, optimizer: Any, lr: float) -> Any:
+    """`optimizer`, or SGD(model.parameters(), lr) when None, after checking that the model
+    can be called on an input and, without an optimizer, gives its parameters."""
+    if not callable(model):
+        raise TypeError(f"fit: model must be callable (model(x) gives the output), got {describe(model)}")
+    if optimizer is None and not callable(getattr(model, "parameters", None)):
+        raise TypeError(
+            f"fit: model must have a .parameters() method (the Values to train), got {describe(model)}; "
+            "or pass optimizer=SGD(params, lr) with the parameters"
+        )
+    return SGD(model.parameters(), lr) if optimizer is None else optimizer
+
+
+def _sample_loss(
+    model: Any, loss_fn: Callable[[Any, Any], Value], xs: Sequence[Any], ys: Sequence[Any], i: int
+) -> Value:
+    """loss_fn(model(x_i), y_i), checked to be a Value; an error on the way names the sample."""
+    try:
+        loss = loss_fn(model(xs[i]), ys[i])
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"fit: sample {i} (input {short_repr(xs[i])}, target {short_repr(ys[i])}): {error}"
+        ) from error
+    if not isinstance(loss, Value):
+        raise TypeError(
+            f"fit: loss_fn must return a Value (so that backward can run), got {describe(loss)} "
+            f"for sample {i}; build the loss from the model's output with Value operations"
+        )
     return loss
 
 

@@ -6,7 +6,13 @@ temporary file in the same folder, are flushed to disk (fsync), and the temporar
 file then replaces the target in one step (`os.replace`). Until that step the old
 file is intact; after it the new one is complete. If anything fails on the way
 (a full disk, a text that cannot be encoded, Ctrl-C), the temporary file is
-removed and the old file, if any, is left as it was.
+removed and the old file, if any, is left as it was. Ctrl-C and SIGTERM wait until
+the write is done (`interrupts.sigint_deferred`), so they never strand a temporary file.
+`atomic_write_all` writes several files (a picture and its DOT source) as one step: all
+of them are replaced, or none.
+
+A file the caller may not write is refused as ``open(path, "w")`` would refuse it
+(PermissionError), though a rename in a writable folder could replace it.
 
 One rule for links, the same for every saver:
 
@@ -29,9 +35,12 @@ import os
 import pathlib
 import stat
 import tempfile
+from collections.abc import Sequence
 from typing import Any, Union
 
-__all__ = ["atomic_write"]
+from .interrupts import sigint_deferred
+
+__all__ = ["atomic_write", "atomic_write_all"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -79,18 +88,20 @@ def _mode_and_owner(target: pathlib.Path, given: pathlib.Path) -> tuple[int, tup
             f"cannot save {str(given)!r}: it is {_kind(info.st_mode)}, not a regular file; "
             "give the path of a file to create or replace"
         )
+    if not os.access(target, os.W_OK):  # as open(path, "w") would refuse it (root may write)
+        raise PermissionError(errno.EACCES, f"cannot save {str(given)!r}: the file is read-only for you")
     return stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
 
 
-def _replace(
+def _stage(
     target: pathlib.Path,
     data: bytes | bytearray | memoryview,
     mode: int,
     owner: tuple[int, int] | None,
     given: pathlib.Path,
-) -> None:
-    """Write `data` to a temporary file beside `target`, give it `mode` and `owner`, and
-    rename it over `target` (one step: a reader sees the old file or the new one)."""
+) -> str:
+    """A temporary file beside `target` holding `data` on disk, with `mode` and `owner`:
+    its name. Nothing is left behind when this fails."""
     temp_name = None
     try:
         # mkstemp opens with O_CREAT | O_EXCL: it never follows a symlink planted at
@@ -106,16 +117,50 @@ def _replace(
             except OSError:
                 pass  # an ordinary user cannot give a file away; the new file is then theirs
         os.chmod(temp_name, mode)  # after chown, which may clear the set-id bits
-        os.replace(temp_name, target)
-        temp_name = None
-    except OSError as error:
-        raise _failure(error, given) from None
-    finally:
-        if temp_name is not None:
+    except BaseException as error:
+        _remove(temp_name)
+        if isinstance(error, OSError):
+            raise _failure(error, given) from None
+        raise
+    return temp_name
+
+
+def _remove(name: str | None) -> None:
+    if name is not None:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def _replace_all(staged: list[tuple[str, pathlib.Path, pathlib.Path]]) -> None:
+    """Rename each temporary file over its target. Should a rename fail after others
+    succeeded, those targets get their old files back (kept under a hard link meanwhile),
+    so the files change together or not at all."""
+    backups: list[tuple[str | None, pathlib.Path]] = []
+    try:
+        for temp_name, target, given in staged:
+            backup = f"{temp_name}.old" if len(staged) > 1 and target.exists() else None
             try:
-                os.unlink(temp_name)
-            except OSError:
-                pass
+                if backup is not None:
+                    os.link(target, backup)
+                os.replace(temp_name, target)
+            except OSError as error:
+                _remove(backup)
+                raise _failure(error, given) from None
+            backups.append((backup, target))
+    except BaseException:
+        for backup, target in reversed(backups):
+            if backup is None:
+                _remove(os.fspath(target))
+            else:
+                os.replace(backup, target)
+        raise
+    finally:
+        for temp_name, _, _ in staged:
+            _remove(temp_name)
+        for backup, _ in backups:
+            _remove(backup)
 
 
 def _failure(error: OSError, given: pathlib.Path) -> OSError:
@@ -157,13 +202,31 @@ def atomic_write(path: PathLike, data: bytes | str, encoding: str = "utf-8") -> 
     Returns the path as given, as a pathlib.Path. On failure the old file, if any,
     is untouched, no temporary file is left behind, and the error names `path`:
     ValueError when the text cannot be encoded or `path` is not a regular file
-    (IsADirectoryError for a folder), otherwise the OSError of the failing step
-    (e.g. errno ENOSPC for a full disk).
+    (IsADirectoryError for a folder), PermissionError for a file you may not write,
+    otherwise the OSError of the failing step (e.g. errno ENOSPC for a full disk).
     """
-    given = pathlib.Path(path)
-    raw = _as_bytes(data, encoding, given)
-    target = pathlib.Path(os.path.realpath(given))  # follow a symlink to the file it names
-    mode, owner = _mode_and_owner(target, given)
-    _replace(target, raw, mode, owner, given)
-    _sync_folder(target.parent)
-    return given
+    return atomic_write_all([(path, data)], encoding)[0]
+
+
+def atomic_write_all(items: Sequence[tuple[PathLike, bytes | str]], encoding: str = "utf-8") -> list[pathlib.Path]:
+    """Write each ``(path, data)`` of `items` as `atomic_write` does, all as one step:
+    every file is staged first, then all replace their targets, or none does."""
+    prepared = []
+    for path, data in items:
+        given = pathlib.Path(path)
+        raw = _as_bytes(data, encoding, given)
+        target = pathlib.Path(os.path.realpath(given))  # follow a symlink to the file it names
+        prepared.append((given, raw, target, *_mode_and_owner(target, given)))
+    staged: list[tuple[str, pathlib.Path, pathlib.Path]] = []
+    with sigint_deferred():  # Ctrl-C and SIGTERM wait: no temporary file is stranded
+        try:
+            for given, raw, target, mode, owner in prepared:
+                staged.append((_stage(target, raw, mode, owner, given), target, given))
+        except BaseException:
+            for temp_name, _, _ in staged:
+                _remove(temp_name)
+            raise
+        _replace_all(staged)
+    for folder in {target.parent for _, _, target, _, _ in prepared}:
+        _sync_folder(folder)
+    return [given for given, *_ in prepared]

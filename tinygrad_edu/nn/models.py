@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..atomic.files import atomic_write
-from ..checks import check_positive_int
+from ..checks import check_positive_int, check_whole_number
 from ..engine import Value
 from . import model_file
 from .losses import _as_value
@@ -165,7 +165,7 @@ class MLP(Module):
         _check_activation(activation, "MLP")
         if output_activation is not None:
             _check_activation(output_activation, "MLP (output_activation)")
-        rng = random.Random(seed)
+        rng = random.Random(check_whole_number(seed, "MLP: seed"))
         sizes = [nin] + nouts
         self.layers = []
         for i in range(len(nouts)):
@@ -246,8 +246,14 @@ class MLP(Module):
         path = os.fspath(path)
         where = f"MLP.load({path!r})"
         raw = model_file.read_model_file(path, where)
+        with model_file.gc_paused():
+            return cls.from_dict(cls._parsed(raw, where), source=where)
+
+    @staticmethod
+    def _parsed(raw: bytes, where: str) -> Any:
+        """The JSON of a model file, parsed; ValueError naming `where` when it is not JSON."""
         try:
-            data = json.loads(
+            return json.loads(
                 raw.decode("utf-8"), parse_constant=model_file.reject_constant, parse_int=model_file.parse_int
             )
         except UnicodeDecodeError as e:
@@ -258,7 +264,6 @@ class MLP(Module):
             raise ValueError(f"{where}: {e}") from None
         except RecursionError:
             raise ValueError(f"{where}: the JSON is nested far too deeply to be a model file") from None
-        return cls.from_dict(data, source=where)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "MLP.from_dict") -> MLP:

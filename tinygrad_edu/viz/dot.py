@@ -18,7 +18,7 @@ import graphviz
 from ..checks import check_choice
 from ..engine import Value, topological_order
 from .renderer import DOT_ENV_VAR, RendererNotFound, RenderError, find_renderer, render
-from .steps import operands, visible
+from .steps import check_drawable, operands, visible
 
 # The renderer's names stay importable from here.
 __all__ = [
@@ -71,6 +71,7 @@ def build_dot(
     check_choice(rankdir, _RANKDIRS, "to_dot: rankdir")
     fmt = number_formatter(number_format)
     order = topological_order(root) if order is None else order
+    check_drawable(order, "to_dot" if make_graph is None else "draw_dot")
     index = {node: i for i, node in enumerate(order)}
     _warn_if_large(len(order), stacklevel + 1)
     lit_nodes, lit_edges = _highlighted(highlight, index)
@@ -153,9 +154,10 @@ def number_formatter(number_format: str | Callable[[float], Any]) -> Callable[[f
         )
     try:
         number_format.format(1.5)
-    except (ValueError, IndexError, KeyError) as error:
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as error:
         raise ValueError(
-            f"number_format {number_format!r} cannot format a float ({error}); use e.g. '{{:.4g}}'"
+            f"number_format {number_format!r} cannot format a float ({type(error).__name__}: {error}); "
+            "expected a format string with one field for the number, e.g. '{:.4g}'"
         ) from None
     return number_format.format
 

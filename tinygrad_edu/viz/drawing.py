@@ -37,7 +37,7 @@ from typing import Any
 
 import graphviz
 
-from ..atomic.files import atomic_write
+from ..atomic.files import atomic_write, atomic_write_all
 from ..checks import check_choice, check_value
 from ..engine import Value
 from .dot import LARGE_GRAPH, LargeGraphWarning, build_dot
@@ -243,7 +243,7 @@ class Drawing(graphviz.Digraph):
                 directory = os.fspath(outfile.parent) if directory is None else directory
         spec = self._spec(format, renderer, formatter)
         picture = self._picture(spec, engine, neato_no_op)  # before writing anything: a failure leaves no files
-        source_path = self._write_source(filename, directory)
+        source_path = self._source_path(filename, directory)
         if outfile is None:
             outfile = pathlib.Path(f"{source_path}.{'.'.join(reversed(spec.split(':')))}")
         elif os.path.abspath(outfile) == os.path.abspath(source_path) and not overwrite_source:
@@ -253,15 +253,28 @@ class Drawing(graphviz.Digraph):
             )
         if raise_if_result_exists and outfile.exists():
             raise graphviz.FileExistsError(f"render: {str(outfile)!r} exists already (raise_if_result_exists=True)")
-        atomic_write(outfile, picture)
-        if cleanup:
-            os.remove(source_path)
+        self._write_pair(source_path, outfile, picture, cleanup)
         if view or quiet_view:
             graphviz.view(outfile, quiet=quiet_view)
         return os.fspath(outfile)
 
+    def _write_pair(self, source_path, outfile, picture, cleanup):
+        """The source and the picture in one step: both are replaced, or neither is. With
+        `cleanup` (or the picture in the source's place) the source is not kept at all."""
+        same = os.path.abspath(outfile) == os.path.abspath(source_path)
+        source = [] if cleanup or same else [(source_path, self.source)]
+        atomic_write_all([*source, (outfile, picture)], encoding=self.encoding)
+        if cleanup and not same and os.path.lexists(source_path):
+            os.remove(source_path)  # an older source of the same name, as graphviz's cleanup removes it
+
     def _write_source(self, filename, directory):
         """graphviz's saving of the DOT source (it remembers `filename` and `directory`), done atomically."""
+        path = self._source_path(filename, directory)
+        atomic_write(path, self.source, encoding=self.encoding)
+        return path
+
+    def _source_path(self, filename, directory):
+        """Where graphviz saves the DOT source (it remembers `filename` and `directory`), its folder made."""
         if filename is not None:
             self.filename = os.fspath(filename)
         if directory is not None:
@@ -270,7 +283,6 @@ class Drawing(graphviz.Digraph):
         parent = os.path.dirname(path)
         if parent:
             os.makedirs(parent, exist_ok=True)
-        atomic_write(path, self.source, encoding=self.encoding)
         return path
 
     # -- our own shortcuts

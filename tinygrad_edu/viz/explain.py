@@ -40,10 +40,14 @@ from typing import Any, NamedTuple
 from ..checks import check_positive_int, check_value
 from ..engine import Value, topological_order
 from .dot import number_formatter  # the one check of number formats, shared with the pictures
+from .steps import visible
 
-__all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT"]
+__all__ = ["Step", "Path", "paths", "count_paths", "explain", "TooManyPaths", "DEFAULT_LIMIT", "STEP_CEILING"]
 
 DEFAULT_LIMIT = 10_000
+# The most steps (all paths together) `paths` lists whatever the limit, None included:
+# each step is an object of about a hundred bytes, so this is some hundreds of megabytes.
+STEP_CEILING = 2_000_000
 
 
 class TooManyPaths(ValueError):
@@ -101,7 +105,7 @@ class Path:
         return iter(self.nodes)
 
     def __repr__(self):
-        route = " -> ".join(node.label or node.op or "leaf" for node in self.nodes)
+        route = " -> ".join(visible(node.label) or node.op or "leaf" for node in self.nodes)
         return f"Path({route}, product={self.product!r})"
 
 
@@ -143,7 +147,9 @@ def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unn
     operation gives two paths. Paths come in a fixed order: at each node the left
     operand's paths before the right one's.
 
-    limit: raise `TooManyPaths` when there are more paths than this (None: no limit).
+    limit: raise `TooManyPaths` when there are more paths than this (None: no limit;
+        but paths of more than STEP_CEILING steps in all are never listed: they would not
+        fit in memory).
         Path counts can grow exponentially with the depth of a graph (see the module
         docstring); the count is taken before any path is built.
     merge_unnamed: when True, a step runs from one labelled node to the next (the leaf
@@ -157,17 +163,43 @@ def paths(root: Value, leaf: Value, limit: int | None = DEFAULT_LIMIT, merge_unn
     check_value(leaf, "paths", "leaf")
     if limit is not None:
         check_positive_int(limit, "paths: limit")  # (or None: no limit)
-    counts, _ = _path_counts(root, leaf)
-    total = counts[root]
-    if limit is not None and total > limit:
-        raise TooManyPaths(
-            f"paths: there are {total} paths from {_describe(leaf)} up to {_describe(root)}, more than "
-            f"limit={limit}. Path counts grow exponentially where branches meet again; "
-            "backward() finds their sum without listing them. To list them anyway pass a larger "
-            "limit (or limit=None), or explain a nearer node: an intermediate node as root."
-        )
+    counts, order = _path_counts(root, leaf)
+    total, steps = counts[root], _step_count(order, counts, leaf, root)
+    if (limit is not None and total > limit) or steps > STEP_CEILING:
+        raise TooManyPaths(_too_many_paths(total, steps, limit, leaf, root))
     found = _enumerate(root, leaf, counts)
     return _merge_unnamed(found, leaf, root) if merge_unnamed else found
+
+
+def _step_count(order: list[Value], counts: dict[Value, int], leaf: Value, root: Value) -> int:
+    """The number of steps of all paths from `leaf` to `root` together, without listing them:
+    each path that reaches a child goes one step further to every use of it."""
+    steps: dict[Value, int] = {leaf: 0}
+    for node in order:
+        if node in counts and node is not leaf:
+            steps[node] = sum(steps[child] + counts[child] for child in node.children if child in counts)
+    return steps.get(root, 0)
+
+
+def _too_many_paths(total: int, steps: int, limit: int | None, leaf: Value, root: Value) -> str:
+    """What TooManyPaths says: a larger limit is advised only while the paths fit in memory."""
+    shown = _rough(total)
+    over = [f"more than limit={limit}"] if limit is not None and total > limit else []
+    if steps > STEP_CEILING:
+        over.append(f"with {_rough(steps)} steps in all, more than the {STEP_CEILING} that fit in memory")
+        advice = "They are too many to list: explain a nearer node"
+    else:
+        advice = f"To list them anyway pass limit={total} or more, or explain a nearer node"
+    bound = ", ".join(over)
+    return (
+        f"paths: there are {shown} paths from {_describe(leaf)} up to {_describe(root)}, {bound}. "
+        "Path counts grow exponentially where branches meet again; backward() finds their sum "
+        f"without listing them. {advice} (an intermediate node as root)."
+    )
+
+
+def _rough(n: int) -> str:
+    return f"{n}" if n < 10**40 else f"about 10^{len(str(n)) - 1}"
 
 
 def _enumerate(root, leaf, counts):
@@ -278,7 +310,7 @@ def _factor(fmt, x):
 
 def _display_name(node, position):
     if node.label:
-        return node.label
+        return visible(node.label)
     return f"{node.op}#{position}" if node.op else f"leaf#{position}"
 
 

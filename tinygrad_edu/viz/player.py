@@ -45,7 +45,7 @@ from ..engine import Value, topological_order
 from ..ops import MUL, NEG
 from .dot import build_dot, number_formatter
 from .renderer import RenderError, render
-from .steps import backward_steps, formula, forward_steps, infix_symbol, node_names, operands, visible
+from .steps import backward_steps, check_drawable, formula, forward_steps, infix_symbol, node_names, operands, visible
 
 __all__ = ["Player", "DIRECTIONS"]
 
@@ -84,6 +84,7 @@ class Player:
         fmt = number_formatter(number_format)
         self._fmt = lambda x: visible(fmt(x))  # the same text as the picture shows
         self._order = topological_order(root)  # sorted once; the steps and the picture reuse it
+        check_drawable(self._order, "player")
         self._index = {node: i for i, node in enumerate(self._order)}
         self._names = list(node_names(self._order).values())
         self.backward_steps = backward_steps(root, self._order)

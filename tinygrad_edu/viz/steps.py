@@ -32,7 +32,28 @@ __all__ = [
     "node_names",
     "infix_symbol",
     "visible",
+    "MAX_DRAWN",
+    "GraphTooLarge",
+    "check_drawable",
 ]
+
+# The most Values a picture or a player page is made of: Graphviz lays out 10,000 in
+# seconds, and a page of that many boxes is already tens of megabytes.
+MAX_DRAWN = 10_000
+
+
+class GraphTooLarge(ValueError):
+    """A graph with more Values than a picture or a player page can show (`MAX_DRAWN`)."""
+
+
+def check_drawable(order: Sequence[Value], where: str) -> None:
+    """GraphTooLarge, naming the size and the limit, for more than MAX_DRAWN Values."""
+    if len(order) > MAX_DRAWN:
+        raise GraphTooLarge(
+            f"{where}: this graph has {len(order)} Values, more than the {MAX_DRAWN} a picture or a "
+            "player page can show; draw a part of it: pass an intermediate node as root (for a "
+            "network, one neuron's output), or build the graph on fewer inputs"
+        )
 
 
 class Update(NamedTuple):
@@ -122,16 +143,31 @@ def visible(text: str) -> str:
     r"""`text` with the characters no picture or page can show written out as Python
     escapes: control characters such as NUL (a DOT program stops reading at one) or a
     tab (which pictures drop) and lone surrogates such as "\ud800" (no UTF-8 encoding
-    exists for them). Line breaks stay. Pictures and the player both show labels through
+    exists for them), and the noncharacters such as U+FFFE and U+FFFF that XML (so SVG)
+    forbids, written as "\ufffe". An escape sequence such as "\x1b[2J" thus never reaches
+    a terminal. Line breaks stay. Pictures, the player and explain all show labels through
     this function, so a label reads the same everywhere."""
     if text.isprintable():
         return text
-    return "".join(repr(char)[1:-1] if _unshowable(char) else char for char in text)
+    return "".join(_escaped(char) if _unshowable(char) else char for char in text)
 
 
 def _unshowable(char: str) -> bool:
-    """A control character other than a line break, or a lone surrogate."""
+    """A control character other than a line break, a lone surrogate, or a noncharacter
+    (U+FDD0 to U+FDEF, and the last two code points of every plane)."""
+    code = ord(char)
+    if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        return True
     return unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r"
+
+
+def _escaped(char: str) -> str:
+    """The Python escape of `char`; repr keeps a noncharacter as is, so it is spelt out."""
+    shown = repr(char)[1:-1]
+    if shown != char:
+        return shown
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def operands(node: Value) -> tuple[Value | float, ...]:
