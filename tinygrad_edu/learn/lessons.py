@@ -138,8 +138,8 @@ LESSONS = (
         hints=(
             "Nudge each operand on its own, as in lesson 1. For a / b, write it as a times a "
             "power of b, and use the calculus you know for powers. For x ** c, c is a plain "
-            "number, not a node: how far does the result move when c moves? It cannot, so that "
-            "slot gets 0.",
+            "number, not a node: can the result move because c moves? The rule still returns "
+            "something in c's slot.",
             "tinygrad_edu/ops.py, the classes Sub, Neg, Div and Pow. An op of one operand "
             "returns a tuple of one, with the comma. The checks for dividing by zero, for "
             "impossible powers and for x^0 are above your lines and already done. A failing "
@@ -184,7 +184,7 @@ LESSONS = (
         slug="chain-rule-sweep",
         title="The chain-rule sweep",
         idea=(
-            "How does d(output)/d(node) depend on the nodes that use that node? Seed 002: a "
+            "How does d(output)/d(node) depend on the nodes that use that node? A "
             "change of a node moves each of its users, and each user moves the output. Write "
             "the sweep that finds every gradient in one pass over the topological order, from "
             "the output down, using only each node's local derivatives. What is "
@@ -241,7 +241,7 @@ LESSONS = (
         slug="activation-rules",
         title="Activation rules",
         idea=(
-            "Seed 002 calls it remarkable: the sigmoid's slope can be written with its output "
+            "A remarkable fact, which makes backprop cheap: the sigmoid's slope can be written with its output "
             "alone. Which function of y = s(x) is it? tanh's slope is also a function of its "
             "output. ReLU passes its input on where it is positive and is stuck at 0 "
             "elsewhere. The tests hand the sigmoid and tanh rules only the output: a rule that "
@@ -250,7 +250,7 @@ LESSONS = (
         seed="002, 003",
         regions=(("ops.py", "Sigmoid.local_grads"), ("ops.py", "Tanh.local_grads"), ("ops.py", "Relu.local_grads")),
         hints=(
-            "Differentiate 1 / (1 + e^-x) with the chain rule as seed 004's answer does, to get "
+            "Differentiate 1 / (1 + e^-x) with the chain rule (1 / u, with u = 1 + e^-x), to get "
             "a fraction with e^-x in it. Then express e^-x with y: from y = 1 / (1 + e^-x), "
             "solve for e^-x. Substitute, and simplify. For tanh, use the identity that links "
             "sinh^2 and cosh^2.",
@@ -299,7 +299,7 @@ LESSONS = (
         title="Gradient descent",
         idea=(
             "To make f smaller, which way should x move, given the slope f'(x), and how far, "
-            "given a learning rate? Seed 003 goes from 8 on f(x) = x^2 - 4x + 6 with rate 0.1 "
+            "given a learning rate? A textbook example goes from 8 on f(x) = x^2 - 4x + 6 with rate 0.1 "
             "to 6.8, then 5.84, 5.072: find the step that gives these numbers, and let your "
             "backward() supply the slope."
         ),
@@ -307,15 +307,15 @@ LESSONS = (
         regions=(("optim.py", "gradient_descent"),),
         hints=(
             "Where f slopes up, smaller x means smaller f; where it slopes down, larger x. A "
-            "steeper slope is further from a flat bottom. Check your step on seed 003's first "
+            "steeper slope is further from a flat bottom. Check your step on the example's first "
             "numbers: f'(8) = 12, and 8 became 6.8 with rate 0.1.",
             "tinygrad_edu/optim.py, gradient_descent: the loop, the list `path` and the checks "
             "are there; your lines run once per step and must leave the new x, a float, in x. "
             "f takes a Value: make the current x a leaf, call f, and backward() puts the slope "
             "on the leaf. A fresh leaf each step: a leaf's gradient adds up across calls.",
-            "A worked example of the same idea on another function: f(x) = (x - 1)^2 from x = "
-            "3 with rate 0.25. The slope at 3 is 4, a quarter of it is 1, and moving against "
-            "the slope by that much lands on 2; from 2 the slope is 2 and the next x is 1.5.",
+            "Numbers from another function to test your idea on: f(x) = (x - 1)^2 from x = 3 "
+            "with rate 0.25 goes to 2, then to 1.5. The slope is 4 at 3 and 2 at 2: what do the "
+            "two steps, 1 and 0.5, have to do with those slopes and the rate?",
         ),
         notebooks=("04_gradient_descent", "10_optimisation_in_2d"),
     ),
@@ -382,7 +382,7 @@ LESSONS = (
         slug="error-training-step",
         title="The error and one training step",
         idea=(
-            "The error of the seeds is E = 1/2 sum_k (t_k - a_k)^2: what is its slope in a_k? "
+            "The textbook error is E = 1/2 sum_k (t_k - a_k)^2: what is its slope in a_k? "
             "Training repeats: error, zero_grad, backward, step, where a step of SGD is "
             "lesson 8's step for every parameter at once. With momentum, a velocity remembers "
             "earlier gradients: from p = 0 with rate 0.1, momentum 0.9 and a gradient of 1 at "
@@ -394,7 +394,7 @@ LESSONS = (
             "squared_error adds up the squared differences over the output/target pairs and "
             "halves the sum; build it from Value arithmetic and backward() gives you every "
             "dE/dp. For momentum, write out the velocity after one, two and three steps of "
-            "seed numbers and look at how each new one is made from the last.",
+            "the idea's numbers and look at how each new one is made from the last.",
             "tinygrad_edu/nn/losses.py, squared_error: `pairs` holds (output, target) pairs, "
             "the outputs already Values. tinygrad_edu/optim.py, SGD.step: self.params, "
             "self.lr, self.momentum and self.velocity (one number per parameter, starting at "
@@ -402,8 +402,8 @@ LESSONS = (
             "give lesson 8's plain step.",
             "A worked example of a running memory elsewhere: a thermometer's smoothed reading "
             "s, updated each second as s = 0.8 s + 0.2 x, forgets old readings by the factor "
-            "0.8 a second. From s = 0 with x = 10 every second: 2, 3.6, 4.88. Momentum is a "
-            "memory of gradients of a similar kind, but it adds each gradient whole.",
+            "0.8 a second. From s = 0 with x = 10 every second: 2, 3.6, 4.88. Compare that "
+            "with the steps -0.1, -0.19, -0.271 your p takes: what memory do they keep?",
         ),
         notebooks=("07_training_mlps",),
     ),
@@ -413,7 +413,7 @@ LESSONS = (
         title="A hidden layer's deltas",
         idea=(
             "Two hidden sigmoid neurons feed two output neurons, and the outputs' deltas "
-            "dE/dz_k are known. What is dE/dz_j for a hidden neuron j? Seed 004 asks it: in "
+            "dE/dz_k are known. What is dE/dz_j for a hidden neuron j? A classic puzzle: in "
             "the net input z_k = sum_j w_kj o_j only one term holds o_j, so why does only one "
             "term survive, and where does a sum come from all the same?"
         ),

@@ -283,7 +283,7 @@ def _outside_changes(status: Status, marks: Marks) -> list[str]:
     lines += [wrap(f"{name}: {where}", "    ") for name, where in changes[:4]]
     if len(changes) > 4:
         lines.append(f"    (and {len(changes) - 4} more files)")
-    lines.append("  Undo those edits, or compare with the installed package's copy of the file.")
+    lines.append("  Undo those edits so that the tests check what they say.")
     from .. import __version__
 
     made_by = status.state.get("tinygrad_edu_version")

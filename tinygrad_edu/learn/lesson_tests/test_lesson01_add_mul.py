@@ -1,4 +1,4 @@
-"""Lesson 1: the slope from values alone (the numerical slope of seed 000's linear
+"""Lesson 1: the slope from values alone (the numerical slope of the linear
 approximation), then the first two rules: an operation's value and its local
 derivatives, checked against that slope.
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.lesson6
 WHY = (
     "the forward pass already computed the output, and every node keeps it; a slope "
     "written with it costs no second exponential, which is what makes the backward "
-    "sweep cheap (seed 002)"
+    "sweep cheap"
 )
 
 

@@ -15,7 +15,7 @@ def parabola(x):
 
 
 def test_the_first_steps_of_seed_003(expect):
-    """From 8 with lr 0.1 on x^2 - 4x + 6: the path of seed 003."""
+    """From 8 with lr 0.1 on x^2 - 4x + 6: the textbook path."""
     path = gradient_descent(parabola, 8.0, lr=0.1, steps=4)
     expect(path, [8.0, 6.8, 5.84, 5.072, 4.4576], "gradient_descent(x^2 - 4x + 6, 8, lr=0.1, steps=4)", rel=1e-12)
 

@@ -34,7 +34,7 @@ def test_squared_error_of_several_outputs(expect):
 
 
 def test_the_three_factors_of_seed_004(expect):
-    """dE/dw_j as seed 004's three factors, dE/da, da/dnet and dnet/dw_j: backward()
+    """dE/dw_j as three factors, dE/da, da/dnet and dnet/dw_j: backward()
     multiplies these local derivatives for you."""
     neuron = Neuron(3)
     for w, value in zip(neuron.w, [0.3, -0.8, 1.1]):
