@@ -5,14 +5,17 @@ crashes or hangs on a damaged file. Real processes, real signals, and a real sec
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from tinygrad_edu.__main__ import main
+from tinygrad_edu.learn.outside_edits import outside_changes
 from tinygrad_edu.learn.state import STATE_FILE, load_state
 
 NOBODY = 65534
@@ -65,6 +68,79 @@ def payload(marker):
     return f"\nopen({str(marker)!r}, 'w').close()\n"
 
 
+# ----- 1. learn runs only the learner's own code --------------------------------------------------
+
+
+@needs_root
+def test_root_refuses_a_module_another_user_appended_to(workbook, shared):
+    """A module others can write to (as `learn init` made them under umask 000): nobody
+    appends code to it; root's `learn status` refuses to run it and says how to fix it."""
+    ops = workbook / "tinygrad_edu" / "ops.py"
+    ops.chmod(0o666)
+    marker = shared / "ran-as-root"
+    as_nobody("sh", "-c", f'printf %s "$0" >> {ops}', payload(marker))
+    result = learn("status", workbook)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "world-writable" in result.stderr and f"chmod o-w {ops}" in result.stderr
+    assert not marker.exists()
+
+
+@needs_root
+def test_root_refuses_a_module_another_user_owns(workbook, shared):
+    """A module that nobody wrote (moved into the workbook keeps its owner) is refused."""
+    drop = shared / "drop"
+    drop.mkdir()
+    drop.chmod(0o777)
+    marker = shared / "ran-as-root"
+    as_nobody("sh", "-c", f'printf %s "$0" > {drop}/extra.py', payload(marker))
+    shutil.move(str(drop / "extra.py"), workbook / "tinygrad_edu" / "extra.py")
+    init = workbook / "tinygrad_edu" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nfrom . import extra  # noqa\n", encoding="utf-8")
+    result = learn("status", workbook)
+    assert result.returncode == 2 and "belongs to another user (uid 65534)" in result.stderr, result.stderr
+    assert not marker.exists()
+
+
+@needs_root
+def test_watch_checks_the_files_again_before_each_run(workbook, shared):
+    """`learn watch` is running; then a module becomes writable by others and nobody
+    appends code to it. The next run refuses it instead of running it as root."""
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", "learn", "watch", "--poll", str(workbook)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        deadline = time.monotonic() + 120
+        seen = ""
+        while "watching" not in seen and time.monotonic() < deadline:
+            seen += watch.stdout.readline()
+        assert "watching" in seen, seen
+        ops = workbook / "tinygrad_edu" / "ops.py"
+        ops.chmod(0o666)
+        marker = shared / "ran-as-root"
+        as_nobody("sh", "-c", f'printf %s "$0" >> {ops}', payload(marker))
+        out = watch.communicate(timeout=120)[0]
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.communicate()
+    assert "world-writable" in out, out
+    assert not marker.exists()
+
+
+def test_init_under_umask_000_makes_a_workbook_nobody_else_can_write(tmp_path):
+    folder = tmp_path / "deep" / "mywork"
+    result = learn("init", folder, umask=0)
+    assert result.returncode == 0, result.stderr
+    for path in [folder.parent, folder, *folder.rglob("*")]:
+        assert not path.stat().st_mode & 0o022, (path, oct(path.stat().st_mode))
+    hint = learn("hint", "-w", folder)
+    assert hint.returncode == 0, hint.stderr
+
+
 # ----- 4. damaged or hostile files never crash or hang learn --------------------------------------
 
 
@@ -86,3 +162,20 @@ def test_a_huge_state_file_is_not_read(workbook):
         f.write('{"skipped": [' + "1," * 2_000_000 + "1]}")
     result = learn("hint", "-w", workbook)
     assert result.returncode == 0 and "is damaged" in result.stderr, result.stderr
+
+
+def test_a_named_pipe_or_a_device_in_the_package_never_hangs_status(workbook):
+    module = workbook / "tinygrad_edu" / "train.py"
+    module.unlink()
+    os.mkfifo(module, 0o644)
+    start = time.monotonic()
+    assert outside_changes(workbook) == [("tinygrad_edu/train.py", "it is not a plain file of a module's size")]
+    result = learn("status", workbook, timeout=60)
+    assert result.returncode == 2 and f"{module} is not a plain file or folder" in result.stderr, result.stderr
+    module.unlink()
+    module.symlink_to("/dev/zero")
+    assert outside_changes(workbook)[0][0] == "tinygrad_edu/train.py"
+    result = learn("status", workbook, timeout=60)
+    assert result.returncode == 2 and "not a plain file or folder" in result.stderr, result.stderr
+    assert time.monotonic() - start < 60
+    assert stat.S_ISLNK(os.lstat(module).st_mode)
