@@ -5,6 +5,7 @@ crashes or hangs on a damaged file. Real processes, real signals, and a real sec
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu.__main__ import main
+from tinygrad_edu.learn.lesson_code import reset_lesson
 from tinygrad_edu.learn.outside_edits import outside_changes
+from tinygrad_edu.learn.regions import find_regions, is_stub
 from tinygrad_edu.learn.state import STATE_FILE, load_state
+from tinygrad_edu.learn.workbook import reference_regions
 
 NOBODY = 65534
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -139,6 +143,88 @@ def test_init_under_umask_000_makes_a_workbook_nobody_else_can_write(tmp_path):
         assert not path.stat().st_mode & 0o022, (path, oct(path.stat().st_mode))
     hint = learn("hint", "-w", folder)
     assert hint.returncode == 0, hint.stderr
+
+
+# ----- 2. no lost work: one writer at a time, all files in one step -------------------------------
+
+
+def _stubbed(workbook, number):
+    """Whether each region of lesson `number` (not those cut with it) is the stub: {path: [bool]}."""
+    found = {}
+    for region in reference_regions():
+        if region.lesson == number and not region.cut and region.path not in found:
+            text = (workbook / "tinygrad_edu" / region.path).read_text(encoding="utf-8")
+            found[region.path] = [
+                is_stub(r) for r in find_regions(text, region.path) if r.lesson == number and not r.cut
+            ]
+    return found
+
+
+def test_two_skips_at_once_keep_both(workbook):
+    """`learn skip 1` and `learn skip 2` at the same time (both write ops.py), 6 trials:
+    every time both solutions are in and the state says both were skipped."""
+    for _ in range(6):
+        skips = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tinygrad_edu", "learn", "skip", str(n), "-w", str(workbook), "--yes"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for n in (1, 2)
+        ]
+        outs = [s.communicate(timeout=120)[0] for s in skips]
+        assert [s.returncode for s in skips] == [0, 0], outs
+        for number in (1, 2):
+            assert not any(any(v) for v in _stubbed(workbook, number).values()), (number, outs)
+        assert sorted(load_state(workbook)["skipped"]) == [1, 2]
+        for number in (1, 2):
+            reset_lesson(workbook, number)
+        assert load_state(workbook)["skipped"] == []
+
+
+def test_sigterm_during_a_skip_leaves_all_or_nothing(workbook):
+    """SIGTERM at 24 delays spread over a `learn skip 5` (nn/models.py and ops.py): every
+    time, either both files have the solution and the state marks lesson 5 skipped, or
+    neither changed and the state does not; no temporary file is left."""
+    start = time.monotonic()
+    assert learn("skip", 5, "-w", workbook, "--yes").returncode == 0
+    took = time.monotonic() - start
+    reset_lesson(workbook, 5)
+    outcomes = {"done": 0, "untouched": 0}
+    for trial in range(24):
+        skip = subprocess.Popen(
+            [sys.executable, "-m", "tinygrad_edu", "learn", "skip", "5", "-w", str(workbook), "--yes"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(took * (0.3 + 0.75 * trial / 24))
+        os.kill(skip.pid, signal.SIGTERM)
+        skip.wait(timeout=60)
+        stubs = [v for values in _stubbed(workbook, 5).values() for v in values]
+        marked = 5 in load_state(workbook)["skipped"]
+        assert all(stubs) or not any(stubs), (trial, _stubbed(workbook, 5))
+        assert marked == (not any(stubs)), (trial, marked, _stubbed(workbook, 5))
+        assert [p for p in workbook.rglob("*.tmp")] == []
+        outcomes["untouched" if all(stubs) else "done"] += 1
+        if marked:
+            reset_lesson(workbook, 5)
+    print(outcomes)
+
+
+def test_skip_keeps_the_learners_code_in_a_region_cut_with_the_lesson(workbook):
+    """Lesson 2 also cuts PowByValue.local_grads; code the learner wrote there is kept."""
+    ops = workbook / "tinygrad_edu" / "ops.py"
+    text = ops.read_text(encoding="utf-8")
+    cut = next(r for r in find_regions(text, "ops.py") if r.cut and r.lesson == 2)
+    lines = text.splitlines(keepends=True)
+    lines[cut.begin : cut.end - 1] = [f"{cut.indent}return (0.0,)  # my own attempt\n"]
+    ops.write_text("".join(lines), encoding="utf-8")
+    result = learn("skip", 2, "-w", workbook, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "nothing of yours to keep" not in result.stdout
+    copies = list((workbook / ".tinygrad-edu-learn-backup").glob("lesson02-*.py"))
+    assert len(copies) == 1 and "my own attempt" in copies[0].read_text(encoding="utf-8")
 
 
 # ----- 4. damaged or hostile files never crash or hang learn --------------------------------------
