@@ -227,6 +227,37 @@ def test_skip_keeps_the_learners_code_in_a_region_cut_with_the_lesson(workbook):
     assert len(copies) == 1 and "my own attempt" in copies[0].read_text(encoding="utf-8")
 
 
+# ----- 3. no write through a link out of the workbook ---------------------------------------------
+
+
+@needs_root
+def test_skip_never_writes_through_a_link_to_another_users_file(workbook, shared):
+    victim = shared / "victim.py"
+    ops = workbook / "tinygrad_edu" / "ops.py"
+    shutil.copyfile(ops, victim)
+    os.chown(victim, NOBODY, NOBODY)
+    before = victim.read_text(encoding="utf-8")
+    ops.unlink()
+    ops.symlink_to(victim)
+    result = learn("skip", 1, "-w", workbook, "--yes")
+    assert result.returncode == 2 and "belongs to another user" in result.stderr, result.stderr
+    assert victim.read_text(encoding="utf-8") == before
+
+
+def test_skip_never_writes_through_a_link_out_of_the_workbook(workbook, shared):
+    """Even to a file of the learner's own: learn writes only inside the workbook."""
+    elsewhere = shared / "elsewhere.py"
+    ops = workbook / "tinygrad_edu" / "ops.py"
+    shutil.copyfile(ops, elsewhere)
+    before = elsewhere.read_text(encoding="utf-8")
+    ops.unlink()
+    ops.symlink_to(elsewhere)
+    result = learn("skip", 1, "-w", workbook, "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{ops} is a symbolic link to {elsewhere}, outside the workbook" in result.stderr
+    assert elsewhere.read_text(encoding="utf-8") == before
+
+
 # ----- 4. damaged or hostile files never crash or hang learn --------------------------------------
 
 
