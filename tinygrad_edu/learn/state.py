@@ -142,7 +142,7 @@ def _lesson_numbers(values: Any) -> tuple[list[int], bool]:
     anything else was there."""
     if not isinstance(values, list):
         return [], True
-    numbers = [v for v in values if type(v) is int and v > 0]
+    numbers = [v for v in values if type(v) is int and v >= 0]
     return list(dict.fromkeys(numbers)), len(numbers) != len(values)
 
 
