@@ -2,9 +2,11 @@
 back, and both first keep a copy of what they replace. Code cut with a lesson comes
 back here too, once the lesson passes.
 
-Only the lines between a region's markers change. Every file of a lesson is checked
-before any is written, each is replaced atomically, and Ctrl-C waits until the whole
-lesson is written.
+Only the lines between a region's markers change. Each command holds the workbook's
+lock from its first read to its last write; every file of a lesson is checked before
+any is written, and the files, the copy and the state are written as one step that
+Ctrl-C and SIGTERM wait for (safe_files.write_files). No write follows a link out of
+the workbook.
 """
 
 import datetime
@@ -14,11 +16,11 @@ import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..atomic.files import atomic_write
-from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
 from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import Region, RegionError, cut_message, find_regions, is_stub, replace_region, stub_line
+from .safe_files import MAX_MODULE_BYTES, inside_workbook, read_text_limited, safe_umask, signals_deferred, write_files
+from .state import STATE_FILE, State, load_state, state_lock, state_text
 from .workbook import BACKUP_DIR, PACKAGE, reference_regions
 
 __all__ = [
@@ -42,10 +44,7 @@ def lesson_regions_in(workbook: str | Path, number: int) -> dict[tuple[str, str]
     whose markers are gone is missing)."""
     found: dict[tuple[str, str], Region] = {}
     for path in lesson_by_number(number).files:
-        try:
-            text = (Path(workbook) / PACKAGE / path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise WorkbookError(f"{Path(workbook) / PACKAGE / path} is missing from the workbook") from None
+        text = _read_module(Path(workbook) / PACKAGE / path)
         try:
             regions = find_regions(text, path)
         except RegionError as error:
@@ -56,21 +55,31 @@ def lesson_regions_in(workbook: str | Path, number: int) -> dict[tuple[str, str]
     return found
 
 
-def keep_copy(workbook: str | Path, number: int, why: str) -> Path | None:
-    """Save the learner's code of lesson `number` (each region, not whole files) to a new,
-    timestamped file in the backup folder. Returns its path, or None when there was
-    nothing of the learner's to keep (every region still the stub or the reference)."""
+def _learner_regions(workbook: str | Path, number: int) -> list[Region]:
+    """The regions of lesson `number` in the workbook (those cut with it included) that
+    hold the learner's code: neither the stub nor the reference."""
+    reference = {(r.key, r.cut): r for r in reference_regions() if r.lesson == number}
+    mine = []
+    for path in lesson_by_number(number).files:
+        text = _read_module(Path(workbook) / PACKAGE / path)
+        try:
+            regions = find_regions(text, path)
+        except RegionError as error:
+            raise WorkbookError(f"{error}; put the markers right, then try again") from None
+        for r in regions:
+            theirs = reference.get((r.key, r.cut))
+            if r.lesson == number and not is_stub(r) and (theirs is None or _dedent(r.body) != _dedent(theirs.body)):
+                mine.append(r)
+    return mine
+
+
+def _copy_lines(workbook: str | Path, number: int, why: str, now: datetime.datetime) -> list[str] | None:
+    """The text of a copy of the learner's code of lesson `number` (one part a region),
+    or None when there is nothing of theirs to keep."""
     lesson = lesson_by_number(number)
-    current = lesson_regions_in(workbook, number)
-    reference = {r.key: r for r in reference_regions() if r.lesson == number and not r.cut}
-    mine = [
-        r
-        for key, r in current.items()
-        if not is_stub(r) and (key not in reference or _dedent(r.body) != _dedent(reference[key].body))
-    ]
+    mine = _learner_regions(workbook, number)
     if not mine:
         return None
-    now = datetime.datetime.now()
     lines = [
         f"# Lesson {lesson.number} ({lesson.title}): your code, kept by `tinygrad-edu learn {why}` "
         f"on {now.isoformat(sep=' ', timespec='seconds')}.",
@@ -78,11 +87,29 @@ def keep_copy(workbook: str | Path, number: int, why: str) -> Path | None:
         "",
     ]
     for region in mine:
-        lines.append(f"# {PACKAGE}/{region.path}, {region.function} (was lines {region.begin + 1}-{region.end - 1})")
+        # finished code cut with the lesson gets its own header: restore leaves it to the learner
+        cut = f", code cut with lesson {number}" if region.cut else ""
+        lines.append(
+            f"# {PACKAGE}/{region.path}, {region.function}{cut} (was lines {region.begin + 1}-{region.end - 1})"
+        )
         lines.append(region.body.rstrip("\n"))
         lines.append("")
+    return lines
+
+
+def keep_copy(workbook: str | Path, number: int, why: str) -> Path | None:
+    """Save the learner's code of lesson `number` (each region, not whole files; the code
+    cut with the lesson included) to a new, timestamped file in the backup folder.
+    Returns its path, or None when there was nothing of the learner's to keep (every
+    region still the stub or the reference)."""
+    now = datetime.datetime.now()
+    lines = _copy_lines(workbook, number, why, now)
+    if lines is None:
+        return None
     folder = Path(workbook) / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
+    inside_workbook(Path(workbook), folder)
+    with safe_umask():
+        folder.mkdir(mode=0o755, exist_ok=True)
     # lessonNN-<copy number>-<command>-<date>-<time>.py: the copies of a lesson sort in the order made
     count = len(list(folder.glob(f"lesson{number:02d}-*.py")))
     for sequence in range(count + 1, count + 1000):
@@ -97,6 +124,18 @@ def keep_copy(workbook: str | Path, number: int, why: str) -> Path | None:
     raise WorkbookError(f"cannot name a new copy in {folder}")
 
 
+def _read_module(path: Path) -> str:
+    """The text of a module of the workbook; WorkbookError when it is missing or is not a
+    plain file of reasonable size (a named pipe or a device is never read)."""
+    try:
+        text = read_text_limited(path)
+    except FileNotFoundError:
+        raise WorkbookError(f"{path} is missing from the workbook") from None
+    if text is None:
+        raise WorkbookError(f"{path} is not a plain file of at most {MAX_MODULE_BYTES} bytes; put the module back")
+    return text
+
+
 def _dedent(text: str) -> str:
     return textwrap.dedent(text).strip()
 
@@ -106,24 +145,22 @@ def _rewrite_lesson(
     number: int,
     body_for: Callable[[Region], str],
     wanted: Callable[[Region, str], bool] | None = None,
-) -> Written:
-    """Replace every region of lesson `number` (those cut with it included) in the workbook
-    by body_for(reference region), or only the regions for which wanted(reference region,
-    workbook text) is true; only the lines between the markers change. Returns the
-    (path, function) pairs of the learner's regions written."""
+) -> tuple[dict[Path, str], Written]:
+    """The new texts of the files of lesson `number` ({path: text}, only those that
+    change) with every region of the lesson (those cut with it included) replaced by
+    body_for(reference region), or only the regions for which wanted(reference region,
+    workbook text) is true; only the lines between the markers change. Also returns
+    the (path, function) pairs of the learner's regions written. Nothing is written."""
     workbook = Path(workbook)
     written: Written = []
     by_file: dict[str, list[Region]] = {}
     for region in reference_regions():
         if region.lesson == number:
             by_file.setdefault(region.path, []).append(region)
-    texts: dict[str, str] = {}
-    for name, regions in by_file.items():  # every file is checked before any is written
+    texts: dict[Path, str] = {}
+    for name, regions in by_file.items():
         target = workbook / PACKAGE / name
-        try:
-            text = target.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise WorkbookError(f"{target} is missing from the workbook") from None
+        text = before = _read_module(target)
         for region in regions:
             if wanted is not None and not wanted(region, text):
                 continue
@@ -135,13 +172,32 @@ def _rewrite_lesson(
                 raise WorkbookError(str(error)) from None
             if not region.cut:
                 written.append((name, region.function))
-        texts[name] = text
-    with sigint_deferred():  # a lesson spread over two files is written whole or not at all
-        for name, text in texts.items():
-            target = workbook / PACKAGE / name
-            if target.read_text(encoding="utf-8") != text:
-                atomic_write(target, text)
-    return written
+        if text != before:
+            texts[target] = text
+    return texts, written
+
+
+def _write_lesson(
+    workbook: str | Path,
+    number: int,
+    why: str,
+    texts: dict[Path, str],
+    change: Callable[[State], None] | None = None,
+) -> Path | None:
+    """Keep a copy of the learner's code of lesson `number`, then write `texts` and the
+    state as `change(state)` leaves it, as one step: Ctrl-C and SIGTERM wait until every
+    file is written (call with the workbook's lock held). Returns the copy's path."""
+    workbook = Path(workbook)
+    with safe_umask(), signals_deferred():
+        kept = keep_copy(workbook, number, why) if why else None
+        if change is not None:
+            state = load_state(workbook)
+            before = state_text(state)
+            change(state)
+            if state_text(state) != before:
+                texts = {**texts, workbook / STATE_FILE: state_text(state)}
+        write_files(workbook, texts)
+    return kept
 
 
 def shown_solution(region: Region, passed: Iterable[int]) -> str:
@@ -179,10 +235,16 @@ def copy_solution(workbook: str | Path, number: int, passed: Iterable[int] = ())
     into the workbook (learn skip), after keeping a copy of the learner's own code of that
     lesson. Returns (regions written, path of the copy or None)."""
     lesson_by_number(number)  # a ValueError for a lesson that does not exist
-    lesson_regions_in(workbook, number)  # the files are there
-    kept = keep_copy(workbook, number, "skip")
     done = list(passed)
-    written = _rewrite_lesson(workbook, number, lambda region: shown_solution(region, done))
+
+    def mark_skipped(state: State) -> None:
+        if number not in state["skipped"]:
+            state["skipped"].append(number)
+
+    with state_lock(workbook):
+        lesson_regions_in(workbook, number)  # the files are there
+        texts, written = _rewrite_lesson(workbook, number, lambda region: shown_solution(region, done))
+        kept = _write_lesson(workbook, number, "skip", texts, mark_skipped)
     return written, kept
 
 
@@ -191,11 +253,18 @@ def reset_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | Non
     replace. Nothing outside that lesson's regions changes. Returns (regions written,
     path of the copy or None)."""
     lesson = lesson_by_number(number)
-    lesson_regions_in(workbook, number)
-    kept = keep_copy(workbook, number, "reset")
-    written = _rewrite_lesson(
-        workbook, number, lambda region: stub_line(region, cut_message(number) if region.cut else stub_message(lesson))
-    )
+
+    def unmark_skipped(state: State) -> None:
+        state["skipped"] = [n for n in state["skipped"] if n != number]
+
+    with state_lock(workbook):
+        lesson_regions_in(workbook, number)
+        texts, written = _rewrite_lesson(
+            workbook,
+            number,
+            lambda region: stub_line(region, cut_message(number) if region.cut else stub_message(lesson)),
+        )
+        kept = _write_lesson(workbook, number, "reset", texts, unmark_skipped)
     return written, kept
 
 
@@ -225,6 +294,11 @@ def restore_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | N
     """Put the newest kept copy of lesson `number` back into the workbook (learn restore),
     after keeping a copy of what it replaces. Regions the copy does not hold stay as they
     are. Returns (regions written, path of the new copy or None, the copy restored)."""
+    with state_lock(workbook):
+        return _restore_lesson(workbook, number)
+
+
+def _restore_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | None, Path]:
     lesson = lesson_by_number(number)
     source = latest_copy(workbook, number)
     if source is None:
@@ -233,7 +307,6 @@ def restore_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | N
     if not bodies:
         raise WorkbookError(f"{source} holds no code of lesson {lesson.number}")
     current = lesson_regions_in(workbook, number)
-    kept = keep_copy(workbook, number, "restore")
 
     def body_for(region: Region) -> str:
         return bodies.get(region.key, current[region.key].body if region.key in current else region.body)
@@ -241,7 +314,8 @@ def restore_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | N
     def wanted(region: Region, text: str) -> bool:
         return not region.cut and region.key in bodies
 
-    written = _rewrite_lesson(workbook, number, body_for, wanted=wanted)
+    texts, written = _rewrite_lesson(workbook, number, body_for, wanted=wanted)
+    kept = _write_lesson(workbook, number, "restore", texts)
     return written, kept, source
 
 
@@ -266,7 +340,9 @@ def fill_cut_regions(workbook: str | Path, numbers: Iterable[int]) -> Written:
 
         if any(r.cut and r.lesson == number for r in reference_regions()):
             try:
-                _rewrite_lesson(workbook, number, lambda region: region.body, wanted=still_cut)
+                with state_lock(workbook):
+                    texts, _ = _rewrite_lesson(workbook, number, lambda region: region.body, wanted=still_cut)
+                    _write_lesson(workbook, number, "", texts)
             except (WorkbookError, RegionError, OSError):
                 continue  # markers a learner broke: status reports them elsewhere
     return filled

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .lessons import LESSONS
 from .regions import RegionError, find_regions, hide_rule_text
+from .safe_files import read_text_limited
 from .workbook import PACKAGE, package_modules, reference_package
 
 __all__ = ["outside_changes"]
@@ -53,11 +54,11 @@ def _changes_in(mine_path: Path, reference_path: Path, name: str) -> str | None:
     """What changed outside the regions of one file, or None when nothing did (or the
     file cannot be read)."""
     try:
-        mine_text = mine_path.read_text(encoding="utf-8")
+        mine_text = read_text_limited(mine_path)  # a named pipe or a device is never read
     except FileNotFoundError:
         return "the file is missing"
-    except (OSError, UnicodeDecodeError):
-        return None
+    if mine_text is None:
+        return "it is not a plain file of a module's size"
     reference_text = reference_path.read_text(encoding="utf-8")
     try:
         compile(mine_text, str(mine_path), "exec")

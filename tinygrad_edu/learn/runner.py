@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import WorkbookError
 from .lessons import LESSONS, marker_name
+from .workbook import check_code_is_trusted
 
 __all__ = ["TESTS_DIR", "RunResult", "TestResult", "run_lessons", "pytest_available"]
 
@@ -132,6 +135,7 @@ def run_lessons(
     tests of lesson n. Returns a RunResult."""
     impl_root = Path(impl_root).resolve()
     numbers = None if lessons is None else sorted(set(lessons))
+    check_test_path_is_trusted(impl_root)  # before every run: a file may have changed since the last
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-learn-") as scratch:
         report = Path(scratch) / "report.json"
         command = _pytest_command(impl_root, numbers, stop, report)
@@ -146,6 +150,30 @@ def run_lessons(
         seconds = time.perf_counter() - start
         data = _read(report)
     return _result(data, completed, seconds)
+
+
+def check_test_path_is_trusted(impl_root: Path) -> None:
+    """Raise WorkbookError unless what the test process imports is safe to run: the workbook
+    (every file the user's own, writable by nobody else), the lesson tests and the folders
+    of PYTHONPATH (the user's or the system's, writable by nobody else)."""
+    if impl_root != _REFERENCE_ROOT:
+        check_code_is_trusted(impl_root)
+    if not hasattr(os, "getuid"):
+        return
+    folders = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    for path in [TESTS_DIR, *TESTS_DIR.rglob("*"), *map(Path, folders)]:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        writable = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not (
+            info.st_gid == 0 and not info.st_mode & stat.S_IWOTH
+        )
+        if info.st_uid not in (0, os.getuid()) or writable:
+            raise WorkbookError(
+                f"{path} is on the lesson tests' import path but another user owns it (uid {info.st_uid}) "
+                f"or may write to it; learn will not run it. Make it yours and private (chmod go-w {path})"
+            )
 
 
 def _pytest_command(impl_root: Path, numbers: list[int] | None, stop: bool, report: Path) -> list[str]:

@@ -8,6 +8,9 @@ import contextlib
 import datetime
 import json
 import os
+import stat
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,17 @@ try:
 except ImportError:  # Windows: the state is still read, merged and written in one go
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["STATE_FILE", "LOCK_FILE", "State", "new_state", "state_lock", "load_state", "save_state", "update_state"]
+__all__ = [
+    "STATE_FILE",
+    "LOCK_FILE",
+    "State",
+    "new_state",
+    "state_lock",
+    "load_state",
+    "save_state",
+    "state_text",
+    "update_state",
+]
 
 STATE_FILE = ".tinygrad-edu-learn.json"
 LOCK_FILE = ".tinygrad-edu-learn.lock"
@@ -44,43 +57,144 @@ def new_state() -> State:
     }
 
 
+# (lock file, thread) of the locks this process holds: a command that holds the lock may
+# call code that takes it again (flock would wait for itself on a second descriptor).
+_held: dict[tuple[str, int], int] = {}
+
+
 @contextlib.contextmanager
 def state_lock(workbook: str | Path) -> Iterator[None]:
-    """Hold the workbook's lock file (one writer of the state at a time; readers never wait)."""
+    """Hold the workbook's lock file: one command at a time changes the workbook's files
+    and its state; readers never wait. Taking it again inside the block is free."""
     path = Path(workbook) / LOCK_FILE
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    key = (os.path.realpath(path), threading.get_ident())
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags, 0o600)
     except OSError as error:
         raise WorkbookError(f"cannot open the lock file {path}: {error.strerror}") from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WorkbookError(f"the lock file {path} is not a plain file; remove it and try again")
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
+        _held[key] = 1
         yield
     finally:
+        _held.pop(key, None)
         os.close(fd)  # closing releases the lock
 
 
+# A state file is a few hundred bytes; anything far larger is damage, not progress.
+_STATE_MAX_BYTES = 1 << 20
+_reported: set[str] = set()  # damaged state files already reported by this process
+
+
 def load_state(workbook: str | Path) -> State:
+    """The workbook's state. A damaged state file (not JSON, too large, too deeply
+    nested, or values of the wrong kind) is reported once on stderr and read as far
+    as it makes sense: what cannot be used falls back to the fresh state's value."""
     path = Path(workbook) / STATE_FILE
     try:
-        with open(path, encoding="utf-8") as f:
-            state = json.load(f)
+        text = _read_state_text(path)
     except FileNotFoundError:
         raise WorkbookError(f"{workbook} is not a workbook (it has no {STATE_FILE})") from None
-    except ValueError:
-        state = {}  # a damaged state file costs only the hint levels
+    problems: list[str] = []
+    try:
+        state = json.loads(text) if text is not None else None
+        if text is None:
+            problems.append(f"it is not a plain file of at most {_STATE_MAX_BYTES} bytes")
+    except (ValueError, RecursionError) as error:
+        state = None
+        problems.append(f"it is not valid JSON ({type(error).__name__})")
     if not isinstance(state, dict):
+        if text is not None and not problems:
+            problems.append(f"it holds a {type(state).__name__}, not an object")
         state = {}
-    fresh = new_state()
-    for key, value in fresh.items():
-        if not isinstance(state.get(key), type(value)):
-            state[key] = value
+    state = _clean_state(state, problems)
+    _report(path, problems)
     return state
 
 
+def _read_state_text(path: Path) -> str | None:
+    """The text of the state file, or None when it is not a regular file (a named pipe
+    is opened without waiting for a writer) or is too large to be a state."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _STATE_MAX_BYTES:
+            return None
+        data = f.read(_STATE_MAX_BYTES + 1)
+    if len(data) > _STATE_MAX_BYTES:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _lesson_numbers(values: Any) -> tuple[list[int], bool]:
+    """The lesson numbers (whole numbers, each once) in the list `values`, and whether
+    anything else was there."""
+    if not isinstance(values, list):
+        return [], True
+    numbers = [v for v in values if type(v) is int and v >= 0]
+    return list(dict.fromkeys(numbers)), len(numbers) != len(values)
+
+
+def _hint_levels(values: Any) -> tuple[dict[str, int], bool]:
+    """The entries of `values` that map a lesson number (as text) to a hint level (a whole
+    number, at least 0), and whether anything else was there."""
+    if not isinstance(values, dict):
+        return {}, True
+    levels = {k: v for k, v in values.items() if k.isdigit() and type(v) is int and v >= 0}
+    return levels, len(levels) != len(values)
+
+
+def _clean_state(state: State, problems: list[str]) -> State:
+    """`state` with what learn cannot use dropped: each value of the wrong kind becomes
+    the fresh state's, each wrong entry of the hint levels and lesson lists goes."""
+    fresh = new_state()
+    for key, value in fresh.items():
+        given = state.get(key, value)
+        cleaned: Any
+        if key == "hints_seen":
+            cleaned, damaged = _hint_levels(given)
+        elif key in ("skipped", "passed"):
+            cleaned, damaged = _lesson_numbers(given)
+        else:
+            damaged = not isinstance(given, type(value))
+            cleaned = value if damaged else given
+        if damaged:
+            problems.append(f'its "{key}" holds values learn does not write there')
+        state[key] = cleaned
+    return state
+
+
+def _report(path: Path, problems: list[str]) -> None:
+    """Say once per process that the state file is damaged and what learn does about it."""
+    if not problems or str(path) in _reported:
+        return
+    _reported.add(str(path))
+    print(
+        f"learn: the state file {path} is damaged ({'; '.join(problems)}); learn carries on with "
+        "what it could read and starts the rest afresh (the next command that records progress "
+        "rewrites the file)",
+        file=sys.stderr,
+    )
+
+
+def state_text(state: State) -> str:
+    """The state as the state file holds it."""
+    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+
+
 def save_state(workbook: str | Path, state: State) -> None:
-    atomic_write(Path(workbook) / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    atomic_write(Path(workbook) / STATE_FILE, state_text(state))
 
 
 def update_state(workbook: str | Path, change: Callable[[State], None]) -> State:

@@ -21,6 +21,7 @@ from pathlib import Path
 from .errors import WorkbookError
 from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import Region, Stubbed, find_regions, hide_rule_text, stub_source
+from .safe_files import safe_umask
 from .state import STATE_FILE, new_state, save_state
 from .terminal import COMMAND
 
@@ -39,6 +40,7 @@ __all__ = [
     "locate_workbook",
     "enclosing_workbook",
     "check_workbook_is_safe",
+    "check_code_is_trusted",
 ]
 
 BACKUP_DIR = ".tinygrad-edu-learn-backup"
@@ -88,18 +90,19 @@ def write_package(root: str | Path, stubbed: Stubbed) -> Path:
     stubbed (a set of lesson numbers, or a function of a Region that says whether to)."""
     source = reference_package()
     target = Path(root) / PACKAGE
-    target.mkdir(parents=True, exist_ok=True)
-    if not callable(stubbed):
-        stubbed = set(stubbed)
-    for name in package_files(source):
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        if not name.endswith(".py"):
-            shutil.copyfile(source / name, target / name)
-            continue
-        text = (source / name).read_text(encoding="utf-8")
-        if stubbed and "LESSON" in text:
-            text = hide_rule_text(stub_source(text, name, stubbed, _message_for), name, stubbed)
-        (target / name).write_text(text, encoding="utf-8")
+    with safe_umask():  # 0644 files and 0755 folders whatever the umask: learn refuses others
+        target.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if not callable(stubbed):
+            stubbed = set(stubbed)
+        for name in package_files(source):
+            (target / name).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            if not name.endswith(".py"):
+                shutil.copyfile(source / name, target / name)
+                continue
+            text = (source / name).read_text(encoding="utf-8")
+            if stubbed and "LESSON" in text:
+                text = hide_rule_text(stub_source(text, name, stubbed, _message_for), name, stubbed)
+            (target / name).write_text(text, encoding="utf-8")
     return target
 
 
@@ -127,11 +130,12 @@ def init_workbook(folder: str | Path) -> Path:
     inside = enclosing_workbook(folder.parent if not folder.exists() else folder)
     if inside is not None:
         raise WorkbookError(f"{folder} would be inside the workbook {inside}; choose a folder outside it")
-    folder.mkdir(parents=True, exist_ok=True)
-    _check_owned_and_private(folder.resolve(), "workbook folder")
-    write_package(folder, stubbed={lesson.number for lesson in LESSONS})
-    (folder / "README.md").write_text(workbook_readme(), encoding="utf-8")
-    save_state(folder, new_state())
+    with safe_umask():  # whatever the umask, nobody else may write to what learn will run
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+        _check_owned_and_private(folder.resolve(), "workbook folder")
+        write_package(folder, stubbed={lesson.number for lesson in LESSONS})
+        (folder / "README.md").write_text(workbook_readme(), encoding="utf-8")
+        save_state(folder, new_state())
     return folder.resolve()
 
 
@@ -154,21 +158,91 @@ def _check_owned_and_private(path: str | Path, what: str) -> None:
             "not yours; learn runs only your own workbook. Make one with "
             "`tinygrad-edu learn init NEWFOLDER`"
         )
+    _check_not_writable_by_others(path, info, f"the {what}")
+
+
+def _group_is_private(gid: int) -> bool:
+    """Whether the group `gid` is the user's own: their primary group, with no other member."""
+    if gid != os.getgid():
+        return False
+    try:
+        import grp
+        import pwd
+
+        members = set(grp.getgrgid(gid).gr_mem)
+        return members <= {pwd.getpwuid(os.getuid()).pw_name}
+    except (ImportError, KeyError):
+        return False
+
+
+def _check_not_writable_by_others(path: str | Path, info: os.stat_result, what: str, sticky_ok: bool = False) -> None:
+    """Refuse `path` (its stat `info`) when someone other than the user could write to it:
+    others, or a group that is not the user's own private group."""
+    if sticky_ok and info.st_mode & stat.S_ISVTX:
+        return  # a shared folder like /tmp: only owners may rename or remove what is in it
+    quoted = shlex.quote(str(path))
     if info.st_mode & stat.S_IWOTH:
         raise WorkbookError(
-            f"{path}: the {what} is world-writable, so anyone on this computer could put code "
-            f"there that learn would run. Make it private (chmod o-w {shlex.quote(str(path))}) "
-            "and try again"
+            f"{path}: {what} is world-writable, so anyone on this computer could put code "
+            f"there that learn would run. Make it private (chmod o-w {quoted}) and try again"
+        )
+    if info.st_mode & stat.S_IWGRP and not _group_is_private(info.st_gid):
+        raise WorkbookError(
+            f"{path}: {what} is writable by its group (gid {info.st_gid}), so others could put "
+            f"code there that learn would run. Make it private (chmod g-w {quoted}) and try again"
         )
 
 
+def _check_entry(path: str, what: str, module_limit: int) -> None:
+    """Refuse one file or folder of the workbook that is not the user's own and private, is
+    not a plain file or folder (a named pipe, a device), or is a module far too large."""
+    try:
+        info = os.stat(path)  # a link is judged by what it points to: that is what Python imports
+    except OSError:
+        return  # a dangling link: nothing to import
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise WorkbookError(f"{path} is not a plain file or folder (a named pipe or a device?); remove it")
+    if info.st_uid != os.getuid():
+        raise WorkbookError(
+            f"{path}: this {what} belongs to another user (uid {info.st_uid}), and learn imports and "
+            f"runs the workbook's code. Make it yours (cp {shlex.quote(path)} mine && mv mine "
+            f"{shlex.quote(path)}) or remove it, then try again"
+        )
+    _check_not_writable_by_others(path, info, f"this {what}")
+    if path.endswith(".py") and info.st_size > module_limit:
+        raise WorkbookError(f"{path} holds {info.st_size} bytes, far more than a module; remove it")
+
+
+def check_code_is_trusted(folder: str | Path, module_limit: int = 8 << 20) -> None:
+    """Raise WorkbookError unless every file and folder in the workbook `folder` (what the
+    lesson tests may import) is the current user's, writable by nobody else, and a plain
+    file or folder; and no folder above it lets another user swap it."""
+    if not hasattr(os, "getuid"):
+        return
+    root = os.path.realpath(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            _check_entry(full, "folder" if name in dirnames else "file", module_limit)
+    for above in Path(root).parents:
+        info = os.stat(above)
+        if info.st_uid not in (0, os.getuid()):
+            raise WorkbookError(
+                f"{above}, a folder above the workbook, belongs to another user (uid {info.st_uid}), who "
+                "could swap the workbook for their own code; move the workbook into a folder of yours"
+            )
+        _check_not_writable_by_others(above, info, "a folder above the workbook", sticky_ok=True)
+
+
 def check_workbook_is_safe(folder: str | Path) -> None:
-    """Raise WorkbookError unless `folder`, its state file and its package folder belong to
-    the current user and are not world-writable (learn imports and runs the code there)."""
+    """Raise WorkbookError unless `folder`, its state file, its package folder and every
+    file in them belong to the current user and only they can write to them (learn
+    imports and runs the code there)."""
     folder = Path(folder)
     _check_owned_and_private(folder, "workbook folder")
     _check_owned_and_private(folder / STATE_FILE, "state file")
     _check_owned_and_private(folder / PACKAGE, "package folder")
+    check_code_is_trusted(folder)
 
 
 def find_workbook(folder: str | Path | None = None) -> Path | None:
