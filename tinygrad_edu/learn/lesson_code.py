@@ -16,10 +16,11 @@ import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
 from .lessons import LESSONS, lesson_by_number, stub_message
 from .regions import Region, RegionError, cut_message, find_regions, is_stub, replace_region, stub_line
-from .safe_files import MAX_MODULE_BYTES, inside_workbook, read_text_limited, safe_umask, signals_deferred, write_files
+from .safe_files import MAX_MODULE_BYTES, inside_workbook, read_text_limited, safe_umask, write_files
 from .state import STATE_FILE, State, load_state, state_lock, state_text
 from .workbook import BACKUP_DIR, PACKAGE, reference_regions
 
@@ -188,7 +189,7 @@ def _write_lesson(
     state as `change(state)` leaves it, as one step: Ctrl-C and SIGTERM wait until every
     file is written (call with the workbook's lock held). Returns the copy's path."""
     workbook = Path(workbook)
-    with safe_umask(), signals_deferred():
+    with safe_umask(), sigint_deferred():
         kept = keep_copy(workbook, number, why) if why else None
         if change is not None:
             state = load_state(workbook)

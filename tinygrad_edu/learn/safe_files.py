@@ -12,44 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
 
-__all__ = ["MAX_MODULE_BYTES", "signals_deferred", "safe_umask", "read_text_limited", "inside_workbook", "write_files"]
+__all__ = ["MAX_MODULE_BYTES", "safe_umask", "read_text_limited", "inside_workbook", "write_files"]
 
 # A module of the package is a few tens of kilobytes; a file far larger is not one.
 MAX_MODULE_BYTES = 8 << 20
 _TEMP_NAME_KEEP = 40  # characters of the target's name in the temporary file's name
-
-
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM back while the block runs, then deliver them
-    (SIGTERM then acts as it would have: by default it ends the process)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is None:  # a handler set outside Python: it could not be put back
-        with sigint_deferred():
-            yield
-        return
-    received: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
-    try:
-        with sigint_deferred():
-            yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if received:
-        signal.raise_signal(signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -120,7 +95,7 @@ def write_files(workbook: Path, texts: dict[Path, str], new_mode: int = 0o644) -
             raise WorkbookError(f"{path} is not a plain file; learn writes only plain files. Remove it and try again")
         targets[path] = (real, stat.S_IMODE(info.st_mode) & ~0o022)
     temps: list[tuple[str, Path]] = []
-    with signals_deferred():
+    with sigint_deferred():  # Ctrl-C and SIGTERM wait until every file is renamed
         try:
             for path, (real, mode) in targets.items():
                 fd, temp = tempfile.mkstemp(prefix=f".{real.name[:_TEMP_NAME_KEEP]}.", suffix=".tmp", dir=real.parent)
