@@ -77,7 +77,7 @@ def xor_demo(
     if pictures_dir is not None:
         _write_pictures(pictures_dir, say, untrained)
     say("Where next:")
-    say("  * README.md: a five-line training example and the engine's table of derivatives")
+    say("  * docs/guide/: a training example (training.md) and every operation's derivatives (engine.md)")
     say("  * notebooks/: the derivations behind these numbers, step by step, with pictures")
     say("  * tinygrad-edu learn init mywork: rebuild the engine yourself, lesson by lesson (LEARN.md)")
     return worst
