@@ -39,12 +39,14 @@ def safe_umask() -> Iterator[None]:
         os.umask(mask)
 
 
-def read_text_limited(path: Path, limit: int = MAX_MODULE_BYTES) -> str | None:
+def read_text_limited(path: Path, limit: int = MAX_MODULE_BYTES, follow_links: bool = True) -> str | None:
     """The text of the regular file `path`, or None when it is something else (a named
-    pipe is opened without waiting for a writer, a device is never read) or holds more
-    than `limit` bytes. Raises FileNotFoundError when there is nothing there."""
+    pipe is opened without waiting for a writer, a device is never read, and with
+    ``follow_links=False`` a symbolic link is not opened) or holds more than `limit`
+    bytes. Raises FileNotFoundError when there is nothing there."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise
     except OSError:

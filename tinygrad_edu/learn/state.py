@@ -17,6 +17,7 @@ from typing import Any
 
 from ..atomic.files import atomic_write
 from .errors import WorkbookError
+from .safe_files import read_text_limited
 
 try:
     import fcntl
@@ -103,7 +104,7 @@ def load_state(workbook: str | Path) -> State:
     as it makes sense: what cannot be used falls back to the fresh state's value."""
     path = Path(workbook) / STATE_FILE
     try:
-        text = _read_state_text(path)
+        text = read_text_limited(path, _STATE_MAX_BYTES, follow_links=False)  # a pipe, a device or a link: None
     except FileNotFoundError:
         raise WorkbookError(f"{workbook} is not a workbook (it has no {STATE_FILE})") from None
     problems: list[str] = []
@@ -121,20 +122,6 @@ def load_state(workbook: str | Path) -> State:
     state = _clean_state(state, problems)
     _report(path, problems)
     return state
-
-
-def _read_state_text(path: Path) -> str | None:
-    """The text of the state file, or None when it is not a regular file (a named pipe
-    is opened without waiting for a writer) or is too large to be a state."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _STATE_MAX_BYTES:
-            return None
-        data = f.read(_STATE_MAX_BYTES + 1)
-    if len(data) > _STATE_MAX_BYTES:
-        return None
-    return data.decode("utf-8", errors="replace")
 
 
 def _lesson_numbers(values: Any) -> tuple[list[int], bool]:
