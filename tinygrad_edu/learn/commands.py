@@ -330,13 +330,8 @@ def skip(args: argparse.Namespace, out: TextIO) -> int:
         return _challenge_has_no_code(lesson, "skip", out)
     if not _confirm(workbook, lesson, args, "Skipping replaces your code with the reference solution.", out):
         return 1
+    # copy_solution marks the lesson skipped in the same step as it writes the files.
     written, kept = copy_solution(workbook, lesson.number, load_state(workbook)["passed"])
-
-    def change(state: State) -> None:
-        if lesson.number not in state["skipped"]:
-            state["skipped"].append(lesson.number)
-
-    update_state(workbook, change)
     print(f"Copied the reference solution of lesson {lesson.number} into your workbook:", file=out)
     _print_written(written, kept, out)
     print(
@@ -358,12 +353,7 @@ def reset(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if not _confirm(workbook, lesson, args, "Resetting puts its stub back in place of your code.", out):
         return 1
-    written, kept = reset_lesson(workbook, lesson.number)
-
-    def change(state: State) -> None:
-        state["skipped"] = [n for n in state["skipped"] if n != lesson.number]
-
-    update_state(workbook, change)
+    written, kept = reset_lesson(workbook, lesson.number)  # unmarks the skip in the same step
     print(f"Lesson {lesson.number} is a stub again (nothing else was changed):", file=out)
     _print_written(written, kept, out)
     return 0

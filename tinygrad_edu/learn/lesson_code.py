@@ -40,20 +40,22 @@ __all__ = [
 Written = list[tuple[str, str]]
 
 
-def lesson_regions_in(workbook: str | Path, number: int) -> dict[tuple[str, str], Region]:
-    """{(path, function): Region} of lesson `number` as the workbook has it now (a region
-    whose markers are gone is missing)."""
-    found: dict[tuple[str, str], Region] = {}
+def _regions_of_files(workbook: str | Path, number: int) -> list[Region]:
+    """Every marked region, of any lesson, in the workbook's files that lesson `number` edits."""
+    found: list[Region] = []
     for path in lesson_by_number(number).files:
         text = _read_module(Path(workbook) / PACKAGE / path)
         try:
-            regions = find_regions(text, path)
+            found.extend(find_regions(text, path))
         except RegionError as error:
             raise WorkbookError(f"{error}; put the markers right, then try again") from None
-        for region in regions:
-            if region.lesson == number and not region.cut:
-                found[region.key] = region
     return found
+
+
+def lesson_regions_in(workbook: str | Path, number: int) -> dict[tuple[str, str], Region]:
+    """{(path, function): Region} of lesson `number` as the workbook has it now (a region
+    whose markers are gone is missing)."""
+    return {r.key: r for r in _regions_of_files(workbook, number) if r.lesson == number and not r.cut}
 
 
 def _learner_regions(workbook: str | Path, number: int) -> list[Region]:
@@ -61,16 +63,10 @@ def _learner_regions(workbook: str | Path, number: int) -> list[Region]:
     hold the learner's code: neither the stub nor the reference."""
     reference = {(r.key, r.cut): r for r in reference_regions() if r.lesson == number}
     mine = []
-    for path in lesson_by_number(number).files:
-        text = _read_module(Path(workbook) / PACKAGE / path)
-        try:
-            regions = find_regions(text, path)
-        except RegionError as error:
-            raise WorkbookError(f"{error}; put the markers right, then try again") from None
-        for r in regions:
-            theirs = reference.get((r.key, r.cut))
-            if r.lesson == number and not is_stub(r) and (theirs is None or _dedent(r.body) != _dedent(theirs.body)):
-                mine.append(r)
+    for r in _regions_of_files(workbook, number):
+        theirs = reference.get((r.key, r.cut))
+        if r.lesson == number and not is_stub(r) and (theirs is None or _dedent(r.body) != _dedent(theirs.body)):
+            mine.append(r)
     return mine
 
 
