@@ -6,11 +6,13 @@ names where it happened, the value received and what was expected.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:  # the engine imports this module: Value is only named for the type checker
     from .engine import Value
@@ -32,13 +34,15 @@ __all__ = [
     "check_value",
     "check_leaf_data",
     "not_a_value_operand",
-    "bad_operand",
+    "failed_forward",
+    "building_gradient_graph",
     "failed_rule",
     "checked_rule_result",
     "check_label",
     "grad_not_a_number",
     "gradient_overflow",
     "not_a_number_message",
+    "refused_conversion",
 ]
 
 
@@ -204,27 +208,50 @@ def not_a_value_operand(name: str, class_name: str, operands: tuple[Any, ...]) -
     )
 
 
-def bad_operand(name: str, error: TypeError, *operands: Any) -> Exception:
-    """forward failed with a TypeError: most likely a .data set by hand to a non-number."""
+def failed_forward(op: Any, error: Exception, numbers: tuple[Any, ...], *operands: Any) -> Exception:
+    """forward raised: an OverflowError becomes one that names the op and the numbers; a
+    TypeError most likely comes from a .data set by hand to a non-number."""
+    if isinstance(error, OverflowError):
+        if op.symbol is not None and len(numbers) == 2:
+            shown = f"{numbers[0]!r} {op.symbol} {numbers[1]!r}"
+        else:
+            shown = f"{op.name}({', '.join(map(repr, numbers))})"
+        return OverflowError(f"{op.name}: {shown} is too large for a float")
     for operand in operands:
         if operand is not None and not isinstance(operand.data, (int, float)):
             return TypeError(
-                f"{name}: the operand {short_repr(operand)} has .data = "
+                f"{op.name}: the operand {short_repr(operand)} has .data = "
                 f"{short_repr(operand.data)}, not a number (was .data set by hand?)"
             )
     return error
 
 
-def failed_rule(name: str, error: Exception, count: int, numbers: tuple[float, ...], building: bool) -> float:
-    """local_grads raised. While a graph of gradients is built (`building`), a derivative that
-    cannot be taken here is NaN (it only matters if that graph is differentiated again, and
-    backward reports it then). Otherwise: an error that names the op and the numbers."""
+# True while this thread (or task) builds a graph of gradients: a local derivative that cannot
+# be taken is then NaN, not an error (it matters only if that graph is differentiated again).
+_building: contextvars.ContextVar[bool] = contextvars.ContextVar("building_gradient_graph", default=False)
+
+
+@contextlib.contextmanager
+def building_gradient_graph(building: bool = True) -> Iterator[None]:
+    """Make nodes as grad(..., create_graph=True) does: a local derivative that cannot be
+    taken is stored as NaN instead of raising (with False: as every other call does)."""
+    token = _building.set(building)
+    try:
+        yield
+    finally:
+        _building.reset(token)
+
+
+def failed_rule(name: str, error: Exception, count: int, numbers: tuple[float, ...]) -> float:
+    """local_grads raised. While a graph of gradients is built, a derivative that cannot be
+    taken here is NaN (it only matters if that graph is differentiated again, and backward
+    reports it then). Otherwise: an error that names the op and the numbers."""
     if isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
         raise TypeError(
             f"{name}: local_grads must return a tuple of {count} local "
             f"derivative{'s' if count > 1 else ''}, one per operand ({error})"
         ) from None
-    if building:
+    if _building.get():
         return math.nan
     if isinstance(error, (OverflowError, ZeroDivisionError)):
         shown = ", ".join(map(repr, numbers))
@@ -232,12 +259,10 @@ def failed_rule(name: str, error: Exception, count: int, numbers: tuple[float, .
     raise error
 
 
-def checked_rule_result(
-    name: str, out: Any, numbers: tuple[Any, ...], local_grads: tuple[Any, ...], building: bool
-) -> tuple[Any, ...]:
+def checked_rule_result(name: str, out: Any, numbers: tuple[Any, ...], local_grads: tuple[Any, ...]) -> tuple[Any, ...]:
     """``(out, *local_grads)`` as floats when an int or an infinite local derivative was the only
-    trouble (infinite is put up with while a graph of gradients is built, `building`); else the
-    error that says which of the operands, the value or a local derivative is wrong."""
+    trouble (infinite is put up with while a graph of gradients is built); else the error that
+    says which of the operands, the value or a local derivative is wrong."""
     shown = ", ".join(map(repr, numbers))
     if not all(is_finite_number(x) for x in numbers):
         raise not_finite_operand(name, numbers)
@@ -248,7 +273,7 @@ def checked_rule_result(
     for local in local_grads:
         if not isinstance(local, (int, float)) or isinstance(local, bool):
             raise TypeError(f"{name}: local_grads must return numbers, got {describe(local)}")
-        if not building and not math.isfinite(local):
+        if not _building.get() and not math.isfinite(local):
             raise OverflowError(f"{name}: the local derivative at {shown} is {local!r}, outside the float range")
     return (float(out), *map(float, local_grads))
 
@@ -297,6 +322,16 @@ def not_a_number_message(what: str, number: str, graph: str) -> str:
         f"a Value is a node of the graph, not a plain number, so it cannot become {what}: "
         f"for its number use .data (e.g. {number}); {graph}"
     )
+
+
+def refused_conversion(what: str, number: str, graph: str) -> Callable[..., NoReturn]:
+    """A method for Value (``__float__ = refused_conversion(...)``) that refuses to turn a
+    node into `what`, with `not_a_number_message`."""
+
+    def refuse(self: Any, *args: Any) -> NoReturn:
+        raise TypeError(not_a_number_message(what, number, graph))
+
+    return refuse
 
 
 # ----- messages added for arguments the checks above do not cover -------------------------------

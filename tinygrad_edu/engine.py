@@ -14,34 +14,23 @@ Read it top-down, following ``y = a * b; y.backward()``:
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple, Union
 
 from . import checks
-from .graph_copy import as_node_class, node_record, shallow_copy
-from .ops import ADD, DIV, EXP, LOG, MUL, NEG, POW, POW_BY_VALUE, RELU, SIGMOID, SUB, TANH, Op, Operators
+from .checks import building_gradient_graph
+from .ops import ADD, DIV, EXP, LOG, MUL, NEG, POW, POW_BY_VALUE, RELU, SIGMOID, SUB, TANH, Op
+from .protocols import PythonProtocols
 
-__all__ = [
-    "Value",
-    "Operators",
-    "Origin",
-    "binary_node",
-    "unary_node",
-    "topological_order",
-    "gradients",
-    "grad",
-    "rule_local_grads",
-    "building_gradient_graph",
-]
+__all__ = ["Value", "Origin", "binary_node", "unary_node", "topological_order", "gradients", "grad"]
+__all__ += ["rule_local_grads", "building_gradient_graph"]
 
 Operand = Union["Value", float, int]
-_INF = math.inf
+_isfinite = math.isfinite
 
 
-class Value(Operators):
+class Value(PythonProtocols):
     """A number in a computation graph: its value, its gradient, and how it was made.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -154,10 +143,8 @@ class Value(Operators):
         """
         order = topological_order(self)  # every node after the nodes it was computed from
         leaves = [node for node in order if node._rule is None]
-        earlier = [leaf.grad for leaf in leaves]
+        earlier = [leaf.grad for leaf in leaves]  # added back below; put back if this call fails
         try:
-            for leaf in leaves:  # this call's sum starts from 0; the gradient from before is added below
-                leaf.grad = 0.0
             # BEGIN LESSON 4
             for node in order:
                 node.grad = 0.0
@@ -170,8 +157,8 @@ class Value(Operators):
                     b.grad += node.grad * node._db
             # END LESSON 4
             for leaf, before in zip(leaves, earlier):  # as one sum: two calls give twice one call
-                leaf.grad += before
-                if not -_INF < leaf.grad < _INF:  # inf or NaN
+                leaf.grad = total = leaf.grad + before
+                if not _isfinite(total):
                     raise checks.gradient_overflow(leaf)
         except BaseException as error:
             for leaf, before in zip(leaves, earlier):
@@ -190,17 +177,15 @@ class Value(Operators):
     @property
     def origin(self) -> Origin:
         """How this node was made: its op, its operands and d(self)/d(operand) for each."""
-        rule = self._rule
-        if rule is None:
+        if self._rule is None:
             return _LEAF
         pairs = (
-            ((self._a, self._da),)
-            if self._db is None and self._b is None
-            else ((self._a, self._da), (self._b, self._db))
+            [(self._a, self._da)]
+            if self._b is None and self._db is None
+            else [(self._a, self._da), (self._b, self._db)]
         )
         operands = tuple(number if child is None else child for child, number in pairs)
-        local_grads = tuple(None if child is None else local for child, local in pairs)
-        return Origin(rule, operands, local_grads)
+        return Origin(self._rule, operands, tuple(None if child is None else d for child, d in pairs))
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -254,61 +239,6 @@ class Value(Operators):
             child.grad += local_grad * self.grad
         # END CUT WITH LESSON 4
 
-    # ----- comparisons look at .data (as PyTorch's 0-d tensors do): max(a, b) keeps the graph;
-    # == stays identity (Values are graph nodes, kept in sets and dicts) --------------------------
-
-    def __lt__(self, other: Any) -> bool:
-        return self.data < _compared(other, "<")
-
-    def __le__(self, other: Any) -> bool:
-        return self.data <= _compared(other, "<=")
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > _compared(other, ">")
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= _compared(other, ">=")
-
-    def __bool__(self) -> bool:
-        raise TypeError(checks.not_a_number_message("True or False", "if v.data > 0:", "compare Values: if a > b:"))
-
-    def __float__(self) -> float:
-        graph = "use v.exp(), v.log(), v.tanh() to stay in the graph"
-        raise TypeError(
-            checks.not_a_number_message("a float (math.exp(v) and friends ask for one)", "float(v.data)", graph)
-        )
-
-    def __int__(self) -> int:
-        raise TypeError(checks.not_a_number_message("an int", "int(v.data)", "the graph has no integer operations"))
-
-    def __index__(self) -> int:
-        raise TypeError(checks.not_a_number_message("an index", "int(v.data)", "the graph has no integer operations"))
-
-    def __round__(self, ndigits: Any = None) -> float:
-        raise TypeError(
-            checks.not_a_number_message("a rounded number", "round(v.data, 3)", "rounding has no derivative")
-        )
-
-    # ----- copy and pickle at any depth -------------------------------------------------------
-
-    def __copy__(self) -> Value:
-        """A shallow copy: a new node of the same class, number, operands and local derivatives."""
-        return shallow_copy(self)
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickle and deepcopy at any depth, each node once, as a small record (see graph_copy)."""
-        return node_record(self)
-
-    @staticmethod
-    def from_origin(origin: Origin | tuple[Any, ...], data: float, node_class: type[Value] | None = None) -> Value:
-        """The node with this `origin` (op, operands, local_grads) and number, of class
-        `node_class` (Value when not given): for copies."""
-        op, operands, local_grads = origin
-        slots = [(None, x) if d is None else (x, d) for x, d in zip(operands, local_grads)]
-        (a, da), (b, db) = (*slots, (None, None), (None, None))[:2]
-        node = _node(op, data, a, da, b, db)
-        return node if node_class is None or node_class is Value else as_node_class(node, node_class)
-
 
 class Origin(NamedTuple):
     """How a node was made: `op` (None for a leaf), its `operands` in order (Values, or the
@@ -330,24 +260,24 @@ _new = object.__new__  # a node without __init__ (which is for leaves)
 def binary_node(op: Op, a: Any, b: Any) -> Value:
     """The node ``op(a, b)``: the rule gives the value and the local derivatives from the
     operands' numbers, and the node keeps both. One operand may be a plain number."""
-    if type(a) is type(b) and isinstance(a, Value):  # two Values: the common case first
+    if isinstance(b, Value) and isinstance(a, Value):  # two Values: the common case first
         x, y = a.data, b.data
     else:
         a, x, b, y = _with_a_number(op, a, b)
     try:
         out = op.forward(x, y)
-    except TypeError as error:
-        raise checks.bad_operand(op.name, error, a, b) from None
+    except (TypeError, OverflowError) as error:
+        raise checks.failed_forward(op, error, (x, y), a, b) from None
     try:
         da, db = op.local_grads(out, x, y)
     except Exception as error:
-        da = db = checks.failed_rule(op.name, error, 2, (x, y), _building_gradient_graph.get())
+        da = db = checks.failed_rule(op.name, error, 2, (x, y))
     try:
-        finite = type(out) is float and -_INF < out + da + db < _INF  # False for inf and NaN
+        finite = type(out) is float and _isfinite(out + da + db)  # one sum: inf or NaN anywhere shows
     except TypeError:  # a rule returned something that is not a number
         finite = False
     if not finite:
-        out, da, db = checks.checked_rule_result(op.name, out, (x, y), (da, db), _building_gradient_graph.get())
+        out, da, db = checks.checked_rule_result(op.name, out, (x, y), (da, db))
     # The slots are written here, not by _node(): one call less per node is about a tenth
     # of the forward pass. A number operand's first slot is None, the second its number.
     node: Any = _new(Value)
@@ -369,40 +299,33 @@ def unary_node(op: Op, a: Any) -> Value:
     x = a.data
     try:
         out = op.forward(x)
-    except TypeError as error:
-        raise checks.bad_operand(op.name, error, a) from None
+    except (TypeError, OverflowError) as error:
+        raise checks.failed_forward(op, error, (x,), a) from None
     try:
         (da,) = op.local_grads(out, x)
     except Exception as error:
-        da = checks.failed_rule(op.name, error, 1, (x,), _building_gradient_graph.get())
+        da = checks.failed_rule(op.name, error, 1, (x,))
     try:
-        finite = type(out) is float and -_INF < out + da < _INF
+        finite = type(out) is float and _isfinite(out + da)
     except TypeError:
         finite = False
     if not finite:
-        out, da = checks.checked_rule_result(op.name, out, (x,), (da,), _building_gradient_graph.get())
-    return _node(op, out, a, da, None, None)
-
-
-def _node(rule: Op | None, data: float, a: Value | None, da: Any, b: Value | None, db: Any) -> Value:
-    node: Any = _new(Value)  # not Value(...): __init__ makes leaves
-    node.data = data
+        out, da = checks.checked_rule_result(op.name, out, (x,), (da,))
+    node: Any = _new(Value)  # written here for speed, as in binary_node
+    node.data = out
     node.grad = 0.0
     node._label = ""
-    node._rule = rule
+    node._rule = op
     node._a = a
     node._da = da
-    node._b = b
-    node._db = db
+    node._b = node._db = None
     return node
 
 
 def _with_a_number(op: Op, a: Any, b: Any) -> tuple[Value | None, float, Value | None, float]:
-    """(a, a's number, b, b's number) when an operand is a plain number or the Values are of
-    two classes; the number operand becomes None, its number checked."""
+    """(a, a's number, b, b's number) when an operand is a plain number; the number operand
+    becomes None, its number checked."""
     if isinstance(a, Value):
-        if isinstance(b, Value):
-            return a, a.data, b, b.data
         return a, a.data, None, (b if type(b) is float and b - b == 0.0 else checks.as_finite_float(b, op.name))
     if isinstance(b, Value):
         return None, (a if type(a) is float and a - a == 0.0 else checks.as_finite_float(a, op.name)), b, b.data
@@ -459,8 +382,7 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
     if order is None:
         order = topological_order(root)
     sums: dict[Value, Any] = dict.fromkeys(order, 0.0)
-    token = _building_gradient_graph.set(create_graph)
-    try:
+    with building_gradient_graph(create_graph):
         # BEGIN CUT WITH LESSON 4
         sums[root] = 1.0
         for node in reversed(order):
@@ -473,10 +395,9 @@ def gradients(root: Value, order: list[Value] | None = None, create_graph: bool 
             if b is not None:
                 sums[b] = sums[b] + sums[node] * db
         # END CUT WITH LESSON 4
-    finally:
-        _building_gradient_graph.reset(token)
-    for node in order:  # as backward() does, refuse a leaf's gradient that overflowed
-        if node._rule is None and not -_INF < sums[node] < _INF:  # (a Value compares by its .data)
+    for node in order:  # as backward() does, refuse a leaf's gradient that overflowed (a Value
+        # compares by its .data; inf or NaN anywhere reaches a leaf, as both survive * and +)
+        if node._rule is None and not -math.inf < sums[node] < math.inf:
             raise checks.gradient_overflow(node, sums[node])
     if create_graph:  # a gradient no rule made a Value of is a constant (the 1 of d(x + 2)/dx)
         return {node: g if isinstance(g, Value) else Value(g) for node, g in sums.items()}
@@ -490,22 +411,13 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     the ops' own rules, so they can be differentiated again: ``grad(grad(y, [x],
     create_graph=True)[0], [x])`` is d2y/dx2. An input `output` does not depend on gets 0.
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {checks.describe(output)}")
+    checks.check_value(output, "grad", "output")
     if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
         raise TypeError(f"grad: inputs must be a list of Values, got {checks.describe(inputs)}")
     for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {checks.describe(x)}")
+        checks.check_value(x, "grad", f"inputs[{i}]")
     sums = gradients(output, create_graph=create_graph)
-    result = [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
-    for i, value in enumerate(result):
-        number = value.data if isinstance(value, Value) else value
-        if not math.isfinite(number):
-            raise OverflowError(
-                f"grad: the gradient for inputs[{i}] is {number!r}; a product of local derivatives overflowed"
-            )
-    return result
+    return [sums.get(x, Value(0.0) if create_graph else 0.0) for x in inputs]
 
 
 def rule_local_grads(node: Value) -> tuple[Any, Any]:
@@ -525,33 +437,3 @@ def rule_local_grads(node: Value) -> tuple[Any, Any]:
         ) from None
     da, db = (*local_grads, 0.0)[:2]
     return (da if node._a is not None else 0.0), (db if node._b is not None else 0.0)
-
-
-# True while this thread (or task) builds a graph of gradients: a local derivative that cannot
-# be taken is then NaN, not an error (it matters only if that graph is differentiated again).
-_building_gradient_graph: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "building_gradient_graph", default=False
-)
-
-
-@contextlib.contextmanager
-def building_gradient_graph() -> Iterator[None]:
-    """Build nodes as grad(..., create_graph=True) does: a local derivative that cannot be
-    taken is stored as NaN instead of raising."""
-    token = _building_gradient_graph.set(True)
-    try:
-        yield
-    finally:
-        _building_gradient_graph.reset(token)
-
-
-# ----- helpers: messages, labels, comparisons, unpickling ---------------------------------------
-
-
-def _compared(other: Any, where: str) -> float:
-    """The number a comparison looks at: a Value's .data, or the number itself."""
-    if isinstance(other, Value):
-        return other.data
-    if not checks.is_real(other):
-        raise TypeError(f"{where}: cannot compare a Value with {checks.describe(other)}")
-    return float(other)

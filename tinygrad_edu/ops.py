@@ -1,13 +1,11 @@
-"""Every operation is one rule: what it computes, and its local derivatives.
+"""Every operation is one rule: its value and its local derivatives.
 
-An `Op` subclass has `forward(*xs)`, the value from the operands' numbers, and
-`local_grads(out, *xs)`, d(out)/d(x_i) for each operand, written in plain arithmetic
-(and the helpers `exp`, `log`, ... below) so that the same rule gives floats in the
-forward pass and Values under ``grad(..., create_graph=True)``; `formula` is the same
-derivatives as text, for pictures and the step player. Calling an op makes a node
-that keeps the value and the local derivatives; `backward()` then only multiplies and
-adds. The operators of `Value` are the ops below, and an op of your own works the
-same way everywhere:
+`forward(*xs)` computes the value from the operands' numbers; `local_grads(out, *xs)`
+returns d(out)/d(x_i) for each operand, in plain arithmetic and the helpers below
+(`exp`, `log`, ...), so that one rule gives floats when a node is made and Values under
+``grad(..., create_graph=True)``. `formula` is the same derivatives as text for the
+pictures (``{a}``, ``{b}`` the operands, ``{out}`` the result, ``^`` a power). The
+operators of `Value` are the ops below; an op of your own works the same way:
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.ops import Op
@@ -27,28 +25,27 @@ same way everywhere:
 >>> y.data, x.grad
 (0.6931471805599453, 0.5)
 
-Like PyTorch's ``torch.autograd.Function``, but the rule returns local derivatives
-instead of multiplying an incoming gradient: the engine does that (the chain rule).
-An op takes one or two operands. A formula is written as a textbook would: ``{a}``,
-``{b}`` stand for the operands, ``{out}`` for the result, ``^`` is a power, ``ln``
-the natural logarithm, a factor beside a bracket multiplies it (``{b}({a} + 1)``).
+As ``torch.autograd.Function``, but a rule returns local derivatives instead of multiplying
+an incoming gradient: the engine does that (the chain rule). An op takes one or two operands.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
-from .checks import is_real, not_a_value_operand
+from .checks import is_real
 
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["Op", "Operators", "BUILT_IN_OPS", "LARGEST_EXP_INPUT", "exp", "log", "tanh", "sigmoid", "relu"]
+__all__ = ["Op", "BUILT_IN_OPS", "exp", "log", "tanh", "sigmoid", "relu"]
 __all__ += ["ADD", "SUB", "MUL", "DIV", "POW", "POW_BY_VALUE", "NEG", "EXP", "LOG", "TANH", "SIGMOID", "RELU"]
 
 Number = Union[float, "Value"]  # a rule's arithmetic runs on floats and on Values alike
-LARGEST_EXP_INPUT = math.log(1.7976931348623157e308)  # about 709.78: e^x beyond it is no float
+_ENGINE = f"{__package__}.engine"
 
 
 class Op:
@@ -63,22 +60,16 @@ class Op:
 
     def forward(self, *xs: Any) -> Any:
         """The value of the operation at the operands' numbers."""
-        raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs) to compute the value")
+        raise NotImplementedError(f"{type(self).__name__}: define forward(self, *xs), the value")
 
     def local_grads(self, out: Any, *xs: Any) -> Any:
-        """d(out)/d(x_i) for each operand, as a tuple. `out` is the result: a rule
-        may use it (it costs nothing more)."""
-        raise NotImplementedError(
-            f"{type(self).__name__}: define local_grads(self, out, *xs) to return one derivative per operand"
-        )
+        """d(out)/d(x_i) for each operand, as a tuple (a rule may use the result `out`)."""
+        raise NotImplementedError(f"{type(self).__name__}: define local_grads(self, out, *xs), one per operand")
 
     def __call__(self, *operands: Any) -> Value:
-        """Apply the op: a new node that keeps the value and the local derivatives. The node's
-        class (the class of a Value operand: engine.Value) makes it."""
-        for operand in operands:
-            if isinstance(operand, Operators):
-                return operand.apply(self, *operands)
-        raise not_a_value_operand(self.name, type(self).__name__, operands)
+        """Apply the op: a new node that keeps the value and the local derivatives."""
+        # engine.Value makes it; looked up, not imported, since the engine imports this module
+        return sys.modules[_ENGINE].Value.apply(self, *operands)
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}>"
@@ -89,18 +80,6 @@ class Op:
             if op is self:
                 return name
         return super().__reduce_ex__(protocol)
-
-
-class Operators:
-    """The base of the nodes an op is applied to: `engine.Value`, which has the operators
-    (``a * b`` is ``MUL(a, b)``) and makes the nodes. Here so that ops need not import it."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def apply(op: Op, *operands: Any) -> Value:
-        """The node ``op(*operands)``."""
-        raise NotImplementedError("a node class defines apply(op, *operands)")
 
 
 # ----- the built-in operations --------------------------------------------------------------------
@@ -204,12 +183,9 @@ class Pow(Op):
             raise ZeroDivisionError(f"**: 0 cannot be raised to the negative power {c!r} ({x!r} ** {c!r})")
         if x < 0.0 and not float(c).is_integer():
             raise ValueError(f"**: {x!r} ** {c!r} is not a real number (a negative base needs a whole-number exponent)")
-        try:
-            # BEGIN LESSON 2
-            return x**c
-            # END LESSON 2
-        except OverflowError:
-            raise OverflowError(f"**: {x!r} ** {c!r} is too large for a float") from None
+        # BEGIN LESSON 2
+        return x**c
+        # END LESSON 2
 
     def local_grads(self, out, x, c):
         if c == 0:
@@ -236,10 +212,7 @@ class PowByValue(Op):
                 f"**: {a!r} ** {b!r} with a Value exponent needs a positive base "
                 f"(the slope towards the exponent is undefined for base {a!r})"
             )
-        try:
-            return a**b
-        except OverflowError:
-            raise OverflowError(f"**: {a!r} ** {b!r} is too large for a float") from None
+        return a**b
 
     def local_grads(self, out, a, b):
         # BEGIN CUT WITH LESSON 2
@@ -254,10 +227,6 @@ class Exp(Op):
     formula = "{out}"
 
     def forward(self, a):
-        if a > LARGEST_EXP_INPUT:
-            raise OverflowError(
-                f"exp: exp({a!r}) is too large for a float (inputs must be at most {LARGEST_EXP_INPUT})"
-            )
         # BEGIN LESSON 5
         return math.exp(a)
         # END LESSON 5
@@ -345,29 +314,16 @@ BUILT_IN_OPS = tuple(_BY_NAME.values())
 # ----- functions for rules: floats in, floats out; Values in, Values out ------------------------
 
 
-def exp(x: Number) -> Number:
-    """e^x, for a float or a Value."""
-    return EXP.forward(x) if is_real(x) else EXP(x)
+def _for_floats_and_values(op: Op) -> Callable[[Number], Number]:
+    def function(x: Number) -> Number:
+        return op.forward(x) if is_real(x) else op(x)
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = f"{op.__doc__}: a float for a float, a Value (a node) for a Value."
+    return function
 
 
-def log(x: Number) -> Number:
-    """ln(x), for a float or a Value."""
-    return LOG.forward(x) if is_real(x) else LOG(x)
-
-
-def tanh(x: Number) -> Number:
-    """tanh(x), for a float or a Value."""
-    return TANH.forward(x) if is_real(x) else TANH(x)
-
-
-def sigmoid(x: Number) -> Number:
-    """1 / (1 + e^-x), for a float or a Value."""
-    return SIGMOID.forward(x) if is_real(x) else SIGMOID(x)
-
-
-def relu(x: Number) -> Number:
-    """max(0, x), for a float or a Value."""
-    return RELU.forward(x) if is_real(x) else RELU(x)
+exp, log, tanh, sigmoid, relu = map(_for_floats_and_values, (EXP, LOG, TANH, SIGMOID, RELU))
 
 
 def _number(x: Number) -> float:

@@ -1,11 +1,19 @@
-"""Copying and pickling a graph of any depth, each node once, in time linear in its size.
+"""How a Value meets Python: comparisons, conversions, copy and pickle.
 
-`copy.deepcopy` and `pickle` would follow a node's operands recursively and stop at
-about a thousand levels. Instead a node is reduced to a small record naming its operands (`node_record`), and pickle's
-memo (deepcopy's memo for a copy) writes each node once, however many objects of one
-call share it. The first node whose operands are not written yet brings, before itself,
-the list of its not-yet-written ancestors in topological order; each of those then finds
-its operands already in the memo, so the pickler never recurses more than a level or two.
+`PythonProtocols` is the base of `engine.Value`. A comparison looks at ``.data``, as
+PyTorch's 0-d tensors do, so ``max(a, b)`` returns one of the Values and keeps the graph;
+``==`` stays identity (nodes live in sets and dicts). A conversion that would leave the
+graph (``bool(v)``, ``float(v)``, ``math.exp(v)``, ``round(v)``) is refused with a message
+that says what to use instead.
+
+Copying and pickling work on a graph of any depth, each node once, in time linear in its
+size. `copy.deepcopy` and `pickle` would follow a node's operands recursively and stop at
+about a thousand levels. Instead a node is reduced to a small record naming its operands
+(`node_record`), and pickle's memo (deepcopy's memo for a copy) writes each node once,
+however many objects of one call share it. The first node whose operands are not written
+yet brings, before itself, the list of its not-yet-written ancestors in topological order;
+each of those then finds its operands already in the memo, so the pickler never recurses
+more than a level or two.
 
 A node's class (a subclass of Value) and its extra attributes come back too; its `grad`
 (a number, or a Value of its own graph) is restored after the node exists, so a leaf
@@ -18,8 +26,11 @@ import threading
 import weakref
 from typing import Any
 
+from . import checks
+
 __all__ = [
-    "as_node_class",
+    "PythonProtocols",
+    "node_from_origin",
     "node_record",
     "restore_graph",
     "restore_last",
@@ -27,6 +38,66 @@ __all__ = [
     "restore_node",
     "shallow_copy",
 ]
+
+
+class PythonProtocols:
+    """What a Value does where Python expects a number, and how it is copied and pickled."""
+
+    __slots__ = ()
+    data: float
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _compared(other, ">=")
+
+    _NO_INTEGERS = "the graph has no integer operations"
+    __bool__ = checks.refused_conversion("True or False", "if v.data > 0:", "compare Values: if a > b:")
+    __float__ = checks.refused_conversion(
+        "a float (math.exp(v) and friends ask for one)",
+        "float(v.data)",
+        "use v.exp(), v.log(), v.tanh() to stay in the graph",
+    )
+    __int__ = checks.refused_conversion("an int", "int(v.data)", _NO_INTEGERS)
+    __index__ = checks.refused_conversion("an index", "int(v.data)", _NO_INTEGERS)
+    __round__ = checks.refused_conversion("a rounded number", "round(v.data, 3)", "rounding has no derivative")
+
+    def __copy__(self) -> Any:
+        """A shallow copy: a new node of the same class, number, operands and local derivatives."""
+        return shallow_copy(self)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle and deepcopy at any depth, each node once, as a small record (`node_record`)."""
+        return node_record(self)
+
+
+def _compared(other: Any, where: str) -> float:
+    """The number a comparison looks at: a Value's .data, or the number itself."""
+    if isinstance(other, PythonProtocols):
+        return other.data
+    if not checks.is_real(other):
+        raise TypeError(f"{where}: cannot compare a Value with {checks.describe(other)}")
+    return float(other)
+
+
+def node_from_origin(origin: Any, data: float, node_class: Any) -> Any:
+    """The node of class `node_class` (engine.Value or a subclass) with this number and this
+    `origin` (op, operands, local_grads), as `Value.origin` gives it: the one place outside
+    the engine that writes a node's slots. A number operand goes in as (None, its number)."""
+    op, operands, local_grads = origin
+    slots = [(None, x) if d is None else (x, d) for x, d in zip(operands, local_grads)]
+    (a, da), (b, db) = (*slots, (None, None), (None, None))[:2]
+    node = object.__new__(node_class)  # not node_class(...): __init__ makes leaves
+    node.data, node.grad, node._label, node._rule = data, 0.0, "", op
+    node._a, node._da, node._b, node._db = a, da, b, db
+    return node
 
 
 class _Written:
@@ -108,7 +179,7 @@ def _unwritten_ancestors(node: Any, written: set[int]) -> list[Any]:
 def restore_node(cls: Any, op: Any, data: float, label: str, operands: Any, local_grads: Any) -> Any:
     """A node of class `cls` with this op, number, label and operands (its grad and extra
     attributes come after, from pickle's state)."""
-    node = cls.from_origin((op, operands, local_grads), data, cls)
+    node = node_from_origin((op, operands, local_grads), data, cls)
     node._label = label
     return node
 
@@ -120,7 +191,7 @@ def restore_last(written: Any, nodes: list[Any]) -> Any:
 def shallow_copy(node: Any) -> Any:
     """A new node of node's class with its number, operands, local derivatives, label,
     gradient and extra attributes (the same objects: a shallow copy)."""
-    twin = node.from_origin(node.origin, node.data, type(node))
+    twin = node_from_origin(node.origin, node.data, type(node))
     twin.grad, twin._label = node.grad, node._label
     extra = getattr(node, "__dict__", None)
     if extra:
@@ -128,26 +199,17 @@ def shallow_copy(node: Any) -> Any:
     return twin
 
 
-def as_node_class(node: Any, node_class: Any) -> Any:
-    """`node` made again as an object of `node_class`, a subclass of Value (whose own
-    __init__ is not run, as pickle does)."""
-    twin = object.__new__(node_class)
-    for slot in ("data", "grad", "_label", "_rule", "_a", "_da", "_b", "_db"):
-        setattr(twin, slot, getattr(node, slot))
-    return twin
-
-
 # Pickles written before nodes were pickled one record each load through these two.
 
 
 def restore_graph(node_class: Any, records: list[Any]) -> Any:
-    """The last node of the graph `graph_records` wrote, made by ``node_class.from_origin``."""
+    """The last node of the graph `graph_records` wrote."""
     nodes: list[Any] = []
     for record in records:
         if isinstance(record, tuple):
             op, data, grad, label, positions, local_grads = record
             operands = [x if local is None else nodes[x] for x, local in zip(positions, local_grads)]
-            record = node_class.from_origin((op, operands, local_grads), data)
+            record = node_from_origin((op, operands, local_grads), data, node_class)
             record.grad, record.label = grad, label
         nodes.append(record)
     return nodes[-1]
