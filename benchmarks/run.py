@@ -942,7 +942,7 @@ def moons_demo_rows(libraries, results, settings):
 
 # ----- benchmark 5: tinygrad_edu against the limit (limit_engine.py) ----------------------------
 #
-# limit_engine.py is the barest scalar engine (four slots, no checks): what a pure-Python
+# limit_engine.py is the barest scalar engine (a six-slot node, no checks): what a pure-Python
 # engine costs at the least. Both are measured here in turn, in this one run, so that the
 # ratio tinygrad_edu / limit does not depend on how busy the machine was.
 
