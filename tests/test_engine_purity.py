@@ -139,8 +139,12 @@ def test_a_ctrl_c_at_any_moment_of_grad_changes_no_node(create_graph):
     y, x = deep_graph()
     x.grad = 1.5
     before = snapshot(y)
-    hits = interrupted(lambda: grad(y, [x], create_graph=create_graph), moments=12)
-    assert hits >= 2  # some of the 12 calls were really interrupted (on a busy machine many end first)
+    hits = 0
+    for _ in range(5):  # rounds of 12 calls until two were really interrupted: on a busy
+        hits += interrupted(lambda: grad(y, [x], create_graph=create_graph), moments=12)
+        if hits >= 2:  # machine a timer may fire late, after its call has ended
+            break
+    assert hits >= 2
     assert snapshot(y) == before
 
 
