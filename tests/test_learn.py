@@ -91,14 +91,14 @@ PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
     (1, "A local derivative", ["01_linear_approximation"]),
     (2, "More local derivatives", ["01_linear_approximation"]),
     (3, "A topological order", ["02_chain_rule_graph"]),
-    (4, "The chain-rule sweep", ["02_chain_rule_graph", "08_forward_vs_reverse_mode"]),
+    (4, "The chain-rule sweep", ["02_chain_rule_graph", "10_forward_vs_reverse_mode"]),
     (5, "A sigmoid from exp, + and /", ["03_sigmoid_derivative"]),
-    (6, "Activation rules", ["06_activation_derivatives_and_saturation"]),
-    (7, "The two-neuron net by hand", ["05_two_neuron_net"]),
-    (8, "Gradient descent", ["04_gradient_descent", "10_optimisation_in_2d"]),
-    (9, "A neuron", ["07_training_mlps"]),
-    (10, "A layer and an MLP", ["09_vectorised_backprop"]),
-    (11, "The error and one training step", ["07_training_mlps"]),
+    (6, "Activation rules", ["07_activation_derivatives_and_saturation"]),
+    (7, "The two-neuron net by hand", ["06_two_neuron_net"]),
+    (8, "Gradient descent", ["04_gradient_descent", "05_optimisation_in_2d"]),
+    (9, "A neuron", ["09_training_mlps"]),
+    (10, "A layer and an MLP", ["11_vectorised_backprop"]),
+    (11, "The error and one training step", ["09_training_mlps"]),
     (12, "A hidden layer's deltas", []),
     (13, "Challenge (optional): deeper than recursion", []),
 ]
@@ -551,7 +551,7 @@ def test_the_order_lessons_solution_keeps_the_challenge_a_challenge(workbook, ca
 
 def test_learn_list_and_help(capsys):
     code, out, _ = learn("list", capsys=capsys)
-    assert code == 0 and "Notebook: notebooks/05_two_neuron_net.ipynb" in out
+    assert code == 0 and "Notebook: notebooks/06_two_neuron_net.ipynb" in out
     assert "you write: topological_order (engine.py) again, from lesson 3" in out
     assert all(re.search(rf"^ ?{lesson.number}  ", out, re.M) for lesson in LESSONS)
     assert main(["learn"]) == 2

@@ -212,7 +212,7 @@ def test_the_api_page_shows_the_docstring_of_value_backward(browser, site_url, s
 
 
 def test_home_and_notebook_pages_at_1200_by_900(browser, site_url, shots):
-    for page, picture in (("index.html", "site_home.png"), ("notebooks/05_two_neuron_net.html", "site_notebook.png")):
+    for page, picture in (("index.html", "site_home.png"), ("notebooks/06_two_neuron_net.html", "site_notebook.png")):
         assert open_page(browser, site_url + page) == []
         screenshot(browser, shots / picture)
     # The notebook page shows the notebook's saved pictures, and its formulas typeset by MathJax.

@@ -206,7 +206,7 @@ LESSONS = (
             "the seed; s gets 2 times it; b gets 3 times it from y, and then 2 more from s "
             "(2 times s's local 1), so dy/db = 5, and dy/da = 2. Check it by nudging b.",
         ),
-        notebooks=("02_chain_rule_graph", "08_forward_vs_reverse_mode"),
+        notebooks=("02_chain_rule_graph", "10_forward_vs_reverse_mode"),
     ),
     Lesson(
         number=5,
@@ -261,7 +261,7 @@ LESSONS = (
             "sqrt(x), which is y: so dy/dx = 1 / (2y), written with the output alone. At x = 9 "
             "that is 1/6, and nudging x from 9 to 9.001 moves y by about 0.000167.",
         ),
-        notebooks=("06_activation_derivatives_and_saturation",),
+        notebooks=("07_activation_derivatives_and_saturation",),
     ),
     Lesson(
         number=7,
@@ -291,7 +291,7 @@ LESSONS = (
             "at i = 2, w = 0, d = 1. Then o = 0.5, dP/do = 0.5, do/dp = 0.25 and dp/dw = i = 2, "
             "so dP/dw = 0.5 * 0.25 * 2 = 0.25. Your two neurons add links to that chain.",
         ),
-        notebooks=("05_two_neuron_net",),
+        notebooks=("06_two_neuron_net",),
     ),
     Lesson(
         number=8,
@@ -317,7 +317,7 @@ LESSONS = (
             "with rate 0.25 goes to 2, then to 1.5. The slope is 4 at 3 and 2 at 2: what do the "
             "two steps, 1 and 0.5, have to do with those slopes and the rate?",
         ),
-        notebooks=("04_gradient_descent", "10_optimisation_in_2d"),
+        notebooks=("04_gradient_descent", "05_optimisation_in_2d"),
     ),
     Lesson(
         number=9,
@@ -342,7 +342,7 @@ LESSONS = (
             "3 + 0.5 = -0.5, and a tanh neuron outputs tanh(-0.5), about -0.462. With Values "
             "every product and sum is a node, so backward() reaches each weight.",
         ),
-        notebooks=("07_training_mlps",),
+        notebooks=("09_training_mlps",),
     ),
     Lesson(
         number=10,
@@ -375,7 +375,7 @@ LESSONS = (
             "in turn. A list of lists flattens, in order, by taking each inner list's items "
             "one after the other.",
         ),
-        notebooks=("09_vectorised_backprop",),
+        notebooks=("11_vectorised_backprop",),
     ),
     Lesson(
         number=11,
@@ -405,7 +405,7 @@ LESSONS = (
             "0.8 a second. From s = 0 with x = 10 every second: 2, 3.6, 4.88. Compare that "
             "with the steps -0.1, -0.19, -0.271 your p takes: what memory do they keep?",
         ),
-        notebooks=("07_training_mlps",),
+        notebooks=("09_training_mlps",),
     ),
     Lesson(
         number=12,
@@ -432,7 +432,7 @@ LESSONS = (
             "that moves the output's net input by 2 * 0.25 = 0.5 per unit, so dE/dz = 0.5 * "
             "0.1 = 0.05. With two outputs there are two such paths.",
         ),
-        notebooks=(),  # notebook 05 derives this sum: it would answer the lesson
+        notebooks=(),  # notebook 06 derives this sum: it would answer the lesson
     ),
     Lesson(
         number=13,
