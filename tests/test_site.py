@@ -8,7 +8,9 @@ and read in the browser the player tests use (tests/test_player_browser.py). Eve
 must load without a console error and with every image; every link within the site must
 lead to a file of it; nothing may come from another host. The API page must show
 `Value.backward`'s docstring, and the playground must run a program through
-`window.playground.run` with backward()'s gradients and the graph's SVG.
+`window.playground.run` with backward()'s gradients and the graph's SVG. The playground's
+Python runs in a Web Worker: while an endless loop runs the page must answer, Stop must
+end the loop within seconds, and the restarted Python must run the next program afresh.
 
 Screenshots of the home page, a notebook, the API page and the playground at 1200 x 900
 go to pytest's temporary directory (TINYGRAD_EDU_SCREENSHOTS=DIR keeps them in DIR).
@@ -347,3 +349,93 @@ def test_the_playground_page_shows_output_graph_and_player(browser, site_url, sh
     screenshot(browser, shots / "site_playground.png", browser.find_element("css selector", ".tge-pg-bar"))
     errors = [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
     assert errors == []
+
+
+# ----- Stop: Python runs in a Web Worker, which Stop ends and starts again ---------------------
+
+STOP_SECONDS = 5  # from the click on Stop to the page saying the run was stopped; measured well under 1 s
+ENDLESS_LOOP = "print('counting')\nn = 0\nwhile True:\n    n += 1\n"
+
+
+def wait_until(browser, script, seconds, what):
+    """Wait until `script` (a JavaScript expression) is truthy in the page; the seconds it took."""
+    started = time.monotonic()
+    while not browser.execute_script(f"return Boolean({script});"):
+        assert time.monotonic() - started < seconds, f"{what} after {seconds} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def event_loop_delay(browser):
+    """The seconds a 0-second timer takes to fire in the page: small when its thread is free."""
+    browser.set_script_timeout(5)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1]; const asked = performance.now();"
+        "setTimeout(() => done((performance.now() - asked) / 1000), 0);"
+    )
+
+
+def test_stop_ends_an_endless_loop_while_the_page_answers(browser, site_url, shots):
+    assert open_page(browser, site_url + "playground.html") == []
+    wait_for_python(browser)
+    wait_until(
+        browser, "document.querySelectorAll('.tge-pg-examples option').length >= 3", PAGE_LOAD_SECONDS, "no examples"
+    )
+    browser.execute_script("document.querySelector('.tge-pg-source').value = arguments[0];", ENDLESS_LOOP)
+    browser.find_element("css selector", ".tge-pg-run").click()
+    wait_until(browser, "document.querySelector('.tge-pg-output').textContent.includes('counting')", 10, "no output")
+    root = browser.find_element("id", "tge-playground")
+    run_button = browser.find_element("css selector", ".tge-pg-run")
+    stop_button = browser.find_element("css selector", ".tge-pg-stop")
+    assert root.get_attribute("data-state") == "running"
+    assert not run_button.is_enabled() and run_button.text == "Running…" and stop_button.is_enabled()
+
+    # While the loop runs, the page's own thread is free: timers fire, clicks are handled.
+    time.sleep(1.0)
+    assert event_loop_delay(browser) < 0.5
+    browser.find_elements("css selector", ".tge-pg-examples option")[1].click()
+    source = browser.execute_script("return document.querySelector('.tge-pg-source').value;")
+    assert source == (EXAMPLES / "micrograd_readme.py").read_text(encoding="utf-8"), "the menu answered a click"
+    assert root.get_attribute("data-state") == "running", "the loop is still going"
+    screenshot(browser, shots / "site_playground_running.png", browser.find_element("css selector", ".tge-pg-bar"))
+
+    stop_button.click()
+    took = wait_until(
+        browser, "document.getElementById('tge-playground').dataset.state === 'idle'", STOP_SECONDS, "not stopped"
+    )
+    output = browser.find_element("css selector", ".tge-pg-output").text
+    assert output.startswith("counting\n[Stopped after") and "Python was restarted" in output, output
+    assert "tge-pg-failed" in browser.find_element("css selector", ".tge-pg-output").get_attribute("class")
+    assert run_button.is_enabled() and run_button.text == "Run" and not stop_button.is_enabled()
+    print(f"\nStop ended the endless loop in {took:.2f} s")
+
+    # The fresh Python runs the next program: the menu's micrograd example, with its graph.
+    restarted = wait_for_python(browser)
+    print(f"Python restarted in {restarted:.1f} s")
+    run_button.click()
+    wait_until(browser, "document.querySelector('.tge-pg-graph svg')", FIRST_RUN_SECONDS, "no graph after the restart")
+    assert browser.find_element("css selector", ".tge-pg-output").text.split() == ["24.7041", "138.8338", "645.5773"]
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
+    assert errors == []
+
+
+def test_stop_through_the_api_restarts_python_with_a_fresh_state(browser, site_url):
+    if not browser.current_url.endswith("playground.html"):
+        assert open_page(browser, site_url + "playground.html") == []
+    mark = "import sys\nsys.tge_mark = 'kept'"
+    read_mark = "import sys\nprint(getattr(sys, 'tge_mark', 'gone'))"
+    assert run_in_playground(browser, mark)["ok"]
+    assert run_in_playground(browser, read_mark)["stdout"] == "kept\n", "without a restart, the interpreter persists"
+    assert browser.execute_script("return window.playground.stop();") is False, "nothing to stop"
+
+    browser.execute_script(
+        "window.stoppedRun = null; window.playground.run(arguments[0]).then(r => { window.stoppedRun = r; });",
+        ENDLESS_LOOP,
+    )
+    time.sleep(1.0)
+    assert browser.execute_script("return window.stoppedRun;") is None, "the loop is still running"
+    assert browser.execute_script("return window.playground.stop();") is True
+    wait_until(browser, "window.stoppedRun", STOP_SECONDS, "the stopped run's promise did not settle")
+    stopped = browser.execute_script("return window.stoppedRun;")
+    assert stopped == {"stdout": "counting\n", "svg": "", "player": "", "ok": False, "stopped": True}
+    assert run_in_playground(browser, read_mark)["stdout"] == "gone\n", "the restarted Python starts afresh"

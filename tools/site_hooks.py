@@ -5,10 +5,11 @@ Besides the pages in docs/, the site gets, as generated files:
 * the notebooks of notebooks/ (rendered by mkdocs-jupyter with their saved outputs,
   never run) and the learning path, LEARN.md;
 * the step player of the two-neuron net, written by tinygrad_edu itself;
-* the playground's files under assets/playground/: its script, style and Python glue
-  from web/, Pyodide's core and Graphviz in WebAssembly copied from web/node_modules
-  (installed with `npm ci` from web/package-lock.json when missing), the wheel of
-  this checkout and the wheels of the pure-Python dependencies the playground imports.
+* the playground's files under assets/playground/: its scripts (the page's and its
+  Python worker's), style and Python glue from web/, Pyodide's core and Graphviz in
+  WebAssembly copied from web/node_modules (installed with `npm ci` from
+  web/package-lock.json when missing), the wheel of this checkout and the wheels of the
+  pure-Python dependencies the playground imports.
 
 Links in the pages that point at files of the repository outside docs/ are turned
 into links to the same file in the site (README.md, LEARN.md, the notebooks) or on
@@ -64,7 +65,7 @@ MATHJAX_CONFIG = (
     "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},"
     " options: {enableMenu: false}};</script>\n"
 )
-WEB_FILES = ("playground.js", "playground.css", "bootstrap.py")
+WEB_FILES = ("playground.js", "python-worker.js", "playground.css", "bootstrap.py")
 
 # The playground's examples: (file in web/examples/, title in its menu).
 EXAMPLES = [
