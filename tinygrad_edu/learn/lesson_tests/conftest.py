@@ -241,13 +241,13 @@ def pytest_collection_modifyitems(session, config, items):
             raise pytest.UsageError(f"{item.nodeid}: every lesson test needs exactly one lessonN marker")
     items.sort(key=_lesson_of)  # stable: file order within a lesson
     for item in items:
-        doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
+        doc = _summary(getattr(item.function, "__doc__", None))
         entry = {
             "nodeid": item.nodeid,
             "name": item.name,
             "lesson": _lesson_of(item),
             "file": str(Path(item.fspath).resolve()),
-            "doc": doc[0] if doc else "",
+            "doc": doc,
             "outcome": "pending",
             "message": None,
             "exception": None,
@@ -259,6 +259,16 @@ def pytest_collection_modifyitems(session, config, items):
         report.data["tests"].append(entry)
         report.by_id[item.nodeid] = entry
     report.write()
+
+
+def _summary(docstring):
+    """The first paragraph of a docstring, on one line (a summary may wrap onto a second line)."""
+    lines = []
+    for line in (docstring or "").strip().splitlines():
+        if not line.strip():
+            break
+        lines.append(line.strip())
+    return " ".join(lines)
 
 
 def pytest_collectreport(report):
@@ -475,13 +485,19 @@ class Expect:
 
     # ----- a rule against the numerical slope ---------------------------------------------
 
-    def slopes(self, received, f, point, names, text, h=1e-6, rel=1e-5, abs=1e-8):
+    def slopes(self, received, f, point, names, text, h=1e-6, rel=1e-5, abs=1e-8, output=None):
         """Fail unless `received` (one derivative per operand) agrees with the slope found by
         nudging each operand of the plain function `f` by h at `point`. The message puts the
-        learner's number beside the nudged one, for the first operand that is off."""
+        learner's number beside the nudged one, for the first operand that is off. With
+        `output` (a name such as "y"), the point is also given as the output there, for a
+        rule that is handed only its output."""
         __tracebackhide__ = True
         nudged = tuple(central_slope(f, point, i, h) for i in range(len(point)))
         where = ", ".join(f"{name} = {value:g}" for name, value in zip(names, point))
+        moved, slope_of, comma = text, f"d({text})", ""  # what moves, as the message names it
+        if output is not None:
+            where += f", where {output} = {text} = {f(*point):.6g} (your out)"
+            moved, slope_of, comma = output, f"d{output}", ","
         expected = _show_slopes(nudged)
         if not isinstance(received, tuple) or len(received) != len(nudged):
             self.fail(
@@ -493,8 +509,8 @@ class Expect:
         for name, mine, slope in zip(names, received, nudged):
             if not _is_number(mine) or not math.isclose(mine, slope, rel_tol=rel, abs_tol=abs):
                 self.fail(
-                    f"your d({text})/d{name} at {where} is {_show(mine)};\n"
-                    f"nudging {name} by {h:g} moves {text} by {slope:.6g} per unit",
+                    f"your {slope_of}/d{name} at {where}{comma} is {_show(mine)};\n"
+                    f"nudging {name} by {h:g} moves {moved} by {slope:.6g} per unit",
                     expected,
                     _show(received),
                 )

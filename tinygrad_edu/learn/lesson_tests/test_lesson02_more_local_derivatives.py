@@ -10,61 +10,68 @@ from tinygrad_edu import Value
 
 pytestmark = pytest.mark.lesson2
 
-# (expression, how to build it from Values or numbers, op, which operands are nodes)
-CASES = [
+# (expression, how to build it from its node operands, op, the names of those operands);
+# the names are the op's own: a and b, or x for the base of a power
+TWO_NODES = [
     ("a - b", lambda a, b: a - b, "-", "ab"),
-    ("a - 1", lambda a, b: a - 1, "-", "a"),
-    ("1 - a", lambda a, b: 1 - a, "-", "a"),
-    ("-a", lambda a, b: -a, "neg", "a"),
     ("a / b", lambda a, b: a / b, "/", "ab"),
-    ("a / 4", lambda a, b: a / 4, "/", "a"),
-    ("6 / a", lambda a, b: 6 / a, "/", "a"),
-    ("a ** 3", lambda a, b: a**3, "**", "a"),
-    ("a ** 0.5", lambda a, b: a**0.5, "**", "a"),
-    ("a ** -1", lambda a, b: a**-1, "**", "a"),
+]
+ONE_NODE = [
+    ("a - 1", lambda a: a - 1, "-", "a"),
+    ("1 - a", lambda a: 1 - a, "-", "a"),
+    ("-a", lambda a: -a, "neg", "a"),
+    ("a / 4", lambda a: a / 4, "/", "a"),
+    ("6 / a", lambda a: 6 / a, "/", "a"),
+    ("x ** 3", lambda x: x**3, "**", "x"),
+    ("x ** 0.5", lambda x: x**0.5, "**", "x"),
+    ("x ** -1", lambda x: x**-1, "**", "x"),
 ]
 
 
-def plain(build, names):
-    """The expression as a function of plain numbers for the operands that are nodes."""
-    if names == "ab":
-        return lambda a, b: build(a, b)
-    return lambda a: build(a, 3.0)
-
-
-@pytest.mark.parametrize("text, build, op, names", CASES, ids=[case[0] for case in CASES])
-def test_value_and_local_derivatives(expect, text, build, op, names):
-    """The value, the op name, the children and the local derivatives at a = 2, b = 3."""
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = expect.value(build(a, b), text)
-    expect(c.data, build(2.0, 3.0), f"({text}).data at a = 2, b = 3")
+def check_node(expect, text, build, op, names, point):
+    """The node build(...) makes from Values named `names` at `point`: its value, op,
+    children and local derivatives."""
+    __tracebackhide__ = True
+    nodes = tuple(Value(value, label=name) for name, value in zip(names, point))
+    where = ", ".join(f"{name} = {value:g}" for name, value in zip(names, point))
+    c = expect.value(build(*nodes), text)
+    expect(c.data, build(*point), f"({text}).data at {where}")
     expect(c.op, op, f"({text}).op")
-    expect(c.children, tuple({"a": a, "b": b}[name] for name in names), f"({text}).children")
-    point = (2.0, 3.0) if names == "ab" else (2.0,)
-    expect.slopes(c.local_grads, plain(build, names), point, names, text)
+    expect(c.children, nodes, f"({text}).children: " + (" and ".join(names) if len(names) > 1 else f"only {names}"))
+    expect.slopes(c.local_grads, build, point, names, text)
+
+
+@pytest.mark.parametrize("text, build, op, names", TWO_NODES, ids=[case[0] for case in TWO_NODES])
+def test_two_node_operands(expect, text, build, op, names):
+    """The value, the op name, the children and both local derivatives at a = 2, b = 3."""
+    check_node(expect, text, build, op, names, (2.0, 3.0))
+
+
+@pytest.mark.parametrize("text, build, op, names", ONE_NODE, ids=[case[0] for case in ONE_NODE])
+def test_one_node_operand(expect, text, build, op, names):
+    """One node operand at 2 (a, or x in a power): the value, the op name, the one child
+    and its local derivative."""
+    check_node(expect, text, build, op, names, (2.0,))
 
 
 @pytest.mark.parametrize("point", [(0.5, 1.5), (-1.2, 0.7), (3.0, -2.0)], ids=str)
 def test_each_rule_at_other_points(expect, point):
     """The same rules wherever the operands are (negative ones too)."""
-    x, y = point
     builds = [
         ("a - b", lambda a, b: a - b, "ab"),
-        ("-a", lambda a, b: -a, "a"),
+        ("-a", lambda a: -a, "a"),
         ("a / b", lambda a, b: a / b, "ab"),
-        ("a ** 3", lambda a, b: a**3, "a"),
-        ("a ** -2", lambda a, b: a**-2, "a"),
+        ("x ** 3", lambda x: x**3, "x"),
+        ("x ** -2", lambda x: x**-2, "x"),
     ]
     for text, build, names in builds:
-        c = expect.value(build(Value(x), Value(y)), text)
-        if names == "ab":
-            expect.slopes(c.local_grads, build, (x, y), names, text)
-        else:
-            expect.slopes(c.local_grads, lambda a, build=build: build(a, y), (x,), names, text)
+        operands = point[: len(names)]
+        c = expect.value(build(*(Value(value) for value in operands)), text)
+        expect.slopes(c.local_grads, build, operands, names, text)
 
 
 def test_a_power_of_a_plain_number_has_a_flat_exponent(expect):
-    """In x ** c the exponent c is a plain number, not a node: Pow's rule gives its slot 0."""
+    """In x ** c the exponent c is a plain number, not a node, yet Pow's rule has a slot for it."""
     from tinygrad_edu.ops import POW
 
     out = POW.forward(1.5, 2.5)
@@ -81,8 +88,8 @@ def test_a_power_of_a_plain_number_has_a_flat_exponent(expect):
 
 
 def test_subtraction_is_one_node(expect):
-    """a - b is one '-' node. micrograd builds it as a + (-b): two nodes, the same
-    gradient, so both are right."""
+    """a - b is one '-' node. micrograd builds it as a + (-b), two nodes with the same
+    gradient: both are right."""
     a, b = Value(5.0, label="a"), Value(2.0, label="b")
     c = expect.value(a - b, "a - b")
     expect((c.op, c.children), ("-", (a, b)), "(a - b).op and .children: one node with both operands")

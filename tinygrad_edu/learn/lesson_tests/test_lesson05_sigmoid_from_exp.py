@@ -35,7 +35,7 @@ def test_the_value_of_exp(expect, x):
 def test_the_slope_of_exp_from_its_output(expect, x):
     """EXP.local_grads is handed only the output: the input is not available."""
     local = expect.output_only(EXP, x, "exp", WHY_EXP)
-    expect.slopes(local, math.exp, (x,), "x", "e^x")
+    expect.slopes(local, math.exp, (x,), "x", "e^x", output="y")
 
 
 def test_the_sigmoid_from_its_parts(expect):

@@ -30,7 +30,7 @@ def sigmoid(x):
 def test_the_sigmoid_rule_from_its_output(expect, x):
     """SIGMOID.local_grads is handed only the output: the input is not available."""
     local = expect.output_only(SIGMOID, x, "sigmoid", WHY)
-    expect.slopes(local, sigmoid, (x,), "x", "sigmoid(x)")
+    expect.slopes(local, sigmoid, (x,), "x", "sigmoid(x)", output="y")
 
 
 @pytest.mark.parametrize("x", [-3.0, 0.0, 0.7])
@@ -46,7 +46,7 @@ def test_the_sigmoid_rule_matches_its_parts(expect, x):
 def test_the_tanh_rule_from_its_output(expect, x):
     """TANH.local_grads is handed only the output: the input is not available."""
     local = expect.output_only(TANH, x, "tanh", WHY)
-    expect.slopes(local, math.tanh, (x,), "x", "tanh(x)")
+    expect.slopes(local, math.tanh, (x,), "x", "tanh(x)", output="y")
 
 
 @pytest.mark.parametrize("x", [3.0, 0.5, -2.0, -0.25])
@@ -83,7 +83,7 @@ def test_a_chain_of_k_units(expect, k):
     s.backward()
     expect.true(
         0 < x.grad <= 0.25**k,
-        f"the gradient through {k} sigmoids from x = 0",
+        f"the gradient through {k} sigmoid{'s' if k > 1 else ''} from x = 0",
         f"positive and at most 0.25^{k} = {0.25**k!r}",
         repr(x.grad),
     )
@@ -92,7 +92,7 @@ def test_a_chain_of_k_units(expect, k):
     for _ in range(k):
         r = r.relu()
     r.backward()
-    expect(z.grad, 1.0, f"the gradient through {k} ReLUs from z = 0.5")
+    expect(z.grad, 1.0, f"the gradient through {k} ReLU{'s' if k > 1 else ''} from z = 0.5")
 
 
 def test_saturated_far_from_zero(expect):
