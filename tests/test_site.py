@@ -367,7 +367,8 @@ def wait_until(browser, script, seconds, what):
 
 
 def event_loop_delay(browser):
-    """The seconds a 0-second timer takes to fire in the page: small when its thread is free."""
+    """The seconds a 0-second timer takes to fire in the page; it fires only when the page's
+    thread is free (the wait for it ends in an error after 5 s)."""
     browser.set_script_timeout(5)
     return browser.execute_async_script(
         "const done = arguments[arguments.length - 1]; const asked = performance.now();"
@@ -391,8 +392,10 @@ def test_stop_ends_an_endless_loop_while_the_page_answers(browser, site_url, sho
     assert not run_button.is_enabled() and run_button.text == "Running…" and stop_button.is_enabled()
 
     # While the loop runs, the page's own thread is free: timers fire, clicks are handled.
+    # Were the endless loop on that thread, the timer would never fire (the wait for it
+    # would time out); how soon it fires depends on the machine, so it is only printed.
     time.sleep(1.0)
-    assert event_loop_delay(browser) < 0.5
+    print(f"\na 0-second timer fired after {event_loop_delay(browser):.3f} s while the loop ran")
     browser.find_elements("css selector", ".tge-pg-examples option")[1].click()
     source = browser.execute_script("return document.querySelector('.tge-pg-source').value;")
     assert source == (EXAMPLES / "micrograd_readme.py").read_text(encoding="utf-8"), "the menu answered a click"
