@@ -471,7 +471,7 @@ def test_the_package_has_no_import_cycle():
 def test_engine_reads_in_one_sitting():
     package = pathlib.Path(__file__).resolve().parent.parent / "tinygrad_edu"
     source = (package / "engine.py").read_text(encoding="utf-8").splitlines()
-    assert len(source) <= 440  # about a third of it docstrings and comments
+    assert len(source) <= 460  # about a third of it docstrings and comments
     assert len((package / "ops.py").read_text(encoding="utf-8").splitlines()) <= 330  # the Op base and 12 rules
     start = next(i for i, line in enumerate(source) if "def backward(self)" in line)
     sweep = next(i for i, line in enumerate(source) if "a.grad += node.grad * node._da" in line)
