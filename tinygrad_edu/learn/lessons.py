@@ -474,7 +474,7 @@ LESSONS = (
             "files' sizes, push its sub-folders; stop when the list is empty. Listing in "
             "dependency order needs one more piece of state per folder: its children are done.",
         ),
-        notebooks=(),  # notebook 02 names the challenge "lesson 12": link it again once it says 13
+        notebooks=("02_chain_rule_graph",),
         challenge=True,
     ),
 )
