@@ -5,6 +5,8 @@ with the wrong gradient it would give.
 You write the body of topological_order in tinygrad_edu/engine.py.
 """
 
+import math
+
 import pytest
 
 from tinygrad_edu import Value
@@ -23,6 +25,27 @@ def sweep_along(order, root):
             if child in grads:
                 grads[child] += grads[node] * local
     return grads
+
+
+def misplaced_note(order, root, child, leaf, slope):
+    """What a sweep in the learner's order does to `leaf`'s gradient: the wrong number
+    beside the nudged one when it differs; when it does not, that the order is wrong all
+    the same (a message never says numbers differ when they agree)."""
+    if leaf is None:
+        return ""
+    swept = sweep_along(order, root).get(leaf, 0.0)
+    if not math.isclose(swept, slope, rel_tol=1e-6, abs_tol=1e-9):
+        return (
+            f"\nswept backwards in your order, the gradient of {leaf.label} comes out as "
+            f"{swept:.6g}; nudging {leaf.label} moves the result by {slope:.6g} per unit "
+            "(a node passed its gradient on before all of its shares had arrived)"
+        )
+    why = " (the misplaced node is a leaf: it passes nothing on)" if not child.children else ""
+    return (
+        f"\non this graph a sweep in your order still gives {leaf.label} the gradient a nudge "
+        f"gives, {slope:.6g}{why}; the order breaks the rule all the same, and on other "
+        "graphs it gives wrong gradients"
+    )
 
 
 def check_order(expect, root, what, expected_count, leaf=None, slope=None):
@@ -51,16 +74,9 @@ def check_order(expect, root, what, expected_count, leaf=None, slope=None):
                     "it is missing",
                 )
             if position[child] > position[node]:
-                consequence = ""
-                if leaf is not None:
-                    wrong = sweep_along(order, root).get(leaf, 0.0)
-                    consequence = (
-                        f"\nswept backwards in your order, the gradient of {leaf.label} comes out as "
-                        f"{wrong:.6g}; nudging {leaf.label} moves the result by {slope:.6g} per unit "
-                        "(a node passed its gradient on before all of its shares had arrived)"
-                    )
                 expect.fail(
-                    f"a child comes before its parent in topological_order({what}){consequence}",
+                    f"a child comes before its parent in topological_order({what})"
+                    + misplaced_note(order, root, child, leaf, slope),
                     f"{child!r} before {node!r}",
                     f"the child at position {position[child]}, the parent at position {position[node]}",
                 )
