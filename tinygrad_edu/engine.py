@@ -139,9 +139,11 @@ class Value(PythonProtocols):
     def backward(self) -> None:
         """Fill in ``node.grad = d(self)/d(node)`` for every node `self` depends on.
 
-        Leaves (inputs, parameters) accumulate across calls, as in PyTorch; every other
-        node starts from 0. A call that fails, or is interrupted by Ctrl-C, leaves every
-        leaf's gradient as it was.
+        Afterwards every node holds this call's gradient, and a leaf (an input, a
+        parameter) holds it added to its gradient from before, as in PyTorch: the line after
+        the sweep adds the leaves' earlier gradients back, so the sweep finds this call's
+        alone. A call that fails, or is interrupted by Ctrl-C, leaves every leaf's gradient
+        as it was.
         """
         order = topological_order(self)  # every node after the nodes it was computed from
         leaves = [node for node in order if node._rule is None]

@@ -31,6 +31,26 @@ def check_gradient(expect, name, received, f, point, text, note=""):
         )
 
 
+def counted_twice_note(received, expected, earlier, name, via_interior=0.0, interior=""):
+    """When a leaf's .grad is `expected` (its `earlier` gradient plus this call's) plus
+    `earlier` once more (and, with `via_interior`, what the node `interior`, which kept its
+    own earlier gradient, passed on too), say where the extra came from."""
+    if not isinstance(received, float) or not close(received, expected + earlier + via_interior):
+        return ""
+    note = (
+        f"\nthe gradient from earlier calls was counted twice: {name}.grad was {earlier:g} when "
+        f"this call began and your sweep added to it, then the code after your lines added "
+        f"those {earlier:g} back"
+    )
+    if via_interior:
+        note += (
+            f"; {interior} still held its gradient from the earlier call too, and passed "
+            f"{via_interior:g} more on to {name}"
+        )
+    total = f" + {via_interior:g}" if via_interior else ""
+    return note + f" ({expected:g} + {earlier:g}{total} = {received:g})"
+
+
 def test_the_output_of_a_sum(expect):
     """c = a + b: the gradients of c, a and b after c.backward()."""
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -108,8 +128,17 @@ def test_backward_twice(expect):
     square = a * a
     y = square + a
     y.backward()
+    first = a.grad
     y.backward()
-    expect(a.grad, 14.0, "a.grad after calling backward() twice on y = a*a + a at a = 3 (twice 7)")
+    if not close(a.grad, 14.0):
+        # a*a still holding its first gradient passes the excess on to a, 2a = 6 per unit
+        via_square = (square.grad - 1.0) * 6.0 if isinstance(square.grad, float) else 0.0
+        expect.fail(
+            "a.grad after calling backward() twice on y = a*a + a at a = 3 (twice 7)"
+            + counted_twice_note(a.grad, 14.0, first, "a", via_square, "a*a"),
+            "14.0",
+            repr(a.grad),
+        )
     expect(square.grad, 1.0, "(a*a).grad after two backward() calls: this call's dy/d(a*a), not the sum of two")
     expect(y.grad, 1.0, "y.grad after two backward() calls")
 
@@ -120,7 +149,13 @@ def test_a_leaf_that_had_a_gradient(expect):
     a.grad = 10.0
     c = a * b
     c.backward()
-    expect(a.grad, 15.0, "a.grad after c = a * b, c.backward(), when a.grad was 10 before (10 + b)")
+    if not close(a.grad, 15.0):
+        expect.fail(
+            "a.grad after c = a * b, c.backward(), when a.grad was 10 before (10 + b)"
+            + counted_twice_note(a.grad, 15.0, 10.0, "a"),
+            "15.0",
+            repr(a.grad),
+        )
     expect(b.grad, 2.0, "b.grad after c.backward(), b.grad 0 before (a)")
 
 
