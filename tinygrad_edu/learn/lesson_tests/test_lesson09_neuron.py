@@ -53,16 +53,28 @@ def test_inputs_may_be_values(expect):
     x = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
     a = expect.value(neuron(x), "neuron([x0, x1]) with Values")
     a.backward()
-    expect([xi.grad for xi in x], [2.0, 3.0], "[d out/d x0, d out/d x1] for a linear neuron: the weights")
+    expect([xi.grad for xi in x], [2.0, 3.0], "[d out/d x0, d out/d x1] for a linear neuron")
 
 
 def test_every_weight_gets_its_gradient(expect):
-    """backward() through a sigmoid neuron: each weight's gradient is the sigmoid's slope
-    (lesson 6) times the weight's input."""
-    neuron = make_neuron([0.3, -0.8, 1.1], 0.2)
-    x = [1.5, -0.5, 2.0]
+    """backward() through a sigmoid neuron: the gradient of each weight and of the bias,
+    beside the slope that nudging it gives."""
+    weights, bias, x = [0.3, -0.8, 1.1], 0.2, [1.5, -0.5, 2.0]
+    neuron = make_neuron(weights, bias)
     a = neuron(x)
     a.backward()
-    slope = a.data * (1 - a.data)
-    expect([w.grad for w in neuron.w], [slope * xj for xj in x], "[d out/d w_j] from backward()")
-    expect(neuron.b.grad, slope, "d out/d b")
+
+    def out(*parameters):  # the neuron's output as a plain function of its weights and bias
+        return sigmoid(sum(w * xj for w, xj in zip(parameters, x)) + parameters[-1])
+
+    point = (*weights, bias)
+    names = [f"w{j}" for j in range(len(weights))] + ["b"]
+    for i, (name, parameter) in enumerate(zip(names, [*neuron.w, neuron.b])):
+        slope = expect.nudged(out, point, i)
+        if not (isinstance(parameter.grad, float) and math.isclose(parameter.grad, slope, rel_tol=1e-6)):
+            expect.fail(
+                f"your d out/d {name} from backward(), at w = {tuple(weights)}, b = {bias:g}, x = "
+                f"{tuple(x)}, is {parameter.grad!r};\nnudging {name} by 1e-06 moves out by {slope:.6g} per unit",
+                f"{slope:.6g}",
+                repr(parameter.grad),
+            )
