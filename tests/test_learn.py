@@ -170,7 +170,7 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
     # the powers, micrograd's one-node sweep and the dictionary sweep with the sweep, the
     # sigmoid's slope from its output with the activation rules, the delta rule with the
     # hidden layer, newton() and the two-neuron ascent step with gradient descent,
-    # micrograd's neuron, layer and MLP with ours, mse() with the error
+    # micrograd's neuron, layer and MLP with ours, mse() and Adam's step with the error and SGD
     cut = {(r.lesson, r.path, r.function) for r in reference_regions() if r.cut}
     assert cut == {
         (2, "ops.py", "PowByValue.local_grads"),
@@ -186,6 +186,7 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
         (10, "micrograd/nn.py", "MLP.__call__"),
         (10, "micrograd/nn.py", "MLP.parameters"),
         (11, "nn/losses.py", "mse"),
+        (11, "optim.py", "Adam.step"),
     }
 
 

@@ -1,5 +1,5 @@
 """Optimisers: how a gradient becomes a step (seed 003: gradient descent; SGD with
-momentum and Adam as PyTorch defines them; Newton's method for one variable)."""
+momentum; Adam; Newton's method for one variable)."""
 
 from __future__ import annotations
 
@@ -96,8 +96,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum as PyTorch defines it
-    (`torch.optim.SGD` with no dampening and no Nesterov: the same numbers, step for step)."""
+    """Stochastic gradient descent, with optional momentum: a velocity for each parameter
+    that remembers its earlier gradients."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
@@ -145,6 +145,9 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """m and v move toward g and g^2; each parameter steps by lr * m^ / (sqrt(v^) + eps)."""
+        # BEGIN CUT WITH LESSON 11
+        # The same numbers, step for step, as torch.optim.Adam; SGD above gives those of
+        # torch.optim.SGD with no dampening and no Nesterov (tests/test_optim.py compares both).
         self._check_gradients()
         self.steps += 1
         b1, b2 = self.betas
@@ -157,6 +160,7 @@ class Adam(Optimizer):
             m_hat = self.m[i] / correction1
             v_hat = self.v[i] / correction2
             p.data = self._check_step(p, p.data - self.lr * m_hat / (math.sqrt(v_hat) + self.eps))
+        # END CUT WITH LESSON 11
 
 
 def _starting_point(x0: Any, steps: Any, where: str) -> float:
