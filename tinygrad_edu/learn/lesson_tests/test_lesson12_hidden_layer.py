@@ -73,6 +73,33 @@ def one_path_note(j, received, o_j, weights, deltas_above):
     return ""
 
 
+def swapped_deltas(outputs, weights, deltas_above):
+    """The deltas the same sum gives with the weight indices swapped (weights[j][k] read as
+    the weight from hidden neuron j into output k), or None where that reading runs off
+    the lists: to recognise an index-order slip."""
+    if len(weights) < len(outputs) or any(len(weights[j]) < len(deltas_above) for j in range(len(outputs))):
+        return None
+    return [
+        o_j * (1 - o_j) * sum(weights[j][k] * delta_k for k, delta_k in enumerate(deltas_above))
+        for j, o_j in enumerate(outputs)
+    ]
+
+
+def swapped_note(received, outputs, weights, deltas_above):
+    """When the learner's deltas are what the swapped reading of the weights gives (and
+    that differs from the right one), say that the index order is the problem."""
+    swapped = swapped_deltas(outputs, weights, deltas_above)
+    if swapped is None or weights == [list(column) for column in zip(*weights)]:
+        return ""  # the reading cannot be told apart (or the weights are symmetric)
+    if all(math.isclose(r, s, rel_tol=1e-9, abs_tol=1e-15) for r, s in zip(received, swapped)):
+        return (
+            "\nyour deltas are what these weights give read with their two indices swapped: "
+            "weights_above[k][j] is the weight from hidden neuron j into neuron k above, so the "
+            "first index counts the neurons above and the second the hidden neurons"
+        )
+    return ""
+
+
 @pytest.mark.parametrize("net", NETS, ids=IDS)
 def test_the_deltas_equal_backward(expect, net):
     """Each hidden delta beside z_j.grad from backward() and beside nudging z_j."""
@@ -93,7 +120,10 @@ def test_the_deltas_equal_backward(expect, net):
                 f"your delta of hidden neuron {j} (outputs {outputs[0]:.4g}, {outputs[1]:.4g}; deltas "
                 f"above {', '.join(f'{d:.4g}' for d in deltas_above)}) is {mine:.6g};\n"
                 f"nudging z_{j} by 1e-06 moves E by {slope:.6g} per unit"
-                + one_path_note(j, mine, outputs[j], weights, deltas_above),
+                + (
+                    swapped_note(got, outputs, weights, deltas_above)
+                    or one_path_note(j, mine, outputs[j], weights, deltas_above)
+                ),
                 f"{node.grad!r} (z_{j}.grad from backward())",
                 repr(mine),
             )
@@ -103,7 +133,12 @@ def test_an_output_with_no_error_passes_nothing_back(expect):
     """When one output's delta is 0, only the other output's path is left."""
     outputs, weights = [0.5, 0.8], [[2.0, -1.0], [0.5, 3.0]]
     got = deltas_of(expect, outputs, weights, [0.0, 0.1])
-    expect(got, [0.25 * 0.5 * 0.1, 0.16 * 3.0 * 0.1], "hidden deltas when the first output's delta is 0", rel=1e-12)
+    expect(
+        got,
+        [0.25 * 0.5 * 0.1, 0.16 * 3.0 * 0.1],
+        "hidden deltas when the first output's delta is 0" + swapped_note(got, outputs, weights, [0.0, 0.1]),
+        rel=1e-12,
+    )
 
 
 def test_the_deltas_scale_with_the_deltas_above(expect):
