@@ -465,8 +465,11 @@ LESSONS = (
             "and which children are left. Keep that in a list of your own instead: push work, "
             "pop it, until the list is empty. The trick is to know, when a node comes off the "
             "list, whether its children are done yet.",
-            "Rewrite topological_order in tinygrad_edu/engine.py (lesson 3's code; `learn "
-            "reset 3` keeps a copy of yours). Two ways are common: meet each node twice, once "
+            "Rewrite topological_order in tinygrad_edu/engine.py, lesson 3's code, where it is. "
+            "Lessons 3 to 12 use it: first copy your working version into a file of your own "
+            "outside tinygrad_edu/, to paste back between the markers if you need it "
+            "(`tinygrad-edu learn solution 3 --reveal` shows a recursive one that passes them). "
+            "Two ways are common: meet each node twice, once "
             "to expand it and once, after its children, to list it (a marker object can tell "
             "the two apart); or count each node's children that are not listed yet.",
             "A worked example of the same trick elsewhere: adding up the sizes of nested "
