@@ -24,6 +24,7 @@ from tinygrad_edu.learn.regions import (
     find_regions,
     hide_rule_text,
     replace_region,
+    show_rule_text,
     stub_source,
 )
 from tinygrad_edu.learn.runner import TESTS_DIR, run_lessons
@@ -188,6 +189,34 @@ def test_every_marked_region_belongs_to_a_lesson_in_the_real_source():
         (11, "nn/losses.py", "mse"),
         (11, "optim.py", "Adam.step"),
     }
+
+
+def test_the_formulas_left_out_come_back_as_the_reference_has_them():
+    reference = (reference_package() / "ops.py").read_text(encoding="utf-8")
+    every = {lesson.number for lesson in LESSONS}
+    hidden = hide_rule_text(reference, "ops.py", every)
+    assert show_rule_text(hidden, reference, every) == reference
+    after_lesson_1 = show_rule_text(hidden, reference, {1})
+    assert 'formula = ("{b}", "{a}")' in after_lesson_1  # Mul, lesson 1
+    assert 'formula = "{out}(1 - {out})"' not in after_lesson_1  # Sigmoid, lesson 6
+    assert "left out until lesson 6 is yours" in after_lesson_1
+    assert show_rule_text("def broken(:\n", reference, every) == "def broken(:\n"
+
+
+def test_a_lesson_that_passes_gets_its_formulas_back_and_reset_leaves_them_out(workbook):
+    from tinygrad_edu.learn.lesson_code import fill_cut_regions, reset_lesson
+    from tinygrad_edu.learn.outside_edits import outside_changes
+
+    ops = workbook / "tinygrad_edu" / "ops.py"
+    assert 'formula = ("{b}", "{a}")' not in ops.read_text(encoding="utf-8")
+    fill_cut_regions(workbook, [1])
+    text = ops.read_text(encoding="utf-8")
+    assert 'formula = ("{b}", "{a}")' in text and "left out until lesson 1 is yours" not in text
+    assert "left out until lesson 2 is yours" in text
+    assert outside_changes(workbook) == []  # a formula put back is not the learner's edit
+    reset_lesson(workbook, 1)
+    assert 'formula = ("{b}", "{a}")' not in ops.read_text(encoding="utf-8")
+    assert outside_changes(workbook) == []
 
 
 def test_no_lesson_region_calls_a_private_function():

@@ -19,10 +19,20 @@ from pathlib import Path
 from ..atomic.interrupts import sigint_deferred
 from .errors import WorkbookError
 from .lessons import LESSONS, lesson_by_number, stub_message
-from .regions import Region, RegionError, cut_message, find_regions, is_stub, replace_region, stub_line
+from .regions import (
+    Region,
+    RegionError,
+    cut_message,
+    find_regions,
+    hide_rule_text,
+    is_stub,
+    replace_region,
+    show_rule_text,
+    stub_line,
+)
 from .safe_files import MAX_MODULE_BYTES, inside_workbook, read_text_limited, safe_umask, write_files
 from .state import STATE_FILE, State, load_state, state_lock, state_text
-from .workbook import BACKUP_DIR, PACKAGE, reference_regions
+from .workbook import BACKUP_DIR, PACKAGE, reference_package, reference_regions
 
 __all__ = [
     "lesson_regions_in",
@@ -261,8 +271,28 @@ def reset_lesson(workbook: str | Path, number: int) -> tuple[Written, Path | Non
             number,
             lambda region: stub_line(region, cut_message(number) if region.cut else stub_message(lesson)),
         )
+        texts = _with_rules_hidden(workbook, number, texts)
         kept = _write_lesson(workbook, number, "reset", texts, unmark_skipped)
     return written, kept
+
+
+def _with_rules_hidden(workbook: str | Path, number: int, texts: dict[Path, str]) -> dict[Path, str]:
+    """`texts` (new file texts) with the formulas of lesson `number`'s op classes left out
+    again, as `learn init` writes them, in every file of the lesson (a file whose markers
+    are broken stays as it is)."""
+    texts = dict(texts)
+    for name in sorted({r.path for r in reference_regions() if r.lesson == number}):
+        target = Path(workbook) / PACKAGE / name
+        text = texts.get(target)
+        if text is None:
+            text = _read_module(target)
+        try:
+            hidden = hide_rule_text(text, name, {number})
+        except (RegionError, SyntaxError):
+            continue
+        if hidden != text or target in texts:
+            texts[target] = hidden
+    return texts
 
 
 _COPY_HEADER = re.compile(rf"^# {PACKAGE}/(?P<path>\S+), (?P<function>\S+) \(was lines \d+-\d+\)$")
@@ -342,4 +372,27 @@ def fill_cut_regions(workbook: str | Path, numbers: Iterable[int]) -> Written:
                     _write_lesson(workbook, number, "", texts)
             except (WorkbookError, RegionError, OSError):
                 continue  # markers a learner broke: status reports them elsewhere
+    _fill_rule_texts(workbook, set(numbers))
     return filled
+
+
+def _fill_rule_texts(workbook: str | Path, passed: set[int]) -> None:
+    """Put back the formulas (text for pictures) that `learn init` left out of the op
+    classes of the lessons in `passed`, where they are still left out. Not counted as code
+    put back: no test reads them."""
+    workbook = Path(workbook)
+    source = reference_package()
+    texts: dict[Path, str] = {}
+    try:
+        with state_lock(workbook):
+            for name in sorted({r.path for r in reference_regions() if r.lesson in passed and "." in r.function}):
+                target = workbook / PACKAGE / name
+                text = _read_module(target)
+                shown = show_rule_text(text, (source / name).read_text(encoding="utf-8"), passed)
+                if shown != text:
+                    texts[target] = shown
+            if texts:
+                with safe_umask(), sigint_deferred():
+                    write_files(workbook, texts)
+    except (WorkbookError, OSError):
+        return  # a module a learner broke: status reports it elsewhere

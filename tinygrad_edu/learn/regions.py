@@ -38,9 +38,16 @@ __all__ = [
     "region_function_source",
     "is_stub",
     "hide_rule_text",
+    "show_rule_text",
     "Stubbed",
 ]
 
+# The line that stands for an op class's formula while its lesson is to do.
+_RULE_NOTE = "# (formula, the derivatives as text for pictures: left out until lesson {lesson} is yours)"
+_RULE_NOTE_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)# \(formula, the derivatives as text for pictures: "
+    r"left out until lesson (?P<number>\d+) is yours\)[ \t]*$"
+)
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) (?P<cut>CUT WITH )?LESSON (?P<number>\d+)[ \t]*$")
 
 
@@ -271,6 +278,45 @@ def hide_rule_text(text: str, path: str, stubbed: Stubbed) -> str:
     for statement, lesson in sorted(formulas, key=lambda found: -found[0].lineno):
         line = lines[statement.lineno - 1]
         indent = line[: len(line) - len(line.lstrip())]
-        note = f"{indent}# (formula, the derivatives as text for pictures: left out until lesson {lesson} is yours)\n"
+        note = f"{indent}{_RULE_NOTE.format(lesson=lesson)}\n"
         lines[statement.lineno - 1 : statement.end_lineno] = [note]
+    return "".join(lines)
+
+
+def _formula_lines(text: str) -> dict[str, str]:
+    """{class name: the source lines of its `formula = ...` statement} of a module's classes."""
+    lines = text.splitlines(keepends=True)
+    return {
+        node.name: "".join(lines[statement.lineno - 1 : statement.end_lineno])
+        for node in ast.parse(text).body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.Assign) and any(getattr(t, "id", "") == "formula" for t in statement.targets)
+    }
+
+
+def show_rule_text(text: str, reference_text: str, lessons: Collection[int]) -> str:
+    """`text` with the formulas that hide_rule_text left out for the lessons in `lessons`
+    (lessons that pass) put back, as `reference_text` has them. `text` unchanged when it is
+    not valid Python."""
+    lines = text.splitlines(keepends=True)
+    notes = [
+        (index, match)
+        for index, line in enumerate(lines)
+        if (match := _RULE_NOTE_LINE.match(line.rstrip("\r\n"))) and int(match["number"]) in lessons
+    ]
+    if not notes:
+        return text
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return text
+    classes = [
+        (node.lineno, node.end_lineno or node.lineno, node.name) for node in tree.body if isinstance(node, ast.ClassDef)
+    ]
+    formulas = _formula_lines(reference_text)
+    for index, match in reversed(notes):
+        name = next((name for first, last, name in classes if first <= index + 1 <= last), None)
+        if name in formulas:
+            lines[index : index + 1] = [textwrap.indent(textwrap.dedent(formulas[name]), match["indent"])]
     return "".join(lines)
