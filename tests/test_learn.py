@@ -93,14 +93,14 @@ PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
     (3, "A topological order", ["02_chain_rule_graph"]),
     (4, "The chain-rule sweep", ["02_chain_rule_graph", "10_forward_vs_reverse_mode"]),
     (5, "A sigmoid from exp, + and /", ["03_sigmoid_derivative"]),
-    (6, "Activation rules", ["07_activation_derivatives_and_saturation"]),
-    (7, "The two-neuron net by hand", ["06_two_neuron_net"]),
+    (6, "Activation rules", ["07_activation_derivatives_and_saturation", "03_sigmoid_derivative"]),
+    (7, "The two-neuron net by hand", ["06_two_neuron_net", "07_activation_derivatives_and_saturation"]),
     (8, "Gradient descent", ["04_gradient_descent", "05_optimisation_in_2d"]),
-    (9, "A neuron", ["09_training_mlps"]),
-    (10, "A layer and an MLP", ["11_vectorised_backprop"]),
-    (11, "The error and one training step", ["09_training_mlps"]),
-    (12, "A hidden layer's deltas", []),
-    (13, "Challenge (optional): deeper than recursion", []),
+    (9, "A neuron", ["09_training_mlps", "07_activation_derivatives_and_saturation"]),
+    (10, "A layer and an MLP", ["08_initialisation"]),
+    (11, "The error and one training step", ["09_training_mlps", "05_optimisation_in_2d"]),
+    (12, "A hidden layer's deltas", ["11_vectorised_backprop", "06_two_neuron_net", "08_initialisation"]),
+    (13, "Challenge (optional): deeper than recursion", ["02_chain_rule_graph"]),
 ]
 
 
@@ -525,7 +525,10 @@ def test_the_skip_mark_clears_and_restore_brings_your_code_back(workbook, capsys
     assert "solution copied by skip" in out
     code, out, _ = learn("restore", 2, "-w", workbook, capsys=capsys)
     assert code == 0 and "Brought back your code of lesson 2 from" in out and "lesson02-001-skip-" in out
-    assert "nothing of yours to keep" in out  # what it replaced was the reference
+    # what it replaced was the reference: the message says so, and that the copy restored is yours
+    assert "No copy of the code it replaced was made: it was the stub or the reference solution only" in " ".join(
+        out.split()
+    )
     assert "# mine" in (workbook / "tinygrad_edu" / "ops.py").read_text(encoding="utf-8")
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert f"] 2/{N} lessons pass" in out and "solution copied by skip" not in out
@@ -816,7 +819,7 @@ def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
     assert second.read_text(encoding="utf-8").count("# tinygrad_edu/") == 1
     # a skip over code that is only the stub or the reference keeps nothing
     code, out, _ = learn("skip", 3, "-w", workbook, capsys=capsys)
-    assert code == 0 and "nothing of yours to keep" in out and len(_copies(workbook)) == 2
+    assert code == 0 and "No copy of your code of this lesson was made" in out and len(_copies(workbook)) == 2
 
 
 def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
