@@ -384,7 +384,9 @@ def restore(args: argparse.Namespace, out: TextIO) -> int:
     if lesson.challenge:
         return _challenge_has_no_code(lesson, "restore", out)
     written, kept, source = restore_lesson(workbook, lesson.number)
-    print(f"Brought back your code of lesson {lesson.number} from {source.relative_to(workbook)}, into:", file=out)
+    print(f"Brought back your code of lesson {lesson.number} from", file=out)
+    print(f"    {source.relative_to(workbook)}", file=out)
+    print("into:", file=out)
     _print_written(written, kept, out, replaced="the code it replaced")
     print(wrap(f"Run `{COMMAND} status` to see how it does."), file=out)
     return 0

@@ -96,7 +96,7 @@ def failure_lines(test: TestResult, workbook: Path, marks: Marks, indent: str = 
 
 
 def _test_place(place: str) -> str:
-    """"test_x.py, line N" with the path of the lesson tests the learner can open (they
+    """ "test_x.py, line N" with the path of the lesson tests the learner can open (they
     are not in the workbook: they come with the installed package)."""
     name, comma, line = place.partition(",")
     path = TESTS_DIR / name
@@ -157,7 +157,7 @@ def read_next_lines(status: Status, indent: str = "") -> list[str]:
     names = notebooks_after(before, passed)
     if not status.ran or not names:
         return []
-    return fold(f"Read next: {notebook_list(names)} (the rules you wrote, derived)", indent)
+    return fold(f"Read next: {notebook_list(names)} (the same rules, derived)", indent)
 
 
 def notebook_line(lesson: Lesson) -> str | None:
