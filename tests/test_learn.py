@@ -750,7 +750,7 @@ def test_a_save_made_while_the_tests_run_is_not_lost(workbook):
     try:
         lines.until("Ctrl-C stops")
         init.write_text(original + "\nimport time as _time\n_time.sleep(4)\n", encoding="utf-8")
-        lines.until("running lesson 1... (__init__.py saved)")
+        lines.until("running the lessons... (__init__.py saved)")
         time.sleep(1.5)  # the slow run has started importing the package
         init.write_text(original, encoding="utf-8")
         write_lesson_like_a_learner(workbook, 1)
