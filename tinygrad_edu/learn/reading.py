@@ -6,11 +6,11 @@ challenge holds none back: the path is complete without it), and never while one
 them is open. Notebook 06, linked by lessons 7 and 12, comes after lesson 12.
 """
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from .lessons import LESSONS, Lesson
+from .terminal import shown_path
 
 __all__ = [
     "GET_NOTEBOOKS",
@@ -82,8 +82,4 @@ def notebook_location(name: str) -> str:
     path = checkout_notebooks() / f"{name}.ipynb"
     if not path.is_file():
         return f"{name}.ipynb ({GET_NOTEBOOKS})"
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # Windows: the notebooks are on another drive
-        relative = str(path)
-    return min(relative, str(path), key=len)
+    return shown_path(path)

@@ -5,7 +5,6 @@ Both draw the same model (status.py) with the same pieces: a failing test, the l
 of an error that kept the lessons from running, a lesson's regions, the hint line.
 """
 
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +16,7 @@ from .regions import RegionError, find_regions
 from .runner import TESTS_DIR, RunResult, TestResult
 from .state import State
 from .status import RegionRow, Status, status_of
-from .terminal import COMMAND, WIDTH, Marks, fold, wrap
+from .terminal import COMMAND, WIDTH, Marks, fold, shown_path, wrap
 from .workbook import PACKAGE
 
 __all__ = [
@@ -102,11 +101,7 @@ def _test_place(place: str) -> str:
     path = TESTS_DIR / name
     if not path.is_file():
         return place
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # Windows: another drive
-        relative = str(path)
-    return min(relative, str(path), key=len) + comma + line
+    return shown_path(path) + comma + line
 
 
 def collect_error_lines(error: dict[str, Any], marks: Marks, what: str) -> list[str]:
