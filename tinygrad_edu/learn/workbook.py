@@ -297,8 +297,9 @@ def locate_workbook(folder: str | Path | None) -> Path:
     )
 
 
-def workbook_readme() -> str:
-    rows = "\n".join(
+def _readme_rows() -> str:
+    """The README's table: each lesson, the functions it asks for, the notebooks it unlocks."""
+    return "\n".join(
         f"| {lesson.number} | {lesson.title} | "
         + (
             ", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
@@ -309,6 +310,10 @@ def workbook_readme() -> str:
         + " |"
         for lesson in LESSONS
     )
+
+
+def workbook_readme() -> str:
+    rows = _readme_rows()
     folder = notebooks_folder()
     where = f"in `{folder}`" if folder is not None else f"{GET_NOTEBOOKS} (a plain `pip install` copies none)"
     return f"""# Your tinygrad_edu workbook
