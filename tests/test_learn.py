@@ -94,14 +94,14 @@ PLAN = [  # the lesson plan the notebooks link to: number, title, notebooks
     (3, "A topological order", ["02_chain_rule_graph"]),
     (4, "The chain-rule sweep", ["02_chain_rule_graph", "10_forward_vs_reverse_mode"]),
     (5, "A sigmoid from exp, + and /", ["03_sigmoid_derivative"]),
-    (6, "Activation rules", ["07_activation_derivatives_and_saturation"]),
-    (7, "The two-neuron net by hand", ["06_two_neuron_net"]),
+    (6, "Activation rules", ["07_activation_derivatives_and_saturation", "03_sigmoid_derivative"]),
+    (7, "The two-neuron net by hand", ["06_two_neuron_net", "07_activation_derivatives_and_saturation"]),
     (8, "Gradient descent", ["04_gradient_descent", "05_optimisation_in_2d"]),
-    (9, "A neuron", ["09_training_mlps"]),
-    (10, "A layer and an MLP", ["11_vectorised_backprop"]),
-    (11, "The error and one training step", ["09_training_mlps"]),
-    (12, "A hidden layer's deltas", []),
-    (13, "Challenge (optional): deeper than recursion", []),
+    (9, "A neuron", ["09_training_mlps", "07_activation_derivatives_and_saturation"]),
+    (10, "A layer and an MLP", ["08_initialisation"]),
+    (11, "The error and one training step", ["09_training_mlps", "05_optimisation_in_2d"]),
+    (12, "A hidden layer's deltas", ["11_vectorised_backprop", "06_two_neuron_net", "08_initialisation"]),
+    (13, "Challenge (optional): deeper than recursion", ["02_chain_rule_graph"]),
 ]
 
 
@@ -137,8 +137,32 @@ def test_each_lesson_names_its_notebook_and_each_notebook_its_lesson(workbook, c
             text = "".join("".join(cell["source"]) for cell in json.loads(path.read_text(encoding="utf-8"))["cells"])
             assert "Rebuild it yourself: `tinygrad-edu learn` lesson" in text, name
             assert f"lesson {lesson.number} ({lesson.title})" in " ".join(text.split()), (name, lesson.number)
+    # lesson 1 is open: no notebook is named (notebook 01 derives its rules)
     code, out, _ = learn("status", workbook, capsys=capsys)
-    assert "Notebook: notebooks/01_linear_approximation.ipynb" in out
+    assert code == 1 and "ipynb" not in out and "Read next" not in out
+
+
+def test_notebooks_come_once_every_lesson_they_answer_passes(workbook, capsys):
+    """A notebook is named after the last lesson that links it passes, never while one is open."""
+    from tinygrad_edu.learn.reading import readable, shown_after
+
+    for lesson in LESSONS:  # while `lesson` is open, no notebook it or a later lesson links is readable
+        open_now = {name for later in LESSONS[lesson.number - 1 : N - 1] for name in later.notebooks}
+        assert not open_now & set(readable(range(1, lesson.number))), lesson.number
+    assert shown_after(LESSONS[0]) == [] and shown_after(LESSONS[1]) == ["01_linear_approximation"]
+    assert shown_after(LESSONS[6]) == [] and "06_two_neuron_net" in shown_after(LESSONS[11])
+    assert "11_vectorised_backprop" not in readable(range(1, 12)) and shown_after(LESSONS[9]) == []
+    write_lesson_like_a_learner(workbook, 1)
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert "Lesson 1 passes now" in out and "ipynb" not in out  # 01 answers lesson 2 too
+    write_lesson_like_a_learner(workbook, 2)
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    text = " ".join(out.split())
+    assert "Lesson 2 passes now" in text
+    assert "Read next: notebooks/01_linear_approximation.ipynb (the same rules, derived)" in text
+    assert text.count("ipynb") == 1
+    code, out, _ = learn("status", workbook, capsys=capsys)
+    assert "ipynb" not in out  # once: with the lesson that passes now
 
 
 def test_no_hint_gives_a_line_of_the_solution():
@@ -511,6 +535,52 @@ def test_hint_levels_advance_and_stop_at_the_last(workbook, capsys, monkeypatch)
     assert load_state(workbook)["hints_seen"] == {"1": total, "4": 1}
 
 
+def test_hints_read_after_a_lesson_passes_do_not_count_as_used(workbook, capsys):
+    write_lesson_like_a_learner(workbook, 1)
+    learn("status", workbook, capsys=capsys)
+    code, out, _ = learn("hint", 1, "-w", workbook, capsys=capsys)
+    total = len(LESSONS[0].hints)
+    assert code == 0 and f"Hint {total} of {total}" in out and "(new)" not in out
+    assert "passes already" in out and "do not count as used" in " ".join(out.split())
+    assert "`tinygrad-edu learn solution 1` shows the reference solution, to compare" in " ".join(out.split())
+    assert load_state(workbook)["hints_seen"] == {}  # the format is unchanged: nothing was added
+    code, out, _ = learn("hint", 1, "-w", workbook, "--level", "1", capsys=capsys)
+    assert "Hint 1 of" in out and "Hint 2 of" not in out and load_state(workbook)["hints_seen"] == {}
+
+
+def test_watch_progress_without_a_terminal_gives_each_lesson_one_line():
+    from tinygrad_edu.learn.watch import _Progress
+
+    out = io.StringIO()
+    progress = _Progress(out, tty=False)
+    progress.because = " (ops.py saved)"
+    progress.start()
+    for number in (1, 1, 4, 5, 5, 1, 2):  # as the runner reports: a lesson may be seen twice, or not at all
+        progress(number)
+    assert out.getvalue().splitlines() == [
+        "running the lessons... (ops.py saved)",
+        "running lesson 1...",
+        "running lesson 4... (lessons 2-3 ran before it)",
+        "running lesson 5...",
+        "running lesson 1...",  # the run again, after finished code came back
+        "running lesson 2...",
+    ]
+
+
+def test_a_failure_in_a_test_names_where_the_lesson_tests_are(workbook):
+    from tinygrad_edu.learn.runner import TestResult
+    from tinygrad_edu.learn.screens import failure_lines
+    from tinygrad_edu.learn.terminal import Marks
+
+    line = "test_lesson12_hidden_layer.py, line 56: assert deltas == expected"
+    test = TestResult("n", "test_x", 12, "", "failed", "TypeError: bad", "TypeError", test_line=line)
+    text = " ".join(" ".join(failure_lines(test, workbook, Marks(io.StringIO()))).split())
+    path = TESTS_DIR / "test_lesson12_hidden_layer.py"
+    shown = re.search(r"in the test, (\S+), line 56:", text)
+    assert shown and Path(shown.group(1)).resolve() == path, text
+    assert "assert deltas == expected" in text
+
+
 def test_check_runs_one_lesson(workbook, capsys):
     code, out, _ = learn("check", 4, "--workbook", workbook, capsys=capsys)
     assert code == 1
@@ -555,7 +625,10 @@ def test_the_skip_mark_clears_and_restore_brings_your_code_back(workbook, capsys
     assert "solution copied by skip" in out
     code, out, _ = learn("restore", 2, "-w", workbook, capsys=capsys)
     assert code == 0 and "Brought back your code of lesson 2 from" in out and "lesson02-001-skip-" in out
-    assert "nothing of yours to keep" in out  # what it replaced was the reference
+    # what it replaced was the reference: the message says so, and that the copy restored is yours
+    assert "No copy of the code it replaced was made: it was the stub or the reference solution only" in " ".join(
+        out.split()
+    )
     assert "# mine" in (workbook / "tinygrad_edu" / "ops.py").read_text(encoding="utf-8")
     code, out, _ = learn("status", workbook, capsys=capsys)
     assert f"] 2/{N} lessons pass" in out and "solution copied by skip" not in out
@@ -581,7 +654,9 @@ def test_the_order_lessons_solution_keeps_the_challenge_a_challenge(workbook, ca
 
 def test_learn_list_and_help(capsys):
     code, out, _ = learn("list", capsys=capsys)
-    assert code == 0 and "Notebook: notebooks/06_two_neuron_net.ipynb" in out
+    text = " ".join(out.split())
+    assert code == 0 and "Read once it passes: notebooks/06_two_neuron_net.ipynb" in text
+    assert "Notebook:" not in out
     assert "you write: topological_order (engine.py) again, from lesson 3" in out
     assert all(re.search(rf"^ ?{lesson.number}  ", out, re.M) for lesson in LESSONS)
     assert main(["learn"]) == 2
@@ -705,7 +780,7 @@ def test_a_save_made_while_the_tests_run_is_not_lost(workbook):
     try:
         lines.until("Ctrl-C stops")
         init.write_text(original + "\nimport time as _time\n_time.sleep(4)\n", encoding="utf-8")
-        lines.until("running lesson 1... (__init__.py saved)")
+        lines.until("running the lessons... (__init__.py saved)")
         time.sleep(1.5)  # the slow run has started importing the package
         init.write_text(original, encoding="utf-8")
         write_lesson_like_a_learner(workbook, 1)
@@ -846,7 +921,7 @@ def test_every_skip_keeps_a_copy_of_the_lesson_only(workbook, capsys):
     assert second.read_text(encoding="utf-8").count("# tinygrad_edu/") == 1
     # a skip over code that is only the stub or the reference keeps nothing
     code, out, _ = learn("skip", 3, "-w", workbook, capsys=capsys)
-    assert code == 0 and "nothing of yours to keep" in out and len(_copies(workbook)) == 2
+    assert code == 0 and "No copy of your code of this lesson was made" in out and len(_copies(workbook)) == 2
 
 
 def test_ctrl_c_during_a_skip_leaves_the_lesson_whole(workbook, monkeypatch):
@@ -1113,12 +1188,14 @@ def test_learn_md_lists_every_lesson():
 
 
 def _notebook_paths(out):
-    """The notebook paths of the `Notebook:` line of a screen (its folded lines joined)."""
-    text = out[out.index("Notebook: ") + len("Notebook: ") :].split("\n\n")[0]
-    return [part.strip() for part in " ".join(text.split()).split(", ")]
+    """The notebook paths of the `Read next:` line of a screen (its folded lines joined)."""
+    text = " ".join(out[out.index("Read next: ") + len("Read next: ") :].split())
+    return [part.strip() for part in text[: text.index(" (the same rules")].split(", ")]
 
 
 def test_status_names_notebooks_by_a_path_that_exists_from_the_workbook(workbook, capsys, monkeypatch):
+    for number in (1, 2):
+        write_lesson_like_a_learner(workbook, number)
     monkeypatch.chdir(workbook)  # where a learner runs status: inside the workbook
     code, out, _ = learn("status", capsys=capsys)
     assert code == 1
@@ -1126,15 +1203,28 @@ def test_status_names_notebooks_by_a_path_that_exists_from_the_workbook(workbook
     assert path.endswith("01_linear_approximation.ipynb") and Path(path).is_file(), path
     assert Path(path).resolve() == REPO / "notebooks" / "01_linear_approximation.ipynb"
     assert all(len(line) <= 80 for line in out.splitlines() if "ipynb" in line)
+    readme = (workbook / "README.md").read_text(encoding="utf-8")
+    assert f"They\nare in `{REPO / 'notebooks'}`." in readme or f"are in `{REPO / 'notebooks'}`" in " ".join(
+        readme.split()
+    )
 
 
 def test_without_a_checkout_status_says_where_the_notebooks_are(workbook, capsys, monkeypatch):
-    from tinygrad_edu.learn import screens
+    from tinygrad_edu.learn import reading
+    from tinygrad_edu.learn import workbook as workbook_module
 
-    monkeypatch.setattr(screens, "_checkout_notebooks", lambda: workbook / "no-such-folder")
+    monkeypatch.setattr(reading, "checkout_notebooks", lambda: workbook / "no-such-folder")
+    for number in (1, 2):
+        write_lesson_like_a_learner(workbook, number)
     code, out, _ = learn("status", workbook, capsys=capsys)
     text = " ".join(out.split())  # the line may be folded to the terminal's width
-    assert "Notebook: 01_linear_approximation.ipynb (in the notebooks/ folder of the tinygrad_edu repository)" in text
+    assert (
+        "Read next: 01_linear_approximation.ipynb (in the notebooks/ folder of a checkout of the tinygrad_edu "
+        "repository) (the same rules, derived)" in text
+    )
+    readme = " ".join(workbook_module.workbook_readme().split())
+    assert "They are in the notebooks/ folder of a checkout of the tinygrad_edu repository" in readme
+    assert "notebooks/01" not in readme and "| 01_linear_approximation.ipynb |" in readme
 
 
 def test_hint_outside_a_workbook_suggests_commands_that_work(tmp_path, capsys, monkeypatch):

@@ -14,6 +14,7 @@ write next. See LEARN.md.
 * `runner`: running the lesson tests in a separate pytest process
 * `status`: a run of the lessons recorded, and the one model of where the learner stands
 * `screens`: that model drawn twice: `learn status` in full, `learn watch` on one screen
+* `reading`: the notebooks as reading for after: which ones a learner may open, and where
 * `watch`: the watch loop, run again on each save
 * `terminal`: marks and line widths
 * `commands`: the ``learn`` subcommands, one function each

@@ -102,8 +102,10 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
             return 0
         number = current.number
     lesson = lesson_by_number(number)
-    seen, level = _hint_levels(workbook, lesson, args.level)
+    seen, level, solved = _hint_levels(workbook, lesson, args.level)
     print(marks.text(lesson_title(lesson)), file=out)
+    if solved:
+        print(wrap(f"(Lesson {number} passes already: its hints, to read; they do not count as used.)"), file=out)
     total = len(lesson.hints)
     for i in range(1, level + 1):
         fresh = "  (new)" if i == level and level > seen else ""
@@ -111,17 +113,24 @@ def hint(args: argparse.Namespace, out: TextIO) -> int:
         print(f"Hint {i} of {total}, {hint_level_name(i, total)}{fresh}:", file=out)
         _print_hint(lesson.hints[i - 1], marks, out)
     print("", file=out)
+    _after_the_hints(number, level, total, solved, args.number is None, out)
+    if workbook is None:
+        print(wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"), file=out)
+    return 0
+
+
+def _after_the_hints(number: int, level: int, total: int, solved: bool, current: bool, out: TextIO) -> None:
+    """What to ask for next: the next hint, or the reference solution."""
     if level < total:
-        again = f"`{COMMAND} hint{'' if args.number is None else f' {number}'}`"
+        again = f"`{COMMAND} hint{'' if current else f' {number}'}`"
         print(wrap(f"Ask again ({again}) for {hint_level_name(level + 1, total)}."), file=out)
+    elif solved:
+        print(wrap(f"`{COMMAND} solution {number}` shows the reference solution, to compare."), file=out)
     else:
         print(
             wrap(f"That was the last hint. `{COMMAND} solution {number} --reveal` shows the reference solution."),
             file=out,
         )
-    if workbook is None:
-        print(wrap("(Outside a workbook no hint levels are remembered; --level K shows the hints up to K.)"), file=out)
-    return 0
 
 
 def _workbook_for_hint() -> Path:
@@ -136,24 +145,29 @@ def _workbook_for_hint() -> Path:
     return locate_workbook(None)  # inside a workbook's subfolder: says where the workbook is
 
 
-def _hint_levels(workbook: Path | None, lesson: Lesson, asked: int | None) -> tuple[int, int]:
-    """(the level seen before, the level to show): the next one, or `asked` (--level);
-    a workbook remembers the highest level shown."""
+def _hint_levels(workbook: Path | None, lesson: Lesson, asked: int | None) -> tuple[int, int, bool]:
+    """(the level seen before, the level to show, whether the lesson passes already): the
+    next level, or `asked` (--level); a workbook remembers the highest level shown. For a
+    lesson that passes (at the last run), every hint (or up to `asked`) is shown and none
+    is remembered: they were not used to solve it."""
     total = len(lesson.hints)
     level = max(1, min(asked, total)) if asked is not None else None
     if workbook is None:
-        return 0, level if level is not None else 1
+        return 0, level if level is not None else 1, False
     shown: dict[str, int] = {}
 
     def change(state: State) -> None:  # under the lock: a hint asked in two terminals at once counts once each
         before = state["hints_seen"].get(str(lesson.number), 0)
+        if lesson.number in state["passed"]:  # solved without them
+            shown.update(before=total, level=level if level is not None else total, solved=1)
+            return
         wanted = level if level is not None else min(before + 1, total)
-        shown.update(before=before, level=wanted)
+        shown.update(before=before, level=wanted, solved=0)
         if wanted > before:
             state["hints_seen"][str(lesson.number)] = wanted
 
     update_state(workbook, change)
-    return shown["before"], shown["level"]
+    return shown["before"], shown["level"], bool(shown["solved"])
 
 
 def _print_hint(text: str, marks: Marks, out: TextIO) -> None:
@@ -299,14 +313,19 @@ def _confirm(workbook: Path, lesson: Lesson, args: argparse.Namespace, action: s
     return False
 
 
-def _print_written(written: list[tuple[str, str]], kept: Path | None, out: TextIO) -> None:
-    """The regions a skip or a reset wrote, and where the learner's code was kept."""
+def _print_written(written: list[tuple[str, str]], kept: Path | None, out: TextIO, replaced: str = "") -> None:
+    """The regions a skip, a reset or a restore wrote, and where the code they replaced
+    was kept (`replaced`: what that code was, for the message)."""
     for path, function in written:
         print(f"    {PACKAGE}/{path}  {function}", file=out)
+    what = replaced or "your code of this lesson"
     if kept is None:
-        print("There was nothing of yours to keep (the stub or the reference solution only).", file=out)
+        print(
+            wrap(f"No copy of {what} was made: it was the stub or the reference solution only, nothing of yours."),
+            file=out,
+        )
     else:
-        print("Your code of this lesson is kept in", file=out)
+        print(f"A copy of {what} is kept in", file=out)
         print(f"    {kept.relative_to(kept.parent.parent)}", file=out)
 
 
@@ -365,8 +384,10 @@ def restore(args: argparse.Namespace, out: TextIO) -> int:
     if lesson.challenge:
         return _challenge_has_no_code(lesson, "restore", out)
     written, kept, source = restore_lesson(workbook, lesson.number)
-    print(f"Brought back your code of lesson {lesson.number} from {source.relative_to(workbook)}:", file=out)
-    _print_written(written, kept, out)
+    print(f"Brought back your code of lesson {lesson.number} from", file=out)
+    print(f"    {source.relative_to(workbook)}", file=out)
+    print("into:", file=out)
+    _print_written(written, kept, out, replaced="the code it replaced")
     print(wrap(f"Run `{COMMAND} status` to see how it does."), file=out)
     return 0
 

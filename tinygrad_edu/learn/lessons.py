@@ -12,7 +12,9 @@ Each lesson names
   not even with blanks (``learn verify`` reads a hint's ``____`` as a wildcard and
   checks that no hint line matches a line of the reference); the solution itself
   comes only from ``learn solution N --reveal``,
-* the notebook(s) that show the same idea (``notebooks/NN_name.ipynb``).
+* the notebook(s) that derive what it asks (``notebooks/NN_name.ipynb``): every
+  notebook that states a lesson's answer is linked by that lesson, and is shown only
+  once all the lessons that link it pass (reading.py).
 
 A challenge lesson (optional, the last) writes no new region: its tests ask more of
 code written in an earlier lesson (``revisits``), and ``counterexample`` is a version
@@ -41,7 +43,9 @@ class Lesson:
     seed: str  # the seed question(s) it draws on, e.g. "004", or "" when none
     regions: tuple[tuple[str, str], ...]  # (file inside tinygrad_edu/, qualified function name) pairs
     hints: tuple[str, ...]  # three levels of prose: the idea, where to look, a worked example of another case
-    notebooks: tuple[str, ...] = ()  # the notebooks that show the idea (file names in notebooks/, no .ipynb)
+    # the notebooks that derive what it asks, i.e. state its answer (file names in notebooks/,
+    # no .ipynb): shown once it and every other lesson that links them pass
+    notebooks: tuple[str, ...] = ()
     challenge: bool = False  # optional: the path is done without it
     # (lesson, file, function) of the earlier regions a challenge asks more of
     revisits: tuple[tuple[int, str, str], ...] = ()
@@ -261,7 +265,7 @@ LESSONS = (
             "sqrt(x), which is y: so dy/dx = 1 / (2y), written with the output alone. At x = 9 "
             "that is 1/6, and nudging x from 9 to 9.001 moves y by about 0.000167.",
         ),
-        notebooks=("07_activation_derivatives_and_saturation",),
+        notebooks=("07_activation_derivatives_and_saturation", "03_sigmoid_derivative"),
     ),
     Lesson(
         number=7,
@@ -291,7 +295,7 @@ LESSONS = (
             "at i = 2, w = 0, d = 1. Then o = 0.5, dP/do = 0.5, do/dp = 0.25 and dp/dw = i = 2, "
             "so dP/dw = 0.5 * 0.25 * 2 = 0.25. Your two neurons add links to that chain.",
         ),
-        notebooks=("06_two_neuron_net",),
+        notebooks=("06_two_neuron_net", "07_activation_derivatives_and_saturation"),
     ),
     Lesson(
         number=8,
@@ -342,7 +346,7 @@ LESSONS = (
             "3 + 0.5 = -0.5, and a tanh neuron outputs tanh(-0.5), about -0.462. With Values "
             "every product and sum is a node, so backward() reaches each weight.",
         ),
-        notebooks=("09_training_mlps",),
+        notebooks=("09_training_mlps", "07_activation_derivatives_and_saturation"),
     ),
     Lesson(
         number=10,
@@ -375,7 +379,7 @@ LESSONS = (
             "in turn. A list of lists flattens, in order, by taking each inner list's items "
             "one after the other.",
         ),
-        notebooks=("11_vectorised_backprop",),
+        notebooks=("08_initialisation",),
     ),
     Lesson(
         number=11,
@@ -405,7 +409,7 @@ LESSONS = (
             "0.8 a second. From s = 0 with x = 10 every second: 2, 3.6, 4.88. Compare that "
             "with the steps -0.1, -0.19, -0.271 your p takes: what memory do they keep?",
         ),
-        notebooks=("09_training_mlps",),
+        notebooks=("09_training_mlps", "05_optimisation_in_2d"),
     ),
     Lesson(
         number=12,
@@ -432,7 +436,7 @@ LESSONS = (
             "that moves the output's net input by 2 * 0.25 = 0.5 per unit, so dE/dz = 0.5 * "
             "0.1 = 0.05. With two outputs there are two such paths.",
         ),
-        notebooks=(),  # notebook 06 derives this sum: it would answer the lesson
+        notebooks=("11_vectorised_backprop", "06_two_neuron_net", "08_initialisation"),
     ),
     Lesson(
         number=13,

@@ -332,10 +332,14 @@ def _run_pytest(
 
 
 def _running_lesson(data: Report, nodeid: str) -> int | None:
-    for entry in data.get("tests", []):
-        if entry.get("nodeid") == nodeid:
-            return entry.get("lesson")
-    return None
+    """The lesson of the test `nodeid`; None once an earlier lesson has a failing test
+    (with stop, the later lessons' tests are only being skipped, not run)."""
+    tests = data.get("tests", [])
+    lesson = next((entry.get("lesson") for entry in tests if entry.get("nodeid") == nodeid), None)
+    if lesson is None:
+        return None
+    failing = [entry.get("lesson") for entry in tests if entry.get("outcome") == "failed"]
+    return None if any(isinstance(n, int) and n < lesson for n in failing) else lesson
 
 
 def _read(path: Path) -> Report | None:

@@ -5,21 +5,30 @@ Both draw the same model (status.py) with the same pieces: a failing test, the l
 of an error that kept the lessons from running, a lesson's regions, the hint line.
 """
 
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .lessons import LESSONS, Lesson
+from .reading import notebook_list, notebooks_after, shown_after
 from .regions import RegionError, find_regions
-from .runner import RunResult, TestResult
+from .runner import TESTS_DIR, RunResult, TestResult
 from .state import State
 from .status import RegionRow, Status, status_of
-from .terminal import COMMAND, WIDTH, Marks, fold, wrap
+from .terminal import COMMAND, WIDTH, Marks, fold, shown_path, wrap
 from .workbook import PACKAGE
 
-__all__ = ["could_not_run_lines", "failure_lines", "hint_level_name", "lesson_title", "status_screen", "watch_screen"]
+__all__ = [
+    "could_not_run_lines",
+    "failure_lines",
+    "hint_level_name",
+    "lesson_title",
+    "notebook_line",
+    "read_next_lines",
+    "status_screen",
+    "watch_screen",
+]
 
 _HINT_LEVELS = ("the idea", "where to look", "a worked example")
 
@@ -80,9 +89,19 @@ def failure_lines(test: TestResult, workbook: Path, marks: Marks, indent: str = 
     lines += _where_it_was_raised(test, workbook, indent)
     if test.test_line and test.exception not in ("NotImplementedError", "AssertionError"):
         place, _, code = test.test_line.partition(": ")
-        lines += fold(f"in the test, {place}:", indent)
+        lines += fold(f"in the test, {_test_place(place)}:", indent)
         lines += fold(code, indent + "    ")
     return [marks.text(line) for line in lines]
+
+
+def _test_place(place: str) -> str:
+    """ "test_x.py, line N" with the path of the lesson tests the learner can open (they
+    are not in the workbook: they come with the installed package)."""
+    name, comma, line = place.partition(",")
+    path = TESTS_DIR / name
+    if not path.is_file():
+        return place
+    return shown_path(path) + comma + line
 
 
 def collect_error_lines(error: dict[str, Any], marks: Marks, what: str) -> list[str]:
@@ -125,31 +144,21 @@ def _stuck_line(lesson: Lesson, state: State) -> str:
     )
 
 
+def read_next_lines(status: Status, indent: str = "") -> list[str]:
+    """The notebooks that the lessons passing now make readable (reading.py): they derive
+    the rules just written, so they come only after."""
+    passed = [lesson.number for lesson in LESSONS if status.result.outcome(lesson.number) == "passed"]
+    before = [n for n in passed if n not in status.newly]
+    names = notebooks_after(before, passed)
+    if not status.ran or not names:
+        return []
+    return fold(f"Read next: {notebook_list(names)} (the same rules, derived)", indent)
+
+
 def notebook_line(lesson: Lesson) -> str | None:
-    """The lesson's notebooks, each named by a path that opens from the current folder."""
-    if not lesson.notebooks:
-        return None
-    return "Notebook: " + ", ".join(notebook_location(name) for name in lesson.notebooks)
-
-
-def notebook_location(name: str) -> str:
-    """Where the learner can open notebook `name`: its path in the checkout that learn
-    runs from (relative to the current folder when that is shorter), else where it is
-    found in the project's repository (a plain `pip install` copies no notebooks)."""
-    path = _checkout_notebooks() / f"{name}.ipynb"
-    if not path.is_file():
-        return f"{name}.ipynb (in the notebooks/ folder of the tinygrad_edu repository)"
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # Windows: the notebooks are on another drive
-        relative = str(path)
-    return min(relative, str(path), key=len)
-
-
-def _checkout_notebooks() -> Path:
-    """The notebooks/ folder next to the package that runs this code (it exists in a
-    checkout, with `pip install -e .`; a workbook's copy of the package has no learn/)."""
-    return Path(__file__).resolve().parent.parent.parent / "notebooks"
+    """The notebooks that become readable once `lesson` passes, framed as reading for after."""
+    names = shown_after(lesson)
+    return f"Read once it passes: {notebook_list(names)}" if names else None
 
 
 def _compare_line() -> str:
@@ -165,6 +174,7 @@ def status_screen(status: Status, marks: Marks) -> list[str]:
     lines += [
         marks.text(f"{marks.passed} Lesson {n} passes now. (`{COMMAND} solution {n}` to compare)") for n in status.newly
     ]
+    lines += read_next_lines(status, "  ")
     if not status.ran:
         lines += _could_not_run(status.result, marks)
     else:
@@ -240,11 +250,7 @@ def _current_lesson(status: Status, marks: Marks) -> list[str]:
                 "challenge remains:"
             )
         )
-    lines += [marks.text(lesson_title(current)), wrap(marks.text(current.idea), "  ")]
-    notebook = notebook_line(current)
-    if notebook:
-        lines += fold(notebook, "  ")
-    lines.append("")
+    lines += [marks.text(lesson_title(current)), wrap(marks.text(current.idea), "  "), ""]
     if status.failure is not None:
         lines += failure_lines(status.failure, status.workbook, marks)
         others = status.other_failures
@@ -318,6 +324,7 @@ def watch_screen(
 def fitted_screen(status: Status, marks: Marks, height: int = 24) -> list[str]:
     """`status` on at most `height` - 1 lines (the last is the caller's "watching" line)."""
     head = [f"{marks.passed} Lesson {n} passes now. (`{COMMAND} solution {n}` to compare)" for n in status.newly]
+    head += read_next_lines(status, "  ")
     body: list[str] = []
     tail: list[str] = []
     current = status.current
@@ -378,11 +385,7 @@ def _fitted_regions(status: Status, current: Lesson) -> list[str]:
             lines += fold(f"{PACKAGE}/{path}  {names}", "  ", "    ")
         if not all(row.stub for row in rows):
             lines.append("  (* edited)")
-    lines += fold(_stuck_line(current, status.state), "")
-    notebook = notebook_line(current)
-    if notebook:
-        lines += fold(notebook, "")
-    return lines
+    return lines + fold(_stuck_line(current, status.state), "")
 
 
 def _folded_lessons(status: Status, marks: Marks) -> str:

@@ -4,11 +4,13 @@ Every line fits an 80-column terminal; a stream that cannot show Unicode gets AS
 marks instead of the check, the cross and the bar blocks.
 """
 
+import os
 import shutil
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
-__all__ = ["COMMAND", "WIDTH", "Marks", "fold", "terminal_width", "wrap"]
+__all__ = ["COMMAND", "WIDTH", "Marks", "fold", "shown_path", "terminal_width", "wrap"]
 
 COMMAND = "tinygrad-edu learn"
 WIDTH = 80  # every line fits an 80-column terminal
@@ -65,3 +67,12 @@ def fold(text: str, indent: str, more: str = "  ") -> list[str]:
         break_long_words=True,
         break_on_hyphens=False,
     ) or [indent]
+
+
+def shown_path(path: Path) -> str:
+    """`path` as the shorter of its path from the current folder and its absolute path."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # Windows: on another drive
+        relative = str(path)
+    return min(relative, str(path), key=len)

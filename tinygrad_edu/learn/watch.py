@@ -88,15 +88,40 @@ class _Progress:
         self.out, self.tty = out, tty
         self.current = 1
         self.because = ""  # which saves started this run
+        self._printed = 0  # the last lesson given a line of its own in this run (no terminal)
+
+    def start(self) -> None:
+        """A run begins. On a terminal the line shows at once the lesson expected to be at
+        stake; elsewhere a line says the run began, and each lesson gets its own when the
+        run reaches it."""
+        self._printed = 0
+        if self.tty:
+            self._write(f"running lesson {self.current}...{self.because}")
+        else:
+            print(f"running the lessons...{self.because}", file=self.out, flush=True)
 
     def __call__(self, number: int) -> None:
+        """The run has reached lesson `number` (it is looked at a few times a second, so
+        lessons that pass quickly in between are not seen: their line says so)."""
         self.current = number
-        line = f"running lesson {number}...{self.because}"
         if self.tty:
-            self.out.write(f"\r\033[K{line[: WIDTH - 1]}")
-            self.out.flush()
+            self._write(f"running lesson {number}...{self.because}")
+            return
+        if number == self._printed:
+            return
+        first = 1 if number < self._printed else self._printed + 1  # back to a lower one: a new run
+        if first == number:
+            between = ""
+        elif first == number - 1:
+            between = f" (lesson {first} ran before it)"
         else:
-            print(line, file=self.out, flush=True)
+            between = f" (lessons {first}-{number - 1} ran before it)"
+        self._printed = number
+        print(f"running lesson {number}...{between}", file=self.out, flush=True)
+
+    def _write(self, line: str) -> None:
+        self.out.write(f"\r\033[K{line[: WIDTH - 1]}")
+        self.out.flush()
 
 
 def _draw(screen: list[str], out: TextIO, tty: bool) -> None:
@@ -128,7 +153,7 @@ def watch(workbook: Path, out: TextIO, poll: bool = False) -> int:
     try:
         while True:
             progress.because = f" ({', '.join(saved[:3])} saved)" if saved else ""
-            progress(progress.current)
+            progress.start()
             result, state, more, back = run_and_record(workbook, on_progress=progress)
             newly += [n for n in more if n not in newly]
             filled += [f for f in back if f not in filled]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import WorkbookError
 from .lessons import LESSONS, lesson_by_number, stub_message
+from .reading import GET_NOTEBOOKS, notebooks_folder, shown_after
 from .regions import Region, Stubbed, find_regions, hide_rule_text, stub_source
 from .safe_files import safe_umask
 from .state import STATE_FILE, new_state, save_state
@@ -296,18 +297,25 @@ def locate_workbook(folder: str | Path | None) -> Path:
     )
 
 
-def workbook_readme() -> str:
-    rows = "\n".join(
+def _readme_rows() -> str:
+    """The README's table: each lesson, the functions it asks for, the notebooks it unlocks."""
+    return "\n".join(
         f"| {lesson.number} | {lesson.title} | "
         + (
             ", ".join(f"`{function}` ({path})" for path, function in lesson.regions)
             or ", ".join(f"`{function}` ({path}) again" for _, path, function in lesson.revisits)
         )
         + " | "
-        + ", ".join(f"notebooks/{name}.ipynb" for name in lesson.notebooks)
+        + ", ".join(f"{name}.ipynb" for name in shown_after(lesson))
         + " |"
         for lesson in LESSONS
     )
+
+
+def workbook_readme() -> str:
+    rows = _readme_rows()
+    folder = notebooks_folder()
+    where = f"in `{folder}`" if folder is not None else f"{GET_NOTEBOOKS} (a plain `pip install` copies none)"
     return f"""# Your tinygrad_edu workbook
 
 This folder is your own copy of `tinygrad_edu`, a small autodiff engine. Lesson by
@@ -340,12 +348,24 @@ it in and `tinygrad-edu learn reset N` puts the stub back. Both first keep a cop
 your code of that lesson in `{BACKUP_DIR}/`.
 
 Run these commands in this folder (learn never looks in a parent folder), or name
-it: `tinygrad-edu learn status path/to/this/folder`. (`python -m tinygrad_edu learn ...`
-works too, from any folder except this one, where Python would find your copy.)
+it: `tinygrad-edu learn status path/to/this/folder`.
+
+Here, use the `tinygrad-edu` command rather than `python -m tinygrad_edu`: in this
+folder Python imports your copy of `tinygrad_edu` first, and your copy has no
+`__main__.py`. With a regular install `python -m tinygrad_edu` stops with "No module
+named tinygrad_edu.__main__"; with an editable one (`pip install -e`) it runs the
+installed `learn` on top of your copy, and an error in your code such as a syntax
+error stops it with a traceback before learn can show it to you. From any other
+folder `python -m tinygrad_edu learn ...` is the same as `tinygrad-edu learn ...`.
 
 ## The lessons
 
-| # | lesson | you write | notebook |
+The notebooks derive what the lessons ask, so each is listed at the lesson after
+which it gives nothing away (a notebook that also answers a later lesson waits for
+that one); `tinygrad-edu learn status` names them as they become yours to read. They
+are {where}.
+
+| # | lesson | you write | read once it passes |
 | --- | --- | --- | --- |
 {rows}
 """
